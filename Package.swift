@@ -1,0 +1,116 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Settings every UnifiedSSO target shares: Swift 6 language mode with strict concurrency,
+/// explicit `any`, and imports that do not leak to dependants.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "unified-sso",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sso", targets: ["sso"]),
+        .library(name: "SSOCore", targets: ["SSOCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        // Hummingbird's own header types, named directly for the few headers it has no constant for.
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        // The domain and its extension points. No HTTP framework, no database.
+        .target(
+            name: "SSOCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // Grant types: one target each, depending on the core only.
+        .target(name: "SSOGrantAuthorizationCode", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
+        .target(name: "SSOGrantRefreshToken", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
+        // Implementations behind the core's seams.
+        .target(
+            name: "SSOStorageSQLite",
+            dependencies: ["SSOCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SSOTokens",
+            dependencies: [
+                "SSOCore",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SSOPasswords",
+            dependencies: ["SSOCore", .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SSOHTTP",
+            dependencies: [
+                "SSOCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The composition root as a library, so end-to-end tests start the very same server.
+        .target(
+            name: "SSOServer",
+            dependencies: [
+                "SSOCore", "SSOHTTP", "SSOStorageSQLite", "SSOTokens", "SSOPasswords",
+                "SSOGrantAuthorizationCode", "SSOGrantRefreshToken",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "sso",
+            dependencies: [
+                "SSOServer", "SSOCore", "SSOPasswords", "SSOStorageSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Test doubles (a hand-moved clock, an in-memory event recorder): for tests only.
+        .target(name: "SSOTesting", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "SSOCoreTests", dependencies: ["SSOCore", "SSOTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "SSOHTTPTests", dependencies: ["SSOHTTP", "SSOCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SSOStorageSQLiteTests",
+            dependencies: ["SSOStorageSQLite", "SSOCore", "SSOTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SSOTokensTests",
+            dependencies: ["SSOTokens", "SSOCore", "SSOTesting", "SSOStorageSQLite", .product(name: "JWTKit", package: "jwt-kit")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SSOEndToEndTests",
+            dependencies: [
+                "SSOServer", "SSOCore", "SSOStorageSQLite", "SSOTokens", "SSOTesting", "SSOPasswords",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

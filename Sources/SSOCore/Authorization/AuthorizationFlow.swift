@@ -1,0 +1,146 @@
+import Foundation
+
+/// Where the browser goes next on its way through `/authorize`.
+public enum AuthorizationStep: Sendable, Equatable {
+    /// Back to the client: a `code` or an error, always to a registered redirect URI.
+    case redirect(String)
+    /// To the login page for this interaction.
+    case login(interactionID: String)
+    /// To the consent page for this interaction.
+    case consent(interactionID: String)
+}
+
+/// The authorization endpoint's decisions (OpenID Connect Core 3.1.2): sign in when needed,
+/// ask consent when needed, honour `prompt` and `max_age`, then issue a code.
+/// HTTP-free, so every branch is testable; `SSOHTTP` only renders what it returns.
+public struct AuthorizationFlow: Sendable {
+    let issuer: String
+    let users: any UserStore
+    let interactions: any InteractionStore
+    let codes: any AuthorizationCodeStore
+    let consents: any ConsentStore
+    let events: any SecurityEventRecorder
+    let clock: any SSOClock
+    let random: any SecureRandom
+    let lifetimes: Lifetimes
+
+    public init(
+        issuer: String, users: any UserStore, interactions: any InteractionStore, codes: any AuthorizationCodeStore,
+        consents: any ConsentStore, events: any SecurityEventRecorder, clock: any SSOClock, random: any SecureRandom,
+        lifetimes: Lifetimes
+    ) {
+        self.issuer = issuer
+        self.users = users
+        self.interactions = interactions
+        self.codes = codes
+        self.consents = consents
+        self.events = events
+        self.clock = clock
+        self.random = random
+        self.lifetimes = lifetimes
+    }
+
+    /// A fresh, valid request arriving at `/authorize` from a browser with `session` (if any).
+    public func start(
+        _ request: AuthorizationRequest, client: Client, session: SSOSession?, browserBinding: String
+    ) async throws -> AuthorizationStep {
+        let now = clock.now()
+        var needsLogin = session == nil || request.prompt.contains("login")
+        if let session, let maxAge = request.maxAge, now.timeIntervalSince(session.authTime) > TimeInterval(maxAge) {
+            needsLogin = true
+        }
+        if needsLogin {
+            if request.prompt.contains("none") {
+                return errorRedirect(request, OAuthError(.loginRequired, "The user is not signed in."))
+            }
+            let interaction = try await newInteraction(request, browserBinding: browserBinding, sessionID: nil)
+            return .login(interactionID: interaction.id)
+        }
+        return try await proceed(request, client: client, session: session!, interaction: nil, browserBinding: browserBinding)
+    }
+
+    /// The login page signed the user in for `interaction`.
+    public func loginSucceeded(_ interaction: Interaction, client: Client, session: SSOSession) async throws -> AuthorizationStep {
+        var updated = interaction
+        updated.sessionID = session.id
+        return try await proceed(interaction.request, client: client, session: session, interaction: updated,
+                                 browserBinding: interaction.browserBinding)
+    }
+
+    /// The user answered the consent page.
+    public func consentAnswered(
+        _ interaction: Interaction, client: Client, session: SSOSession, approved: Bool
+    ) async throws -> AuthorizationStep {
+        try await interactions.removeInteraction(id: interaction.id)
+        let request = interaction.request
+        let now = clock.now()
+        guard approved else {
+            await events.record(SecurityEvent(kind: .consentDenied, at: now, userID: session.userID, clientID: client.id))
+            return errorRedirect(request, OAuthError(.accessDenied, "The user denied access."))
+        }
+        try await consents.recordConsent(userID: session.userID, clientID: client.id, scopes: request.scopes, at: now)
+        await events.record(SecurityEvent(kind: .consentGranted, at: now, userID: session.userID, clientID: client.id,
+                                          detail: request.scopes.description))
+        return try await issueCode(request, session: session)
+    }
+
+    /// The redirect that carries `error` to the client of `request`.
+    public func errorRedirect(_ request: AuthorizationRequest, _ error: OAuthError) -> AuthorizationStep {
+        .redirect(RedirectURL.errorRedirect(request.redirectURI, error: error, state: request.state, issuer: issuer))
+    }
+
+    private func proceed(
+        _ request: AuthorizationRequest, client: Client, session: SSOSession, interaction: Interaction?,
+        browserBinding: String
+    ) async throws -> AuthorizationStep {
+        if try await needsConsent(request, client: client, userID: session.userID) {
+            if request.prompt.contains("none") {
+                return errorRedirect(request, OAuthError(.consentRequired, "The user has not consented to these scopes."))
+            }
+            if let interaction {
+                try await interactions.update(interaction)
+                return .consent(interactionID: interaction.id)
+            }
+            let created = try await newInteraction(request, browserBinding: browserBinding, sessionID: session.id)
+            return .consent(interactionID: created.id)
+        }
+        if let interaction { try await interactions.removeInteraction(id: interaction.id) }
+        return try await issueCode(request, session: session)
+    }
+
+    private func needsConsent(_ request: AuthorizationRequest, client: Client, userID: String) async throws -> Bool {
+        if client.skipConsent { return false }
+        if request.prompt.contains("consent") { return true }
+        let consented = try await consents.consentedScopes(userID: userID, clientID: client.id)
+        return !request.scopes.isSubset(of: consented)
+    }
+
+    private func newInteraction(
+        _ request: AuthorizationRequest, browserBinding: String, sessionID: String?
+    ) async throws -> Interaction {
+        let now = clock.now()
+        let interaction = Interaction(
+            id: random.token(), request: request, browserBinding: browserBinding, createdAt: now,
+            expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.interaction)), sessionID: sessionID
+        )
+        try await interactions.insert(interaction)
+        return interaction
+    }
+
+    private func issueCode(_ request: AuthorizationRequest, session: SSOSession) async throws -> AuthorizationStep {
+        let now = clock.now()
+        let code = random.token()
+        try await codes.insert(
+            AuthorizationCode(
+                digest: SecretDigest.sha256(code), clientID: request.clientID, redirectURI: request.redirectURI,
+                redirectURIWasSent: request.redirectURIWasSent, userID: session.userID, sessionID: session.id,
+                scopes: request.scopes, nonce: request.nonce, codeChallenge: request.codeChallenge,
+                authTime: session.authTime, methods: session.methods, createdAt: now,
+                expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.authorizationCode))
+            )
+        )
+        return .redirect(
+            RedirectURL.build(request.redirectURI, parameters: [("code", code), ("state", request.state), ("iss", issuer)])
+        )
+    }
+}

@@ -1,0 +1,51 @@
+/// A set of OAuth scopes (RFC 6749 section 3.3): space-delimited, case-sensitive tokens of
+/// printable ASCII other than space, `"` and `\`. Order is kept as first given, so that what we
+/// echo back reads the way the client wrote it.
+public struct ScopeSet: Sendable, Hashable, Codable, CustomStringConvertible {
+    public private(set) var values: [String]
+
+    public init<S: Sequence>(_ values: S) where S.Element == String {
+        var seen = Set<String>()
+        self.values = values.filter { !$0.isEmpty && seen.insert($0).inserted }
+    }
+
+    /// Parses a `scope` parameter; `nil` when a token holds a character RFC 6749 forbids.
+    public init?(parsing string: String) {
+        let tokens = string.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        for token in tokens {
+            for scalar in token.unicodeScalars {
+                let v = scalar.value
+                guard v == 0x21 || (0x23...0x5B).contains(v) || (0x5D...0x7E).contains(v) else { return nil }
+            }
+        }
+        self.init(tokens)
+    }
+
+    public var isEmpty: Bool { values.isEmpty }
+    public var description: String { values.joined(separator: " ") }
+    public func contains(_ scope: String) -> Bool { values.contains(scope) }
+    public func isSubset(of other: ScopeSet) -> Bool { values.allSatisfy(other.contains) }
+    /// The members of `self` that `other` lacks.
+    public func subtracting(_ other: ScopeSet) -> [String] { values.filter { !other.contains($0) } }
+    public func union(_ other: ScopeSet) -> ScopeSet { ScopeSet(values + other.values) }
+
+    public init(from decoder: any Decoder) throws {
+        let string = try decoder.singleValueContainer().decode(String.self)
+        self.init(string.split(separator: " ").map(String.init))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// Scope names the server itself gives meaning to.
+public enum StandardScope {
+    public static let openid = "openid"
+    public static let profile = "profile"
+    public static let email = "email"
+    public static let offlineAccess = "offline_access"
+    /// The scopes a client gets when registered without `--scope`.
+    public static let defaultForClients = ScopeSet(["openid", "profile", "email"])
+}

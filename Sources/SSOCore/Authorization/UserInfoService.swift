@@ -1,0 +1,35 @@
+import Foundation
+
+/// Answers `/userinfo` (OpenID Connect Core 5.3) for a Bearer access token.
+public struct UserInfoService: Sendable {
+    let signer: any TokenSigner
+    let grants: any GrantStore
+    let users: any UserStore
+
+    public init(signer: any TokenSigner, grants: any GrantStore, users: any UserStore) {
+        self.signer = signer
+        self.grants = grants
+        self.users = users
+    }
+
+    /// The claims for `token`; `invalid_token` when it is not a live access token of a user,
+    /// `insufficient_scope` when it was not granted `openid`.
+    public func claims(forAccessToken token: String) async throws -> UserClaims {
+        guard let claims = await signer.verifyAccessToken(token) else {
+            throw OAuthError(.invalidToken, "The access token is invalid or has expired.")
+        }
+        if let grantID = claims.grantID {
+            guard let grant = try await grants.grant(id: grantID), grant.revokedAt == nil else {
+                throw OAuthError(.invalidToken, "The access token has been revoked.")
+            }
+        }
+        let scopes = ScopeSet(claims.scope.split(separator: " ").map(String.init))
+        guard scopes.contains(StandardScope.openid) else {
+            throw OAuthError(.insufficientScope, "The access token was not granted the openid scope.")
+        }
+        guard let user = try await users.user(id: claims.sub) else {
+            throw OAuthError(.invalidToken, "The access token's user no longer exists.")
+        }
+        return UserClaims(user: user, scopes: scopes)
+    }
+}

@@ -1,0 +1,57 @@
+/// An OAuth 2.0 / OpenID Connect protocol error: the `error` code of RFC 6749 (sections 4.1.2.1
+/// and 5.2), RFC 6750 and OpenID Connect Core 3.1.2.6, with a human-readable description.
+///
+/// It is a value, not a class hierarchy: every layer can create one and the HTTP layer alone
+/// decides how it travels (JSON body, redirect query, or `WWW-Authenticate`).
+/// The description is sent to the client, so it never contains secrets or internal details.
+public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
+    public struct Code: RawRepresentable, Sendable, Hashable, ExpressibleByStringLiteral {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public init(stringLiteral value: String) { self.rawValue = value }
+
+        public static let invalidRequest: Code = "invalid_request"
+        public static let invalidClient: Code = "invalid_client"
+        public static let invalidGrant: Code = "invalid_grant"
+        public static let unauthorizedClient: Code = "unauthorized_client"
+        public static let unsupportedGrantType: Code = "unsupported_grant_type"
+        public static let invalidScope: Code = "invalid_scope"
+        public static let accessDenied: Code = "access_denied"
+        public static let unsupportedResponseType: Code = "unsupported_response_type"
+        public static let serverError: Code = "server_error"
+        public static let temporarilyUnavailable: Code = "temporarily_unavailable"
+        public static let invalidToken: Code = "invalid_token"
+        public static let insufficientScope: Code = "insufficient_scope"
+        public static let loginRequired: Code = "login_required"
+        public static let consentRequired: Code = "consent_required"
+        public static let interactionRequired: Code = "interaction_required"
+        public static let requestNotSupported: Code = "request_not_supported"
+        public static let requestURINotSupported: Code = "request_uri_not_supported"
+    }
+
+    public var code: Code
+    public var description: String
+
+    public init(_ code: Code, _ description: String) {
+        self.code = code
+        self.description = description
+    }
+
+    /// The HTTP status this error takes when it is the answer to a direct request
+    /// (token, userinfo, legacy JSON endpoints).
+    public var httpStatus: Int {
+        switch code {
+        case .invalidClient, .invalidToken: 401
+        case .insufficientScope, .accessDenied: 403
+        case .serverError: 500
+        case .temporarilyUnavailable: 503
+        default: 400
+        }
+    }
+
+    public static func invalidRequest(_ description: String) -> OAuthError { .init(.invalidRequest, description) }
+    public static func invalidGrant(_ description: String) -> OAuthError { .init(.invalidGrant, description) }
+    public static func invalidClient(_ description: String) -> OAuthError { .init(.invalidClient, description) }
+    public static func invalidScope(_ description: String) -> OAuthError { .init(.invalidScope, description) }
+    public static func unauthorizedClient(_ description: String) -> OAuthError { .init(.unauthorizedClient, description) }
+}

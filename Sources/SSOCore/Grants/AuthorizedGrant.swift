@@ -1,0 +1,40 @@
+import Foundation
+
+/// What a grant decided may be issued: immutable, the same shape for every grant type.
+public struct AuthorizedGrant: Sendable, Equatable {
+    /// The token family; `nil` for grants that have none.
+    public var grantID: String?
+    public var clientID: String
+    /// The user (`sub`); `nil` when the client acts for itself.
+    public var userID: String?
+    public var scopes: ScopeSet
+    public var authTime: Date?
+    public var methods: [String]
+    public var sessionID: String?
+    /// The `nonce` of the authorization request, echoed in the ID token.
+    public var nonce: String?
+    public var issueRefreshToken: Bool
+    /// When set, the new refresh token replaces this one (rotation).
+    public var replacesRefreshTokenDigest: String?
+    /// Scopes of the new refresh token when they differ from the access token's: a refresh
+    /// that narrows the scope keeps the refresh token's original scope (RFC 6749 section 6).
+    public var refreshTokenScopes: ScopeSet?
+
+    public init(
+        grantID: String?, clientID: String, userID: String?, scopes: ScopeSet, authTime: Date?,
+        methods: [String] = [], sessionID: String? = nil, nonce: String? = nil, issueRefreshToken: Bool,
+        replacesRefreshTokenDigest: String? = nil, refreshTokenScopes: ScopeSet? = nil
+    ) {
+        self.grantID = grantID
+        self.clientID = clientID
+        self.userID = userID
+        self.scopes = scopes
+        self.authTime = authTime
+        self.methods = methods
+        self.sessionID = sessionID
+        self.nonce = nonce
+        self.issueRefreshToken = issueRefreshToken
+        self.replacesRefreshTokenDigest = replacesRefreshTokenDigest
+        self.refreshTokenScopes = refreshTokenScopes
+    }
+}

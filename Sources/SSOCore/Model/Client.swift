@@ -1,0 +1,52 @@
+import Foundation
+
+/// How a client proves its identity at the token endpoint (RFC 7591 `token_endpoint_auth_method`).
+public enum ClientAuthMethod: String, Sendable, Codable, CaseIterable {
+    case clientSecretBasic = "client_secret_basic"
+    case clientSecretPost = "client_secret_post"
+    case none
+}
+
+/// A registered relying party.
+public struct Client: Sendable, Codable, Equatable {
+    public var id: String
+    public var name: String
+    /// SHA-256 digest of the secret; `nil` for a public client.
+    public var secretDigest: String?
+    /// Exact strings; `/authorize` compares `redirect_uri` to them character for character.
+    public var redirectURIs: [String]
+    public var allowedScopes: ScopeSet
+    public var grantTypes: [String]
+    public var authMethod: ClientAuthMethod
+    /// Skips the consent page: for first-party sites of the broker itself.
+    public var skipConsent: Bool
+    /// Whether `/authorize` demands a PKCE challenge. A challenge that is sent is always enforced.
+    public var pkceRequired: Bool
+    /// JWS algorithm of ID tokens for this client; RS256 unless registered otherwise,
+    /// since OpenID Connect makes RS256 the default every client must accept.
+    public var idTokenSigningAlgorithm: SigningAlgorithm
+    public var createdAt: Date
+
+    public init(
+        id: String, name: String, secretDigest: String?, redirectURIs: [String],
+        allowedScopes: ScopeSet = StandardScope.defaultForClients,
+        grantTypes: [String] = ["authorization_code", "refresh_token"],
+        authMethod: ClientAuthMethod = .clientSecretBasic, skipConsent: Bool = false,
+        pkceRequired: Bool = true, idTokenSigningAlgorithm: SigningAlgorithm = .rs256, createdAt: Date
+    ) {
+        self.id = id
+        self.name = name
+        self.secretDigest = secretDigest
+        self.redirectURIs = redirectURIs
+        self.allowedScopes = allowedScopes
+        self.grantTypes = grantTypes
+        self.authMethod = authMethod
+        self.skipConsent = skipConsent
+        self.pkceRequired = pkceRequired
+        self.idTokenSigningAlgorithm = idTokenSigningAlgorithm
+        self.createdAt = createdAt
+    }
+
+    public var isPublic: Bool { authMethod == .none }
+    public func allowsGrant(_ grantType: String) -> Bool { grantTypes.contains(grantType) }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// Something a security team wants to find later: sign-ins and their failures, consent,
+/// token issuance and every sign of an attack (code replay, refresh-token reuse, failed client
+/// authentication). All of them go through one `SecurityEventRecorder`.
+public struct SecurityEvent: Sendable, Codable, Equatable {
+    public struct Kind: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public init(stringLiteral value: String) { self.rawValue = value }
+
+        public static let loginSucceeded: Kind = "login.succeeded"
+        public static let loginFailed: Kind = "login.failed"
+        public static let consentGranted: Kind = "consent.granted"
+        public static let consentDenied: Kind = "consent.denied"
+        public static let tokenIssued: Kind = "token.issued"
+        public static let clientAuthFailed: Kind = "client.auth_failed"
+        public static let codeReplayed: Kind = "code.replayed"
+        public static let refreshTokenReused: Kind = "refresh_token.reused"
+    }
+
+    public var kind: Kind
+    public var at: Date
+    public var userID: String?
+    public var clientID: String?
+    public var detail: String?
+
+    public init(kind: Kind, at: Date, userID: String? = nil, clientID: String? = nil, detail: String? = nil) {
+        self.kind = kind
+        self.at = at
+        self.userID = userID
+        self.clientID = clientID
+        self.detail = detail
+    }
+}
+
+/// The one place security events are recorded.
+public protocol SecurityEventRecorder: Sendable {
+    func record(_ event: SecurityEvent) async
+}

@@ -1,0 +1,26 @@
+import Foundation
+
+/// JWS algorithms the server signs with.
+public enum SigningAlgorithm: String, Sendable, Codable, CaseIterable {
+    case es256 = "ES256"
+    case rs256 = "RS256"
+}
+
+/// A signing key as stored: the private key sealed with the key-encryption key that lives
+/// outside the database.
+public struct SigningKeyRecord: Sendable, Codable, Equatable {
+    public var kid: String
+    public var algorithm: SigningAlgorithm
+    /// AES-GCM sealed box (nonce, ciphertext, tag) of the private key's PEM.
+    public var sealedPrivateKey: Data
+    public var publicKeyPEM: String
+    public var createdAt: Date
+
+    public init(kid: String, algorithm: SigningAlgorithm, sealedPrivateKey: Data, publicKeyPEM: String, createdAt: Date) {
+        self.kid = kid
+        self.algorithm = algorithm
+        self.sealedPrivateKey = sealedPrivateKey
+        self.publicKeyPEM = publicKeyPEM
+        self.createdAt = createdAt
+    }
+}

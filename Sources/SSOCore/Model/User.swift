@@ -1,0 +1,27 @@
+import Foundation
+
+/// A person who signs in.
+public struct User: Sendable, Codable, Equatable {
+    /// Stable, opaque subject identifier (`sub`); never reused, never the login.
+    public var id: String
+    /// What the person types; unique without regard to case.
+    public var login: String
+    public var passwordHash: String?
+    public var email: String?
+    public var emailVerified: Bool
+    public var name: String?
+    public var createdAt: Date
+
+    public init(
+        id: String, login: String, passwordHash: String?, email: String? = nil, emailVerified: Bool = false,
+        name: String? = nil, createdAt: Date
+    ) {
+        self.id = id
+        self.login = login
+        self.passwordHash = passwordHash
+        self.email = email
+        self.emailVerified = emailVerified
+        self.name = name
+        self.createdAt = createdAt
+    }
+}

@@ -1,0 +1,12 @@
+import Foundation
+
+/// SSO sessions of browsers at the authorization site.
+public protocol SessionStore: Sendable {
+    func insert(_ session: SSOSession) async throws
+    /// The session whose cookie secret has this digest, active or not.
+    func session(secretDigest: String) async throws -> SSOSession?
+    func session(id: String) async throws -> SSOSession?
+    /// Slides the idle expiry forward.
+    func touch(sessionID: String, expiresAt: Date) async throws
+    func revoke(sessionID: String, at: Date) async throws
+}

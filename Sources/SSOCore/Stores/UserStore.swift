@@ -1,0 +1,16 @@
+/// Thrown by `UserStore.insert` when the login is taken.
+public struct DuplicateLoginError: Error, Sendable, Equatable {
+    public var login: String
+    public init(login: String) { self.login = login }
+}
+
+/// The people who sign in.
+public protocol UserStore: Sendable {
+    func user(id: String) async throws -> User?
+    /// Finds a user by login, ignoring case.
+    func user(login: String) async throws -> User?
+    /// Adds a user; throws `DuplicateLoginError` when the login (ignoring case) is taken.
+    func insert(_ user: User) async throws
+    /// Replaces the stored user with the same id.
+    func update(_ user: User) async throws
+}

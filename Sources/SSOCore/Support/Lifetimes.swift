@@ -1,0 +1,28 @@
+/// How long each credential lives, in seconds. Set from `sso serve` options.
+public struct Lifetimes: Sendable, Equatable {
+    public var authorizationCode: Int
+    public var accessToken: Int
+    public var refreshToken: Int
+    /// Idle timeout of an SSO session: each use pushes its expiry this far forward.
+    public var sessionIdle: Int
+    /// Absolute lifetime of an SSO session, however active it is.
+    public var sessionAbsolute: Int
+    /// How long a user has to finish the login and consent pages of one authorization request.
+    public var interaction: Int
+
+    public init(
+        authorizationCode: Int = 60,
+        accessToken: Int = 3600,
+        refreshToken: Int = 30 * 24 * 3600,
+        sessionIdle: Int = 8 * 3600,
+        sessionAbsolute: Int = 7 * 24 * 3600,
+        interaction: Int = 30 * 60
+    ) {
+        self.authorizationCode = authorizationCode
+        self.accessToken = accessToken
+        self.refreshToken = refreshToken
+        self.sessionIdle = sessionIdle
+        self.sessionAbsolute = sessionAbsolute
+        self.interaction = interaction
+    }
+}

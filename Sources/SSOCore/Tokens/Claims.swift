@@ -1,0 +1,142 @@
+/// Claims of a JWT access token in the shape of RFC 9068.
+public struct AccessTokenClaims: Sendable, Codable, Equatable {
+    public var iss: String
+    public var sub: String
+    public var aud: String
+    public var exp: Int
+    public var iat: Int
+    public var jti: String
+    public var clientID: String
+    public var scope: String
+    public var authTime: Int?
+    public var sid: String?
+    /// The grant (token family) this token belongs to, so resource endpoints can refuse tokens
+    /// of a revoked family.
+    public var grantID: String?
+
+    public init(
+        iss: String, sub: String, aud: String, exp: Int, iat: Int, jti: String, clientID: String, scope: String,
+        authTime: Int?, sid: String?, grantID: String?
+    ) {
+        self.iss = iss
+        self.sub = sub
+        self.aud = aud
+        self.exp = exp
+        self.iat = iat
+        self.jti = jti
+        self.clientID = clientID
+        self.scope = scope
+        self.authTime = authTime
+        self.sid = sid
+        self.grantID = grantID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case iss, sub, aud, exp, iat, jti, scope, sid
+        case clientID = "client_id"
+        case authTime = "auth_time"
+        case grantID = "gid"
+    }
+}
+
+/// Claims of an OpenID Connect ID token (Core section 2), with the user's standard claims that
+/// the granted scopes allow.
+public struct IDTokenClaims: Sendable, Codable, Equatable {
+    public var iss: String
+    public var sub: String
+    public var aud: String
+    public var exp: Int
+    public var iat: Int
+    public var authTime: Int?
+    public var nonce: String?
+    public var atHash: String?
+    public var azp: String?
+    public var sid: String?
+    public var amr: [String]?
+    public var user: UserClaims?
+
+    public init(
+        iss: String, sub: String, aud: String, exp: Int, iat: Int, authTime: Int?, nonce: String?, atHash: String?,
+        azp: String?, sid: String?, amr: [String]?, user: UserClaims?
+    ) {
+        self.iss = iss
+        self.sub = sub
+        self.aud = aud
+        self.exp = exp
+        self.iat = iat
+        self.authTime = authTime
+        self.nonce = nonce
+        self.atHash = atHash
+        self.azp = azp
+        self.sid = sid
+        self.amr = amr
+        self.user = user
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case iss, sub, aud, exp, iat, nonce, azp, sid, amr
+        case authTime = "auth_time"
+        case atHash = "at_hash"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        iss = try c.decode(String.self, forKey: .iss)
+        sub = try c.decode(String.self, forKey: .sub)
+        aud = try c.decode(String.self, forKey: .aud)
+        exp = try c.decode(Int.self, forKey: .exp)
+        iat = try c.decode(Int.self, forKey: .iat)
+        authTime = try c.decodeIfPresent(Int.self, forKey: .authTime)
+        nonce = try c.decodeIfPresent(String.self, forKey: .nonce)
+        atHash = try c.decodeIfPresent(String.self, forKey: .atHash)
+        azp = try c.decodeIfPresent(String.self, forKey: .azp)
+        sid = try c.decodeIfPresent(String.self, forKey: .sid)
+        amr = try c.decodeIfPresent([String].self, forKey: .amr)
+        user = try UserClaims(from: decoder)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(iss, forKey: .iss)
+        try c.encode(sub, forKey: .sub)
+        try c.encode(aud, forKey: .aud)
+        try c.encode(exp, forKey: .exp)
+        try c.encode(iat, forKey: .iat)
+        try c.encodeIfPresent(authTime, forKey: .authTime)
+        try c.encodeIfPresent(nonce, forKey: .nonce)
+        try c.encodeIfPresent(atHash, forKey: .atHash)
+        try c.encodeIfPresent(azp, forKey: .azp)
+        try c.encodeIfPresent(sid, forKey: .sid)
+        try c.encodeIfPresent(amr, forKey: .amr)
+        try user?.encode(to: encoder)
+    }
+}
+
+/// The OpenID Connect standard claims (Core 5.1) we hold about a user. `sub` is always present;
+/// the rest appear only when a granted scope allows them.
+public struct UserClaims: Sendable, Codable, Equatable {
+    public var sub: String
+    public var name: String?
+    public var preferredUsername: String?
+    public var email: String?
+    public var emailVerified: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case sub, name, email
+        case preferredUsername = "preferred_username"
+        case emailVerified = "email_verified"
+    }
+
+    /// The claims `scopes` release about `user` (OpenID Connect Core 5.4).
+    public init(user: User, scopes: ScopeSet) {
+        self.sub = user.id
+        if scopes.contains(StandardScope.profile) {
+            self.name = user.name
+            self.preferredUsername = user.login
+        }
+        if scopes.contains(StandardScope.email), let email = user.email {
+            self.email = email
+            self.emailVerified = user.emailVerified
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// Client credentials from an `Authorization: Basic` header (RFC 6749 section 2.3.1), already
+/// decoded by the HTTP layer.
+public struct BasicCredentials: Sendable, Equatable {
+    public var clientID: String
+    public var secret: String
+    public init(clientID: String, secret: String) {
+        self.clientID = clientID
+        self.secret = secret
+    }
+}
+
+/// Authenticates the client of a token request: `client_secret_basic`, `client_secret_post`,
+/// or `none` for public clients. Exactly one method per request (RFC 6749 section 2.3).
+public struct ClientAuthenticator: Sendable {
+    let clients: any ClientStore
+    let events: any SecurityEventRecorder
+    let clock: any SSOClock
+
+    public init(clients: any ClientStore, events: any SecurityEventRecorder, clock: any SSOClock) {
+        self.clients = clients
+        self.events = events
+        self.clock = clock
+    }
+
+    public func authenticate(_ parameters: RequestParameters, basic: BasicCredentials?) async throws -> Client {
+        let bodyID = try parameters.value("client_id")
+        let bodySecret = try parameters.value("client_secret")
+        let clientID: String
+        let secret: String?
+        if let basic {
+            guard bodySecret == nil else {
+                throw OAuthError.invalidRequest("Use one client authentication method, not both Basic and client_secret.")
+            }
+            if let bodyID, bodyID != basic.clientID {
+                throw OAuthError.invalidClient("The client_id does not match the authenticated client.")
+            }
+            (clientID, secret) = (basic.clientID, basic.secret)
+        } else {
+            guard let bodyID else { throw OAuthError.invalidClient("Client authentication is required.") }
+            (clientID, secret) = (bodyID, bodySecret)
+        }
+        guard let client = try await clients.client(id: clientID) else {
+            await failed(clientID, "unknown client")
+            throw OAuthError.invalidClient("Client authentication failed.")
+        }
+        switch (client.secretDigest, secret) {
+        case (nil, nil):
+            return client
+        case (.some(let digest), .some(let secret)) where SecretDigest.matches(secret, digest: digest):
+            return client
+        case (nil, .some):
+            await failed(clientID, "secret sent for a public client")
+        case (.some, nil):
+            await failed(clientID, "no secret")
+        default:
+            await failed(clientID, "wrong secret")
+        }
+        throw OAuthError.invalidClient("Client authentication failed.")
+    }
+
+    private func failed(_ clientID: String, _ why: String) async {
+        await events.record(SecurityEvent(kind: .clientAuthFailed, at: clock.now(), clientID: clientID, detail: why))
+    }
+}

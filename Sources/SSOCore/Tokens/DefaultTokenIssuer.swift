@@ -1,0 +1,100 @@
+import Crypto
+import Foundation
+
+/// The token issuer every grant goes through: a JWT access token (RFC 9068), an opaque refresh
+/// token stored as a digest, and an ID token when `openid` was granted to a user.
+public struct DefaultTokenIssuer: TokenIssuer {
+    let issuer: String
+    let signer: any TokenSigner
+    let refreshTokens: any RefreshTokenStore
+    let grants: any GrantStore
+    let users: any UserStore
+    let events: any SecurityEventRecorder
+    let clock: any SSOClock
+    let random: any SecureRandom
+    let lifetimes: Lifetimes
+
+    public init(
+        issuer: String, signer: any TokenSigner, refreshTokens: any RefreshTokenStore, grants: any GrantStore,
+        users: any UserStore, events: any SecurityEventRecorder, clock: any SSOClock, random: any SecureRandom,
+        lifetimes: Lifetimes
+    ) {
+        self.issuer = issuer
+        self.signer = signer
+        self.refreshTokens = refreshTokens
+        self.grants = grants
+        self.users = users
+        self.events = events
+        self.clock = clock
+        self.random = random
+        self.lifetimes = lifetimes
+    }
+
+    public func issue(_ grant: AuthorizedGrant, for client: Client) async throws -> TokenResponse {
+        let now = clock.now()
+        // The refresh token first: rotation is the one step that can lose a race, and losing it
+        // must not leave signed tokens behind.
+        let refreshToken = try await mintRefreshToken(grant, client: client, now: now)
+        let iat = Int(now.timeIntervalSince1970)
+        let subject = grant.userID ?? client.id
+        let accessClaims = AccessTokenClaims(
+            iss: issuer, sub: subject, aud: issuer, exp: iat + lifetimes.accessToken, iat: iat,
+            jti: random.token(byteCount: 16), clientID: client.id, scope: grant.scopes.description,
+            authTime: grant.authTime.map { Int($0.timeIntervalSince1970) }, sid: grant.sessionID,
+            grantID: grant.grantID
+        )
+        let accessToken = try await signer.signAccessToken(accessClaims)
+        let idToken = try await mintIDToken(grant, client: client, accessToken: accessToken, iat: iat)
+        await events.record(
+            SecurityEvent(kind: .tokenIssued, at: now, userID: grant.userID, clientID: client.id, detail: grant.grantID)
+        )
+        return TokenResponse(
+            accessToken: accessToken, expiresIn: lifetimes.accessToken, refreshToken: refreshToken,
+            scope: grant.scopes.description, idToken: idToken
+        )
+    }
+
+    private func mintRefreshToken(_ grant: AuthorizedGrant, client: Client, now: Date) async throws -> String? {
+        guard grant.issueRefreshToken, client.allowsGrant("refresh_token"),
+            let grantID = grant.grantID, let userID = grant.userID
+        else { return nil }
+        let token = random.token()
+        let record = RefreshTokenRecord(
+            digest: SecretDigest.sha256(token), grantID: grantID, clientID: client.id, userID: userID,
+            scopes: grant.refreshTokenScopes ?? grant.scopes, createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.refreshToken))
+        )
+        if let old = grant.replacesRefreshTokenDigest {
+            guard try await refreshTokens.rotate(oldDigest: old, to: record, at: now) else {
+                // Another request rotated this token between the grant's check and now: reuse.
+                try await grants.revokeGrant(id: grantID, at: now)
+                await events.record(
+                    SecurityEvent(kind: .refreshTokenReused, at: now, userID: userID, clientID: client.id, detail: grantID)
+                )
+                throw OAuthError.invalidGrant("The refresh token has already been used.")
+            }
+        } else {
+            try await refreshTokens.insert(record)
+        }
+        return token
+    }
+
+    private func mintIDToken(_ grant: AuthorizedGrant, client: Client, accessToken: String, iat: Int) async throws -> String? {
+        guard grant.scopes.contains(StandardScope.openid), let userID = grant.userID,
+            let user = try await users.user(id: userID)
+        else { return nil }
+        let claims = IDTokenClaims(
+            iss: issuer, sub: user.id, aud: client.id, exp: iat + lifetimes.accessToken, iat: iat,
+            authTime: grant.authTime.map { Int($0.timeIntervalSince1970) }, nonce: grant.nonce,
+            atHash: Self.atHash(accessToken), azp: client.id, sid: grant.sessionID,
+            amr: grant.methods.isEmpty ? nil : grant.methods, user: UserClaims(user: user, scopes: grant.scopes)
+        )
+        return try await signer.signIDToken(claims, algorithm: client.idTokenSigningAlgorithm)
+    }
+
+    /// `at_hash` (OpenID Connect Core 3.1.3.6): the left half of the SHA-256 of the access token,
+    /// base64url. SHA-256 is the hash of every algorithm we sign with (ES256, RS256).
+    public static func atHash(_ accessToken: String) -> String {
+        let digest = Array(SHA256.hash(data: Data(accessToken.utf8)))
+        return Base64URL.encode(digest.prefix(digest.count / 2))
+    }
+}

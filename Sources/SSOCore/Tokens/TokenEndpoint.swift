@@ -1,0 +1,28 @@
+/// The token endpoint's fixed pipeline (RFC 6749 section 3.2): authenticate the client, find
+/// the grant for `grant_type`, check the client may use it, let the grant decide, issue.
+public struct TokenEndpoint: Sendable {
+    let authenticator: ClientAuthenticator
+    let registry: GrantRegistry
+    let issuer: any TokenIssuer
+
+    public init(authenticator: ClientAuthenticator, registry: GrantRegistry, issuer: any TokenIssuer) {
+        self.authenticator = authenticator
+        self.registry = registry
+        self.issuer = issuer
+    }
+
+    public func handle(_ parameters: RequestParameters, basic: BasicCredentials?) async throws -> TokenResponse {
+        let grantType = try parameters.required("grant_type")
+        let client = try await authenticator.authenticate(parameters, basic: basic)
+        guard let grant = registry.grant(for: grantType) else {
+            throw OAuthError(.unsupportedGrantType, "The grant type '\(grantType)' is not supported.")
+        }
+        guard client.allowsGrant(grantType) else {
+            throw OAuthError.unauthorizedClient("This client may not use the '\(grantType)' grant.")
+        }
+        let authorized = try await grant.authorize(TokenRequest(client: client, parameters: parameters))
+        return try await issuer.issue(authorized, for: client)
+    }
+
+    public var grantTypes: [String] { registry.grantTypes }
+}

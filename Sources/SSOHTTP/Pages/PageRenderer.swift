@@ -1,0 +1,37 @@
+import Foundation
+import Hummingbird
+import Mustache
+
+/// Renders the HTML pages from the Mustache templates in `Resources/templates`, in the
+/// language the browser prefers. Mustache escapes every `{{value}}`, so user-supplied text
+/// (client names, login hints, error descriptions) cannot inject markup.
+struct PageRenderer: Sendable {
+    let library: MustacheLibrary
+    let localizer: Localizer
+
+    init(resourcesDirectory: String) async throws {
+        library = try await MustacheLibrary(directory: resourcesDirectory + "/templates")
+        localizer = try Localizer(directory: resourcesDirectory + "/locales")
+    }
+
+    func render(_ template: String, _ context: [String: Any], request: Request, status: HTTPResponse.Status = .ok) -> Response {
+        let language = localizer.language(for: request.headers[.acceptLanguage])
+        var full = context
+        full["t"] = localizer.messages(language)
+        full["lang"] = language
+        guard let html = library.render(full, withTemplate: template) else {
+            return Response(status: .internalServerError)
+        }
+        return Responses.html(html, status: status)
+    }
+
+    /// The page shown when a browser request cannot continue and must not be redirected.
+    func errorPage(_ message: String, request: Request, status: HTTPResponse.Status = .badRequest) -> Response {
+        render("error", ["message": message], request: request, status: status)
+    }
+
+    /// A message from the catalog in the browser's language.
+    func message(_ key: String, request: Request) -> String {
+        localizer.messages(localizer.language(for: request.headers[.acceptLanguage]))[key] ?? key
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+import SSOCore
+
+extension SSORoutes {
+    func registerAuthorize(on router: Router<some RequestContext>) {
+        router.get("/authorize") { request, _ in await authorize(request, parameters: request.queryParameters) }
+        router.post("/authorize") { request, _ in
+            var request = request
+            guard request.mediaType == "application/x-www-form-urlencoded",
+                let body = try? await request.bodyText()
+            else {
+                return pages.errorPage(pages.message("error_bad_form", request: request), request: request)
+            }
+            return await authorize(request, parameters: FormDecoding.parse(body))
+        }
+    }
+
+    /// `/authorize`: validate, then let the flow decide (login page, consent page, or back to the client).
+    func authorize(_ request: Request, parameters: RequestParameters) async -> Response {
+        do {
+            let (authorization, client) = try await services.validator.validate(parameters)
+            let (csrf, isNew) = csrfToken(request)
+            let session = try await services.login.activeSession(secret: request.cookies[Self.sessionCookie]?.value)
+            let step = try await services.flow.start(
+                authorization, client: client, session: session, browserBinding: SecretDigest.sha256(csrf))
+            var response = respond(step)
+            if isNew { response.setCookie(cookie(Self.csrfCookie, csrf, maxAge: nil)) }
+            return response
+        } catch AuthorizationRequestError.untrustedRedirect(let message) {
+            return pages.errorPage(message, request: request)
+        } catch AuthorizationRequestError.redirect(let error, let redirectURI, let state) {
+            return Responses.redirect(
+                RedirectURL.errorRedirect(redirectURI, error: error, state: state, issuer: configuration.issuer))
+        } catch {
+            return internalErrorPage(error, request: request)
+        }
+    }
+
+    /// The browser's anti-CSRF token (double-submit cookie), made when the browser has none.
+    func csrfToken(_ request: Request) -> (String, isNew: Bool) {
+        if let existing = request.cookies[Self.csrfCookie]?.value, existing.utf8.count >= 32 {
+            return (existing, false)
+        }
+        return (services.random.token(), true)
+    }
+
+    func respond(_ step: AuthorizationStep) -> Response {
+        switch step {
+        case .redirect(let location): Responses.redirect(location)
+        case .login(let id): Responses.redirect("/login?interaction=" + RedirectURL.percentEncode(id))
+        case .consent(let id): Responses.redirect("/consent?interaction=" + RedirectURL.percentEncode(id))
+        }
+    }
+
+    /// The interaction named by a login or consent page, if it is live and belongs to this browser.
+    func boundInteraction(_ id: String?, request: Request, submittedCSRF: String? = nil) async throws -> Interaction? {
+        guard let id, let csrf = request.cookies[Self.csrfCookie]?.value,
+            let interaction = try await services.interactions.interaction(id: id),
+            services.clock.now() < interaction.expiresAt,
+            SecretDigest.constantTimeEquals(interaction.browserBinding, SecretDigest.sha256(csrf))
+        else { return nil }
+        if let submittedCSRF, !SecretDigest.constantTimeEquals(submittedCSRF, csrf) { return nil }
+        return interaction
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Hummingbird
+import SSOCore
+
+extension SSORoutes {
+    func registerConsent(on router: Router<some RequestContext>) {
+        router.get("/consent") { request, _ in
+            do {
+                let id = try? request.queryParameters.value("interaction")
+                guard let (interaction, client, _) = try await consentContext(id ?? nil, request: request, csrf: nil) else {
+                    return expiredPage(request)
+                }
+                let t = pages.localizer.messages(pages.localizer.language(for: request.headers[.acceptLanguage]))
+                let scopes = interaction.request.scopes.values.map { scope in
+                    ["name": scope, "description": t["scope_" + scope] ?? scope]
+                }
+                return pages.render("consent", [
+                    "interaction": interaction.id, "csrf": request.cookies[Self.csrfCookie]?.value ?? "",
+                    "client": client.name, "scopes": scopes,
+                ], request: request)
+            } catch {
+                return internalErrorPage(error, request: request)
+            }
+        }
+        router.post("/consent") { request, _ in
+            var request = request
+            do {
+                guard request.mediaType == "application/x-www-form-urlencoded" else {
+                    return pages.errorPage(pages.message("error_bad_form", request: request), request: request)
+                }
+                let form = FormDecoding.parse(try await request.bodyText())
+                guard let (interaction, client, session) = try await consentContext(
+                    try? form.value("interaction"), request: request, csrf: (try? form.value("csrf")) ?? "")
+                else { return expiredPage(request) }
+                let decision = (try? form.value("decision")) ?? nil
+                guard decision == "approve" || decision == "deny" else {
+                    return pages.errorPage(pages.message("error_bad_form", request: request), request: request)
+                }
+                let step = try await services.flow.consentAnswered(
+                    interaction, client: client, session: session, approved: decision == "approve")
+                return respond(step)
+            } catch {
+                return internalErrorPage(error, request: request)
+            }
+        }
+    }
+
+    /// The interaction, its client and the browser's session, when the consent page may be shown:
+    /// the interaction belongs to this browser and was started (or signed in) by this very session.
+    private func consentContext(
+        _ id: String??, request: Request, csrf: String?
+    ) async throws -> (Interaction, Client, SSOSession)? {
+        guard let interaction = try await boundInteraction(id ?? nil, request: request, submittedCSRF: csrf),
+            let session = try await services.login.activeSession(secret: request.cookies[Self.sessionCookie]?.value),
+            interaction.sessionID == session.id,
+            let client = try await services.clients.client(id: interaction.request.clientID)
+        else { return nil }
+        return (interaction, client, session)
+    }
+}

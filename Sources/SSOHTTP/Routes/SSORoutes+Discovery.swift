@@ -1,0 +1,54 @@
+import Foundation
+import Hummingbird
+import SSOCore
+
+extension SSORoutes {
+    /// OpenID Connect Discovery 1.0 and RFC 8414 metadata, and the JWKS.
+    struct Metadata: Encodable {
+        var issuer: String
+        var authorization_endpoint: String
+        var token_endpoint: String
+        var userinfo_endpoint: String
+        var jwks_uri: String
+        var response_types_supported = ["code"]
+        var response_modes_supported = ["query"]
+        var grant_types_supported: [String]
+        var subject_types_supported = ["public"]
+        var id_token_signing_alg_values_supported = SigningAlgorithm.allCases.map(\.rawValue).sorted().reversed() as [String]
+        var token_endpoint_auth_methods_supported = ClientAuthMethod.allCases.map(\.rawValue)
+        var code_challenge_methods_supported = [PKCE.s256]
+        var scopes_supported = ["openid", "profile", "email", "offline_access", "ordersread", "trades", "personal"]
+        var claims_supported = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "amr", "azp",
+                                "name", "preferred_username", "email", "email_verified"]
+        var prompt_values_supported = ["none", "login", "consent", "select_account"]
+        var ui_locales_supported = ["en", "ru"]
+        var authorization_response_iss_parameter_supported = true
+        var claims_parameter_supported = false
+        var request_parameter_supported = false
+        var request_uri_parameter_supported = false
+    }
+
+    func registerDiscovery(on router: Router<some RequestContext>) {
+        let issuer = configuration.issuer
+        let metadata = Metadata(
+            issuer: issuer, authorization_endpoint: issuer + "/authorize", token_endpoint: issuer + "/token",
+            userinfo_endpoint: issuer + "/userinfo", jwks_uri: issuer + "/jwks",
+            grant_types_supported: services.tokenEndpoint.grantTypes
+        )
+        let document: @Sendable (Request, any RequestContext) async throws -> Response = { _, _ in
+            var response = try Responses.json(metadata, noStore: false)
+            response.headers[.cacheControl] = "public, max-age=300"
+            response.headers[.accessControlAllowOrigin] = "*"
+            return response
+        }
+        router.get("/.well-known/openid-configuration") { try await document($0, $1) }
+        router.get("/.well-known/oauth-authorization-server") { try await document($0, $1) }
+        router.get("/jwks") { _, _ in
+            var response = try Responses.json(await services.signer.jwks(), noStore: false)
+            response.headers[.contentType] = "application/jwk-set+json"
+            response.headers[.cacheControl] = "public, max-age=300"
+            response.headers[.accessControlAllowOrigin] = "*"
+            return response
+        }
+    }
+}

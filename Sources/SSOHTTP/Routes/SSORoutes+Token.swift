@@ -1,0 +1,44 @@
+import Foundation
+import Hummingbird
+import SSOCore
+
+extension SSORoutes {
+    func registerToken(on router: Router<some RequestContext>) {
+        // `/oauth/token` is where seed 000's target flow posts; both paths are the same endpoint.
+        router.post("/token") { request, _ in await token(request) }
+        router.post("/oauth/token") { request, _ in await token(request) }
+    }
+
+    /// The token endpoint (RFC 6749 section 3.2): form-encoded POST, JSON answer, never cached.
+    func token(_ request: Request) async -> Response {
+        var request = request
+        guard request.mediaType == "application/x-www-form-urlencoded" else {
+            return Responses.oauthError(.invalidRequest("The token request must be application/x-www-form-urlencoded."))
+        }
+        guard let body = try? await request.bodyText() else {
+            return Responses.oauthError(.invalidRequest("The request body is too large or unreadable."))
+        }
+        let basic: BasicCredentials?
+        switch BasicAuthorization.parse(request.headers[.authorization]) {
+        case .absent: basic = nil
+        case .credentials(let credentials): basic = credentials
+        case .malformed: return invalidBasicClient(.invalidClient("The Authorization header is malformed."))
+        }
+        do {
+            let answer = try await services.tokenEndpoint.handle(FormDecoding.parse(body), basic: basic)
+            return try Responses.json(answer)
+        } catch let error as OAuthError {
+            // RFC 6749 5.2: a client that tried Basic gets 401 and a challenge.
+            if error.code == .invalidClient, request.headers[.authorization] != nil { return invalidBasicClient(error) }
+            return Responses.oauthError(error)
+        } catch {
+            return internalErrorJSON(error, request: request)
+        }
+    }
+
+    private func invalidBasicClient(_ error: OAuthError) -> Response {
+        var response = Responses.oauthError(error, status: .unauthorized)
+        response.headers[.wwwAuthenticate] = "Basic realm=\"\(configuration.issuer)\", charset=\"UTF-8\""
+        return response
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Hummingbird
+import SSOCore
+
+extension SSORoutes {
+    func registerUserInfo(on router: Router<some RequestContext>) {
+        router.get("/userinfo") { request, _ in await userInfo(request, formToken: nil) }
+        router.post("/userinfo") { request, _ in
+            var request = request
+            var formToken: String?
+            if request.mediaType == "application/x-www-form-urlencoded", let body = try? await request.bodyText() {
+                formToken = (try? FormDecoding.parse(body).value("access_token")) ?? nil
+            }
+            return await userInfo(request, formToken: formToken)
+        }
+    }
+
+    /// OpenID Connect UserInfo with a Bearer token (RFC 6750 sections 2.1 and 2.2).
+    func userInfo(_ request: Request, formToken: String?) async -> Response {
+        var token = formToken
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer", token == nil else {
+                return Responses.bearerError(.invalidRequest("Send the access token once, as 'Authorization: Bearer'."))
+            }
+            token = String(parts[1]).trimmingCharacters(in: .whitespaces)
+        }
+        guard let token, !token.isEmpty else {
+            var response = Responses.oauthError(OAuthError(.invalidToken, "An access token is required."))
+            response.headers[.wwwAuthenticate] = "Bearer realm=\"\(configuration.issuer)\""
+            return response
+        }
+        do {
+            var response = try Responses.json(try await services.userInfo.claims(forAccessToken: token))
+            response.headers[.accessControlAllowOrigin] = "*"
+            return response
+        } catch let error as OAuthError {
+            return Responses.bearerError(error)
+        } catch {
+            return internalErrorJSON(error, request: request)
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Hummingbird
+import Logging
+import SSOCore
+
+/// The routes of the authorization server, over the services the composition root built.
+/// Each group lives in its own `SSORoutes+Group.swift` file.
+public struct SSORoutes: Sendable {
+    static let sessionCookie = "sso_session"
+    static let csrfCookie = "sso_csrf"
+
+    let services: SSOServices
+    let configuration: HTTPConfiguration
+    let pages: PageRenderer
+    let staticFiles: [String: (body: String, contentType: String)]
+    let logger: Logger
+
+    public init(services: SSOServices, configuration: HTTPConfiguration, logger: Logger) async throws {
+        self.services = services
+        self.configuration = configuration
+        self.logger = logger
+        pages = try await PageRenderer(resourcesDirectory: configuration.resourcesDirectory)
+        var files: [String: (String, String)] = [:]
+        let staticDirectory = configuration.resourcesDirectory + "/static"
+        for name in try FileManager.default.contentsOfDirectory(atPath: staticDirectory) {
+            let type = name.hasSuffix(".css") ? "text/css; charset=utf-8"
+                : name.hasSuffix(".js") ? "text/javascript; charset=utf-8" : "application/octet-stream"
+            files[name] = (try String(contentsOfFile: staticDirectory + "/" + name, encoding: .utf8), type)
+        }
+        staticFiles = files
+    }
+
+    /// Adds every route to `router`.
+    public func register(on router: Router<some RequestContext>) {
+        registerDiscovery(on: router)
+        registerAuthorize(on: router)
+        registerLogin(on: router)
+        registerConsent(on: router)
+        registerToken(on: router)
+        registerUserInfo(on: router)
+        registerPages(on: router)
+    }
+
+    /// Logs an unexpected failure and returns the generic error page; details stay in the log.
+    func internalErrorPage(_ error: any Error, request: Request) -> Response {
+        logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+        return pages.errorPage(pages.message("error_internal", request: request), request: request,
+                               status: .internalServerError)
+    }
+
+    func internalErrorJSON(_ error: any Error, request: Request) -> Response {
+        logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+        return Responses.oauthError(OAuthError(.serverError, "The server could not complete the request."))
+    }
+
+    func cookie(_ name: String, _ value: String, maxAge: Int?) -> Cookie {
+        Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: configuration.secureCookies,
+               httpOnly: true, sameSite: .lax)
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+
+/// What the HTTP layer needs to know about where it runs.
+public struct HTTPConfiguration: Sendable {
+    /// The issuer identifier; every absolute URL we publish starts with it.
+    public var issuer: String
+    /// The folder holding `templates/`, `static/` and `locales/`.
+    public var resourcesDirectory: String
+    /// Serve the demo relying party at `/demo`.
+    public var demo: Bool
+    /// Lifetime of the session cookie in the browser; the server enforces its own expiry too.
+    public var sessionCookieMaxAge: Int
+
+    public init(issuer: String, resourcesDirectory: String, demo: Bool = false, sessionCookieMaxAge: Int = 7 * 24 * 3600) {
+        self.issuer = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
+        self.resourcesDirectory = resourcesDirectory
+        self.demo = demo
+        self.sessionCookieMaxAge = sessionCookieMaxAge
+    }
+
+    /// Cookies carry `Secure` whenever the issuer is served over HTTPS.
+    public var secureCookies: Bool { issuer.lowercased().hasPrefix("https://") }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SSOCore
+
+/// Builders for the kinds of answer the server gives.
+enum Responses {
+    static let jsonEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// A JSON answer. Protocol answers carrying tokens or errors are never cached (RFC 6749 5.1).
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, noStore: Bool = true) throws -> Response {
+        var headers: HTTPFields = [.contentType: "application/json;charset=UTF-8"]
+        if noStore {
+            headers[.cacheControl] = "no-store"
+            headers[HTTPField.Name("Pragma")!] = "no-cache"
+        }
+        let data = try jsonEncoder.encode(value)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// An RFC 6749 section 5.2 error body with its status.
+    static func oauthError(_ error: OAuthError, status: HTTPResponse.Status? = nil) -> Response {
+        let body = ["error": error.code.rawValue, "error_description": error.description]
+        // Encoding a [String: String] cannot fail.
+        return (try? json(body, status: status ?? .init(code: error.httpStatus)))
+            ?? Response(status: .internalServerError)
+    }
+
+    /// Bearer-token errors for resource endpoints (RFC 6750 section 3).
+    static func bearerError(_ error: OAuthError) -> Response {
+        var response = oauthError(error)
+        let escaped = error.description.replacingOccurrences(of: "\"", with: "'")
+        response.headers[.wwwAuthenticate] = "Bearer error=\"\(error.code.rawValue)\", error_description=\"\(escaped)\""
+        return response
+    }
+
+    static func redirect(_ location: String) -> Response {
+        Response(status: .found, headers: [.location: location, .cacheControl: "no-store"])
+    }
+
+    /// An HTML page, with headers that keep it out of caches and out of other sites' frames.
+    static func html(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
+        let headers: HTTPFields = [
+            .contentType: "text/html; charset=utf-8",
+            .cacheControl: "no-store",
+            .contentSecurityPolicy: "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+            HTTPField.Name("X-Frame-Options")!: "DENY",
+            HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+            HTTPField.Name("Referrer-Policy")!: "no-referrer",
+        ]
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static func text(_ body: String, contentType: String, cacheSeconds: Int = 3600) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: contentType, .cacheControl: "public, max-age=\(cacheSeconds)",
+                      HTTPField.Name("X-Content-Type-Options")!: "nosniff"],
+            body: .init(byteBuffer: ByteBuffer(string: body))
+        )
+    }
+}
+
+extension Request {
+    /// The body as text, refusing anything over `limit` bytes.
+    mutating func bodyText(limit: Int = 64 * 1024) async throws -> String {
+        let buffer = try await self.collectBody(upTo: limit)
+        return String(buffer: buffer)
+    }
+
+    /// Query-string parameters through the one form decoder.
+    var queryParameters: RequestParameters { FormDecoding.parse(uri.query ?? "") }
+
+    /// The media type of the body, lower-cased and without parameters.
+    var mediaType: String? {
+        headers[.contentType].map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() }
+    }
+}

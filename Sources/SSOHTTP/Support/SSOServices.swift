@@ -1,0 +1,37 @@
+import SSOCore
+
+/// Everything the routes call, built by the composition root. Routes hold no state of their own.
+public struct SSOServices: Sendable {
+    public var clients: any ClientStore
+    public var users: any UserStore
+    public var interactions: any InteractionStore
+    public var sessions: any SessionStore
+    public var validator: AuthorizationRequestValidator
+    public var flow: AuthorizationFlow
+    public var login: LoginService
+    public var tokenEndpoint: TokenEndpoint
+    public var userInfo: UserInfoService
+    public var signer: any TokenSigner
+    public var clock: any SSOClock
+    public var random: any SecureRandom
+
+    public init(
+        clients: any ClientStore, users: any UserStore, interactions: any InteractionStore, sessions: any SessionStore,
+        validator: AuthorizationRequestValidator, flow: AuthorizationFlow, login: LoginService,
+        tokenEndpoint: TokenEndpoint, userInfo: UserInfoService, signer: any TokenSigner, clock: any SSOClock,
+        random: any SecureRandom
+    ) {
+        self.clients = clients
+        self.users = users
+        self.interactions = interactions
+        self.sessions = sessions
+        self.validator = validator
+        self.flow = flow
+        self.login = login
+        self.tokenEndpoint = tokenEndpoint
+        self.userInfo = userInfo
+        self.signer = signer
+        self.clock = clock
+        self.random = random
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Hummingbird
+import Logging
+import SSOCore
+import SSOHTTP
+import SSOPasswords
+import SSOStorageSQLite
+import SSOTokens
+
+/// The composition root: builds every service from the chosen modules and wires them into one
+/// Hummingbird application. The `sso` executable and the end-to-end tests both start the
+/// server through here, so what is tested is what runs.
+public enum SSOServer {
+    public static func makeApplication(
+        _ options: ServerOptions, clock: any SSOClock = SystemClock(), random: any SecureRandom = SystemSecureRandom(),
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws -> some ApplicationProtocol {
+        var configuredLogger = Logger(label: "sso")
+        configuredLogger.logLevel = environment["SSO_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let logger = configuredLogger
+
+        let data = DataDirectory(options.dataDirectory)
+        let storage = try data.openStorage()
+        let hasKeys = try await !storage.signingKeys().isEmpty
+        let sealer = try data.keySealer(environment: environment, random: random, mayCreate: !hasKeys)
+        let signer = try await JWTTokenSigner.load(
+            store: storage, sealer: sealer, issuer: options.issuer, clock: clock, random: random)
+        let events = AuditLog(storage: storage, logger: logger)
+        let hasher = BcryptPasswordHasher()
+        let lifetimes = options.lifetimes
+
+        if options.demo {
+            try await DemoSetup.ensure(storage: storage, issuer: options.issuer, hasher: hasher, clock: clock, logger: logger)
+        }
+
+        let context = GrantContext(
+            codes: storage, refreshTokens: storage, grants: storage, clients: storage, users: storage, events: events,
+            clock: clock, random: random, lifetimes: lifetimes)
+        let registry = try GrantRegistry(GrantModules.all(context))
+        let issuer = DefaultTokenIssuer(
+            issuer: options.issuer, signer: signer, refreshTokens: storage, grants: storage, users: storage,
+            events: events, clock: clock, random: random, lifetimes: lifetimes)
+        let services = SSOServices(
+            clients: storage, users: storage, interactions: storage, sessions: storage,
+            validator: AuthorizationRequestValidator(clients: storage),
+            flow: AuthorizationFlow(
+                issuer: options.issuer, users: storage, interactions: storage, codes: storage, consents: storage,
+                events: events, clock: clock, random: random, lifetimes: lifetimes),
+            login: LoginService(
+                users: storage, sessions: storage, hasher: hasher, events: events, clock: clock, random: random,
+                lifetimes: lifetimes),
+            tokenEndpoint: TokenEndpoint(
+                authenticator: ClientAuthenticator(clients: storage, events: events, clock: clock),
+                registry: registry, issuer: issuer),
+            userInfo: UserInfoService(signer: signer, grants: storage, users: storage),
+            signer: signer, clock: clock, random: random)
+
+        let routes = try await SSORoutes(
+            services: services,
+            configuration: HTTPConfiguration(
+                issuer: options.issuer, resourcesDirectory: options.resourcesDirectory, demo: options.demo,
+                sessionCookieMaxAge: lifetimes.sessionAbsolute),
+            logger: logger)
+        let router = Router()
+        routes.register(on: router)
+        let issuerForLog = options.issuer
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? options.port
+                logger.notice("UnifiedSSO listening", metadata: ["address": "\(options.host):\(port)", "issuer": "\(issuerForLog)"])
+                await onServerRunning(port)
+            },
+            logger: logger
+        )
+    }
+
+    /// Finds `Resources/` when none was named: beside the working directory, or above the
+    /// executable (a `swift build` tree keeps it at the package root).
+    public static func locateResources(executablePath: String = CommandLine.arguments[0]) -> String? {
+        var candidates = [FileManager.default.currentDirectoryPath + "/Resources"]
+        var directory = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            candidates.append(directory.appendingPathComponent("Resources").path)
+            directory = directory.deletingLastPathComponent()
+        }
+        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/templates/login.mustache") }
+    }
+}

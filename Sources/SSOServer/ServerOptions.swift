@@ -1,0 +1,27 @@
+import Foundation
+import SSOCore
+
+/// How `sso serve` runs, after command-line options and environment variables are merged.
+public struct ServerOptions: Sendable {
+    public var host: String
+    public var port: Int
+    public var issuer: String
+    public var dataDirectory: String
+    public var resourcesDirectory: String
+    public var demo: Bool
+    public var lifetimes: Lifetimes
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, issuer: String? = nil, dataDirectory: String = "./data",
+        resourcesDirectory: String, demo: Bool = false, lifetimes: Lifetimes = Lifetimes()
+    ) {
+        self.host = host
+        self.port = port
+        let defaultIssuer = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        self.issuer = issuer ?? defaultIssuer
+        self.dataDirectory = dataDirectory
+        self.resourcesDirectory = resourcesDirectory
+        self.demo = demo
+        self.lifetimes = lifetimes
+    }
+}

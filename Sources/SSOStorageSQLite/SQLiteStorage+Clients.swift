@@ -1,0 +1,53 @@
+import GRDB
+import SSOCore
+
+extension SQLiteStorage: ClientStore {
+    public func client(id: String) async throws -> Client? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM clients WHERE id = ?", arguments: [id]).map(Self.client(from:))
+        }
+    }
+
+    public func save(_ client: Client) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO clients (id, name, secret_digest, redirect_uris, scopes, grant_types,
+                        auth_method, skip_consent, pkce_required, id_token_alg, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    client.id, client.name, client.secretDigest, try Self.json(client.redirectURIs),
+                    client.allowedScopes.description, client.grantTypes.joined(separator: " "),
+                    client.authMethod.rawValue, client.skipConsent, client.pkceRequired,
+                    client.idTokenSigningAlgorithm.rawValue, Self.time(client.createdAt),
+                ]
+            )
+        }
+    }
+
+    public func clients() async throws -> [Client] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM clients ORDER BY id").map(Self.client(from:))
+        }
+    }
+
+    public func removeClient(id: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM clients WHERE id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    static func client(from row: Row) throws -> Client {
+        Client(
+            id: row["id"], name: row["name"], secretDigest: row["secret_digest"],
+            redirectURIs: try decodeJSON([String].self, row["redirect_uris"]), allowedScopes: scopes(row, "scopes"),
+            grantTypes: list(row, "grant_types"),
+            authMethod: ClientAuthMethod(rawValue: row["auth_method"]) ?? .clientSecretBasic,
+            skipConsent: row["skip_consent"], pkceRequired: row["pkce_required"],
+            idTokenSigningAlgorithm: SigningAlgorithm(rawValue: row["id_token_alg"]) ?? .rs256,
+            createdAt: date(row, "created_at")
+        )
+    }
+}

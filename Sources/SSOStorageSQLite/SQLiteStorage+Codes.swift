@@ -1,0 +1,52 @@
+import Foundation
+import GRDB
+import SSOCore
+
+extension SQLiteStorage: AuthorizationCodeStore {
+    public func insert(_ code: AuthorizationCode) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO authorization_codes (digest, client_id, redirect_uri, redirect_uri_sent, user_id,
+                        session_id, scopes, nonce, code_challenge, auth_time, methods, created_at, expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    code.digest, code.clientID, code.redirectURI, code.redirectURIWasSent, code.userID, code.sessionID,
+                    code.scopes.description, code.nonce, code.codeChallenge, Self.time(code.authTime),
+                    code.methods.joined(separator: " "), Self.time(code.createdAt), Self.time(code.expiresAt),
+                ]
+            )
+        }
+    }
+
+    public func code(digest: String) async throws -> AuthorizationCode? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM authorization_codes WHERE digest = ?", arguments: [digest])
+            else { return nil }
+            return AuthorizationCode(
+                digest: row["digest"], clientID: row["client_id"], redirectURI: row["redirect_uri"],
+                redirectURIWasSent: row["redirect_uri_sent"], userID: row["user_id"], sessionID: row["session_id"],
+                scopes: Self.scopes(row, "scopes"), nonce: row["nonce"], codeChallenge: row["code_challenge"],
+                authTime: Self.date(row, "auth_time"), methods: Self.list(row, "methods"),
+                createdAt: Self.date(row, "created_at"), expiresAt: Self.date(row, "expires_at"),
+                consumedAt: Self.optionalDate(row, "consumed_at"), grantID: row["grant_id"]
+            )
+        }
+    }
+
+    public func redeem(digest: String, creating grant: GrantRecord, at: Date) async throws -> CodeRedemption {
+        try await pool.write { db in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT consumed_at, grant_id FROM authorization_codes WHERE digest = ?", arguments: [digest])
+            else { return .notFound }
+            if (row["consumed_at"] as Double?) != nil { return .alreadyConsumed(grantID: row["grant_id"]) }
+            try Self.insertGrant(grant, db: db)
+            try db.execute(
+                sql: "UPDATE authorization_codes SET consumed_at = ?, grant_id = ? WHERE digest = ?",
+                arguments: [Self.time(at), grant.id, digest]
+            )
+            return .redeemed
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import GRDB
+import SSOCore
+
+extension SQLiteStorage: GrantStore {
+    public func grant(id: String) async throws -> GrantRecord? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM grants WHERE id = ?", arguments: [id]) else { return nil }
+            return GrantRecord(
+                id: row["id"], clientID: row["client_id"], userID: row["user_id"], sessionID: row["session_id"],
+                scopes: Self.scopes(row, "scopes"), authTime: Self.date(row, "auth_time"), methods: Self.list(row, "methods"),
+                createdAt: Self.date(row, "created_at"), revokedAt: Self.optionalDate(row, "revoked_at")
+            )
+        }
+    }
+
+    /// Revokes the grant and, in the same transaction, ends every refresh token of its family.
+    public func revokeGrant(id: String, at: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [Self.time(at), id]
+            )
+            try db.execute(
+                sql: "UPDATE refresh_tokens SET rotated_at = ? WHERE grant_id = ? AND rotated_at IS NULL",
+                arguments: [Self.time(at), id]
+            )
+        }
+    }
+
+    static func insertGrant(_ grant: GrantRecord, db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO grants (id, client_id, user_id, session_id, scopes, auth_time, methods, created_at, revoked_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                grant.id, grant.clientID, grant.userID, grant.sessionID, grant.scopes.description, time(grant.authTime),
+                grant.methods.joined(separator: " "), time(grant.createdAt), time(grant.revokedAt),
+            ]
+        )
+    }
+}

@@ -1,0 +1,48 @@
+import GRDB
+import SSOCore
+
+/// Interaction ids travel in URLs; only their digests are stored.
+extension SQLiteStorage: InteractionStore {
+    public func insert(_ interaction: Interaction) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO interactions (id_digest, request, browser_binding, created_at, expires_at, session_id)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    SecretDigest.sha256(interaction.id), try Self.json(interaction.request), interaction.browserBinding,
+                    Self.time(interaction.createdAt), Self.time(interaction.expiresAt), interaction.sessionID,
+                ]
+            )
+        }
+    }
+
+    public func interaction(id: String) async throws -> Interaction? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT * FROM interactions WHERE id_digest = ?", arguments: [SecretDigest.sha256(id)])
+            else { return nil }
+            return Interaction(
+                id: id, request: try Self.decodeJSON(AuthorizationRequest.self, row["request"]),
+                browserBinding: row["browser_binding"], createdAt: Self.date(row, "created_at"),
+                expiresAt: Self.date(row, "expires_at"), sessionID: row["session_id"]
+            )
+        }
+    }
+
+    public func update(_ interaction: Interaction) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE interactions SET request = ?, session_id = ? WHERE id_digest = ?",
+                arguments: [try Self.json(interaction.request), interaction.sessionID, SecretDigest.sha256(interaction.id)]
+            )
+        }
+    }
+
+    public func removeInteraction(id: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM interactions WHERE id_digest = ?", arguments: [SecretDigest.sha256(id)])
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import GRDB
+
+extension SQLiteStorage {
+    /// The schema, as an append-only list of migrations: never edit a shipped one, add another.
+    /// Times are Unix seconds (REAL); lists are space-separated; secrets appear only as digests
+    /// or sealed boxes.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE clients (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    secret_digest TEXT,
+                    redirect_uris TEXT NOT NULL,
+                    scopes TEXT NOT NULL,
+                    grant_types TEXT NOT NULL,
+                    auth_method TEXT NOT NULL,
+                    skip_consent INTEGER NOT NULL,
+                    pkce_required INTEGER NOT NULL,
+                    id_token_alg TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE users (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    login TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    password_hash TEXT,
+                    email TEXT,
+                    email_verified INTEGER NOT NULL DEFAULT 0,
+                    name TEXT,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE sessions (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    secret_digest TEXT NOT NULL UNIQUE,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    auth_time REAL NOT NULL,
+                    methods TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    expires_at REAL NOT NULL,
+                    absolute_expires_at REAL NOT NULL,
+                    revoked_at REAL
+                );
+                CREATE INDEX sessions_user ON sessions(user_id);
+                CREATE TABLE interactions (
+                    id_digest TEXT PRIMARY KEY NOT NULL,
+                    request TEXT NOT NULL,
+                    browser_binding TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    expires_at REAL NOT NULL,
+                    session_id TEXT
+                );
+                CREATE TABLE grants (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    client_id TEXT NOT NULL,
+                    user_id TEXT NOT NULL,
+                    session_id TEXT,
+                    scopes TEXT NOT NULL,
+                    auth_time REAL NOT NULL,
+                    methods TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    revoked_at REAL
+                );
+                CREATE TABLE authorization_codes (
+                    digest TEXT PRIMARY KEY NOT NULL,
+                    client_id TEXT NOT NULL,
+                    redirect_uri TEXT NOT NULL,
+                    redirect_uri_sent INTEGER NOT NULL,
+                    user_id TEXT NOT NULL,
+                    session_id TEXT NOT NULL,
+                    scopes TEXT NOT NULL,
+                    nonce TEXT,
+                    code_challenge TEXT,
+                    auth_time REAL NOT NULL,
+                    methods TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    expires_at REAL NOT NULL,
+                    consumed_at REAL,
+                    grant_id TEXT
+                );
+                CREATE TABLE refresh_tokens (
+                    digest TEXT PRIMARY KEY NOT NULL,
+                    grant_id TEXT NOT NULL REFERENCES grants(id) ON DELETE CASCADE,
+                    client_id TEXT NOT NULL,
+                    user_id TEXT NOT NULL,
+                    scopes TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    expires_at REAL NOT NULL,
+                    rotated_at REAL
+                );
+                CREATE INDEX refresh_tokens_grant ON refresh_tokens(grant_id);
+                CREATE TABLE consents (
+                    user_id TEXT NOT NULL,
+                    client_id TEXT NOT NULL,
+                    scopes TEXT NOT NULL,
+                    updated_at REAL NOT NULL,
+                    PRIMARY KEY (user_id, client_id)
+                );
+                CREATE TABLE signing_keys (
+                    kid TEXT PRIMARY KEY NOT NULL,
+                    alg TEXT NOT NULL,
+                    sealed_private_key BLOB NOT NULL,
+                    public_key_pem TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE security_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL,
+                    at REAL NOT NULL,
+                    user_id TEXT,
+                    client_id TEXT,
+                    detail TEXT
+                );
+                CREATE INDEX security_events_at ON security_events(at);
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import GRDB
+import SSOCore
+
+extension SQLiteStorage: RefreshTokenStore {
+    public func insert(_ token: RefreshTokenRecord) async throws {
+        try await pool.write { db in try Self.insertRefreshToken(token, db: db) }
+    }
+
+    public func refreshToken(digest: String) async throws -> RefreshTokenRecord? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM refresh_tokens WHERE digest = ?", arguments: [digest])
+            else { return nil }
+            return RefreshTokenRecord(
+                digest: row["digest"], grantID: row["grant_id"], clientID: row["client_id"], userID: row["user_id"],
+                scopes: Self.scopes(row, "scopes"), createdAt: Self.date(row, "created_at"),
+                expiresAt: Self.date(row, "expires_at"), rotatedAt: Self.optionalDate(row, "rotated_at")
+            )
+        }
+    }
+
+    public func rotate(oldDigest: String, to replacement: RefreshTokenRecord, at: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE refresh_tokens SET rotated_at = ? WHERE digest = ? AND rotated_at IS NULL",
+                arguments: [Self.time(at), oldDigest]
+            )
+            guard db.changesCount == 1 else { return false }
+            try Self.insertRefreshToken(replacement, db: db)
+            return true
+        }
+    }
+
+    static func insertRefreshToken(_ token: RefreshTokenRecord, db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO refresh_tokens (digest, grant_id, client_id, user_id, scopes, created_at, expires_at, rotated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                token.digest, token.grantID, token.clientID, token.userID, token.scopes.description,
+                time(token.createdAt), time(token.expiresAt), time(token.rotatedAt),
+            ]
+        )
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+import GRDB
+import SSOCore
+
+extension SQLiteStorage: SigningKeyStore {
+    public func signingKeys() async throws -> [SigningKeyRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM signing_keys ORDER BY created_at").map { row in
+                SigningKeyRecord(
+                    kid: row["kid"], algorithm: SigningAlgorithm(rawValue: row["alg"]) ?? .es256,
+                    sealedPrivateKey: row["sealed_private_key"], publicKeyPEM: row["public_key_pem"],
+                    createdAt: Self.date(row, "created_at")
+                )
+            }
+        }
+    }
+
+    public func insert(_ key: SigningKeyRecord) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO signing_keys (kid, alg, sealed_private_key, public_key_pem, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [key.kid, key.algorithm.rawValue, key.sealedPrivateKey, key.publicKeyPEM, Self.time(key.createdAt)]
+            )
+        }
+    }
+}

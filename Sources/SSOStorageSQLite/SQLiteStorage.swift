@@ -1,0 +1,61 @@
+import Foundation
+import GRDB
+import SSOCore
+
+/// The embedded default store: one SQLite file in WAL mode, shared by the server and by `sso`
+/// commands run beside it (each process opens its own pool; SQLite's locking keeps them safe).
+///
+/// It implements every store protocol of the core, each in its own extension file.
+/// Operations that must be atomic under concurrency (code redemption, refresh rotation) run
+/// their check and their write in one write transaction.
+public final class SQLiteStorage: Sendable {
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        // WAL (DatabasePool's default) lets readers run beside the one writer; NORMAL sync is
+        // durable across process crashes and, in WAL mode, loses at most the last commits on
+        // power loss — the trade every high-throughput SQLite deployment makes.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        // CLI commands and the server write to the same file: wait rather than fail.
+        configuration.busyMode = .timeout(10)
+        configuration.maximumReaderCount = 8
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    /// `PRAGMA journal_mode` and `PRAGMA synchronous` as the database reports them.
+    public func pragmas() async throws -> (journalMode: String, synchronous: Int) {
+        try await pool.read { db in
+            let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? ""
+            let sync = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+            return (mode, sync)
+        }
+    }
+}
+
+/// Column helpers shared by the store extensions.
+extension SQLiteStorage {
+    static func time(_ date: Date) -> Double { date.timeIntervalSince1970 }
+    static func time(_ date: Date?) -> Double? { date?.timeIntervalSince1970 }
+    static func date(_ row: Row, _ column: String) -> Date { Date(timeIntervalSince1970: row[column]) }
+    static func optionalDate(_ row: Row, _ column: String) -> Date? {
+        (row[column] as Double?).map { Date(timeIntervalSince1970: $0) }
+    }
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+    static func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+    static func scopes(_ row: Row, _ column: String) -> ScopeSet {
+        ScopeSet((row[column] as String).split(separator: " ").map(String.init))
+    }
+    static func list(_ row: Row, _ column: String) -> [String] {
+        (row[column] as String).split(separator: " ").map(String.init)
+    }
+}

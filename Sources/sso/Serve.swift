@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import SSOCore
+import SSOServer
+
+/// `sso serve`: runs the authorization server.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the authorization server.")
+
+    @Option(help: "Address to listen on (env SSO_HOST).") var host: String?
+    @Option(help: "Port to listen on (env SSO_PORT).") var port: Int?
+    @Option(help: "Issuer URL (env SSO_ISSUER; default http://HOST:PORT).") var issuer: String?
+    @OptionGroup var data: DataOption
+    @Option(help: "Folder with templates/, static/ and locales/ (env SSO_RESOURCES; found automatically).")
+    var resources: String?
+    @Flag(help: "Add a demo user and client and serve the demo application at /demo.") var demo = false
+    @Option(name: .customLong("code-ttl"), help: "Authorization code lifetime, seconds.") var codeTTL = 60
+    @Option(name: .customLong("access-token-ttl"), help: "Access and ID token lifetime, seconds.") var accessTokenTTL = 3600
+    @Option(name: .customLong("refresh-token-ttl"), help: "Refresh token lifetime, seconds.") var refreshTokenTTL = 30 * 24 * 3600
+    @Option(name: .customLong("session-ttl"), help: "SSO session idle timeout, seconds.") var sessionTTL = 8 * 3600
+    @Option(name: .customLong("session-max-ttl"), help: "SSO session absolute lifetime, seconds.") var sessionMaxTTL = 7 * 24 * 3600
+
+    func validate() throws {
+        for (name, value) in [("code-ttl", codeTTL), ("access-token-ttl", accessTokenTTL),
+                              ("refresh-token-ttl", refreshTokenTTL), ("session-ttl", sessionTTL),
+                              ("session-max-ttl", sessionMaxTTL)] where value <= 0 {
+            throw ValidationError("--\(name) must be a positive number of seconds.")
+        }
+    }
+
+    func run() async throws {
+        let host = host ?? Environment.value("SSO_HOST") ?? "127.0.0.1"
+        let port = port ?? Environment.value("SSO_PORT").map({ Int($0) ?? -1 }) ?? 8080
+        guard (0...65535).contains(port) else {
+            throw ValidationError("The port must be a number from 0 to 65535.")
+        }
+        guard let resources = resources ?? Environment.value("SSO_RESOURCES") ?? SSOServer.locateResources() else {
+            throw ValidationError("Cannot find the Resources folder; pass --resources DIR or set SSO_RESOURCES.")
+        }
+        let issuer = issuer ?? Environment.value("SSO_ISSUER")
+        if let issuer {
+            guard let url = URL(string: issuer), let scheme = url.scheme, ["http", "https"].contains(scheme),
+                url.host != nil, url.query == nil, url.fragment == nil
+            else { throw ValidationError("The issuer must be an http(s) URL without query or fragment.") }
+        }
+        let options = ServerOptions(
+            host: host, port: port, issuer: issuer, dataDirectory: data.directory, resourcesDirectory: resources,
+            demo: demo,
+            lifetimes: Lifetimes(authorizationCode: codeTTL, accessToken: accessTokenTTL, refreshToken: refreshTokenTTL,
+                                 sessionIdle: sessionTTL, sessionAbsolute: max(sessionMaxTTL, sessionTTL)))
+        let app = try await SSOServer.makeApplication(options)
+        try await app.runService()
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import SSOCore
+import SSOPasswords
+import SSOServer
+import SSOStorageSQLite
+import SSOTesting
+
+/// A real server (the composition root of `sso serve`) on an ephemeral port, with a fresh
+/// SQLite file in a temporary data directory and a clock the test moves.
+struct Harness {
+    static let issuer = "http://sso.test"
+    static let resources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Resources").path
+
+    let dataDirectory: String
+    let clock = TestClock()
+    let storage: SQLiteStorage
+    var lifetimes = Lifetimes()
+
+    init(dataDirectory: String? = nil) throws {
+        self.dataDirectory = dataDirectory
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("sso-e2e-\(UUID().uuidString)").path
+        storage = try DataDirectory(self.dataDirectory).openStorage()
+    }
+
+    /// A user with a low-cost bcrypt hash (verification reads the cost from the hash).
+    @discardableResult
+    func addUser(_ login: String, password: String, email: String? = nil, name: String? = nil) async throws -> User {
+        let user = User(
+            id: UUID().uuidString.lowercased(), login: login,
+            passwordHash: try await BcryptPasswordHasher(cost: 4).hash(password), email: email, emailVerified: email != nil,
+            name: name, createdAt: clock.now())
+        try await storage.insert(user)
+        return user
+    }
+
+    func addClient(
+        _ id: String, secret: String? = "secret-\(UUID().uuidString)", redirectURIs: [String] = ["https://app.example/cb"],
+        scopes: String = "openid profile email", grantTypes: [String] = ["authorization_code", "refresh_token"],
+        skipConsent: Bool = false, pkceRequired: Bool = true
+    ) async throws -> Client {
+        let client = Client(
+            id: id, name: "App \(id)", secretDigest: secret.map(SecretDigest.sha256), redirectURIs: redirectURIs,
+            allowedScopes: ScopeSet(parsing: scopes)!, grantTypes: grantTypes,
+            authMethod: secret == nil ? .none : .clientSecretBasic, skipConsent: skipConsent, pkceRequired: pkceRequired,
+            createdAt: clock.now())
+        try await storage.save(client)
+        return client
+    }
+
+    /// Runs `body` against the live server.
+    func run<T: Sendable>(_ body: @Sendable (Browser) async throws -> T) async throws -> T {
+        let options = ServerOptions(
+            host: "127.0.0.1", port: 0, issuer: Self.issuer, dataDirectory: dataDirectory,
+            resourcesDirectory: Self.resources, lifetimes: lifetimes)
+        let app = try await SSOServer.makeApplication(options, clock: clock, environment: ["SSO_LOG_LEVEL": "error"])
+        return try await app.test(.live) { client in
+            try await body(Browser(client: client))
+        }
+    }
+}
+
+/// A browser (or an HTTP client) over the test client: keeps cookies, never follows redirects
+/// by itself, so each hop can be checked.
+final class Browser: @unchecked Sendable {
+    struct Page {
+        var status: HTTPResponse.Status
+        var headers: HTTPFields
+        var body: String
+
+        var location: String? { headers[.location] }
+        /// The query parameters of the `Location` header.
+        var redirectParameters: [String: String] {
+            guard let location, let components = URLComponents(string: location) else { return [:] }
+            var result: [String: String] = [:]
+            for item in components.queryItems ?? [] { result[item.name] = item.value ?? "" }
+            return result
+        }
+        func hidden(_ name: String) -> String? {
+            guard let range = body.range(of: "name=\"\(name)\" value=\"") else { return nil }
+            let rest = body[range.upperBound...]
+            return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
+        }
+        var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]) ?? [:]
+        }
+    }
+
+    let client: any TestClientProtocol
+    private let lock = NSLock()
+    private var jar: [String: String] = [:]
+
+    init(client: any TestClientProtocol) { self.client = client }
+
+    var cookies: [String: String] { lock.withLock { jar } }
+    func clearCookies() { lock.withLock { jar = [:] } }
+
+    func get(_ uri: String, headers: HTTPFields = [:]) async throws -> Page {
+        try await send(uri, method: .get, headers: headers, body: nil)
+    }
+
+    func post(_ uri: String, form: [(String, String)], headers: HTTPFields = [:]) async throws -> Page {
+        var headers = headers
+        if headers[.contentType] == nil { headers[.contentType] = "application/x-www-form-urlencoded" }
+        return try await send(uri, method: .post, headers: headers, body: Self.encode(form))
+    }
+
+    func send(_ uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: String?) async throws -> Page {
+        var headers = headers
+        let cookieHeader = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ")
+        if !cookieHeader.isEmpty { headers[.cookie] = cookieHeader }
+        let response = try await client.executeRequest(
+            uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        for setCookie in response.headers[values: .setCookie] {
+            let pair = setCookie.split(separator: ";")[0].split(separator: "=", maxSplits: 1)
+            if pair.count == 2 { lock.withLock { jar[String(pair[0])] = String(pair[1]) } }
+        }
+        return Page(status: response.status, headers: response.headers, body: String(buffer: response.body))
+    }
+
+    static func encode(_ form: [(String, String)]) -> String {
+        form.map { "\(RedirectURL.percentEncode($0.0))=\(RedirectURL.percentEncode($0.1))" }.joined(separator: "&")
+    }
+
+    static func basic(_ id: String, _ secret: String) -> String {
+        "Basic " + Data("\(RedirectURL.percentEncode(id)):\(RedirectURL.percentEncode(secret))".utf8).base64EncodedString()
+    }
+}
