@@ -1,0 +1,95 @@
+import Foundation
+import SSOCore
+import Testing
+
+@Suite("Scopes, PKCE, parameters, redirects")
+struct ProtocolPrimitivesTests {
+    @Test("scope parsing follows RFC 6749 3.3: space-delimited, no quote or backslash, de-duplicated")
+    func scopes() {
+        #expect(ScopeSet(parsing: "openid  profile openid")?.values == ["openid", "profile"])
+        #expect(ScopeSet(parsing: "openid \"x\"") == nil)
+        #expect(ScopeSet(parsing: "a\\b") == nil)
+        #expect(ScopeSet(parsing: "ordersread trades personal")?.description == "ordersread trades personal")
+        let wide = ScopeSet(["openid", "email"])
+        #expect(ScopeSet(["openid"]).isSubset(of: wide))
+        #expect(ScopeSet(["openid", "admin"]).subtracting(wide) == ["admin"])
+    }
+
+    @Test("PKCE S256 matches RFC 7636 appendix B and refuses malformed verifiers")
+    func pkce() {
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+        #expect(PKCE.challenge(for: verifier) == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
+        #expect(PKCE.verify(verifier: verifier, challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"))
+        #expect(!PKCE.verify(verifier: verifier + "x", challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"))
+        #expect(!PKCE.isWellFormed("short"))
+        #expect(!PKCE.isWellFormed(String(repeating: "a", count: 129)))
+        #expect(!PKCE.isWellFormed(String(repeating: "a", count: 42) + "+"))
+    }
+
+    @Test("a repeated parameter is invalid_request; an empty one counts as absent")
+    func parameters() throws {
+        let parameters = RequestParameters([("a", "1"), ("a", "2"), ("b", ""), ("c", "3")])
+        #expect(throws: OAuthError.self) { try parameters.value("a") }
+        #expect(try parameters.value("b") == nil)
+        #expect(try parameters.value("c") == "3")
+        #expect(throws: OAuthError.invalidRequest("The 'd' parameter is missing.")) { try parameters.required("d") }
+    }
+
+    @Test("redirects keep the registered URI's own query and percent-encode our values")
+    func redirects() {
+        #expect(RedirectURL.build("https://a.example/cb?x=1", parameters: [("code", "a b&c"), ("state", nil)])
+                == "https://a.example/cb?x=1&code=a%20b%26c")
+        #expect(RedirectURL.build("https://a.example/cb", parameters: [("code", "z")]) == "https://a.example/cb?code=z")
+    }
+
+    @Test("OAuth errors carry the status RFC 6749 and RFC 6750 give them")
+    func statuses() {
+        #expect(OAuthError.invalidClient("x").httpStatus == 401)
+        #expect(OAuthError.invalidGrant("x").httpStatus == 400)
+        #expect(OAuthError(.invalidToken, "x").httpStatus == 401)
+        #expect(OAuthError(.serverError, "x").httpStatus == 500)
+    }
+
+    @Test("secret digests compare in constant time and only equal inputs match")
+    func digests() {
+        let digest = SecretDigest.sha256("token")
+        #expect(digest.count == 64)
+        #expect(SecretDigest.matches("token", digest: digest))
+        #expect(!SecretDigest.matches("tokem", digest: digest))
+        #expect(!SecretDigest.constantTimeEquals("abc", "abcd"))
+    }
+
+    @Test("random tokens carry 256 bits and do not repeat")
+    func randomTokens() {
+        let random = SystemSecureRandom()
+        let tokens = Set((0..<1000).map { _ in random.token() })
+        #expect(tokens.count == 1000)
+        #expect(tokens.allSatisfy { Base64URL.decode($0)?.count == 32 })
+    }
+}
+
+struct StubGrant: Grant {
+    let grantType: String
+    func authorize(_ request: TokenRequest) async throws -> AuthorizedGrant {
+        AuthorizedGrant(grantID: nil, clientID: request.client.id, userID: nil, scopes: ScopeSet([]), authTime: nil,
+                        issueRefreshToken: false)
+    }
+}
+
+@Suite("The grant registry")
+struct GrantRegistryTests {
+    @Test("two modules claiming one grant_type is a start-up error")
+    func duplicate() {
+        #expect(throws: DuplicateGrantTypeError.self) {
+            try GrantRegistry([StubGrant(grantType: "x"), StubGrant(grantType: "x")])
+        }
+    }
+
+    @Test("dispatch is by grant_type; unknown types find nothing")
+    func lookup() throws {
+        let registry = try GrantRegistry([StubGrant(grantType: "b"), StubGrant(grantType: "a")])
+        #expect(registry.grant(for: "a")?.grantType == "a")
+        #expect(registry.grant(for: "c") == nil)
+        #expect(registry.grantTypes == ["a", "b"])
+    }
+}

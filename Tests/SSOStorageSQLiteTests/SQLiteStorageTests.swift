@@ -1,0 +1,112 @@
+import Foundation
+import SSOCore
+import SSOStorageSQLite
+import Testing
+
+@Suite("The SQLite store")
+struct SQLiteStorageTests {
+    let storage: SQLiteStorage
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    init() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sso-store-\(UUID().uuidString).sqlite").path
+        storage = try SQLiteStorage(path: path)
+    }
+
+    func grant(_ id: String = UUID().uuidString) -> GrantRecord {
+        GrantRecord(id: id, clientID: "app", userID: "u1", sessionID: "s1", scopes: ScopeSet(["openid"]), authTime: now,
+                    methods: ["pwd"], createdAt: now)
+    }
+
+    func code(_ digest: String) -> AuthorizationCode {
+        AuthorizationCode(digest: digest, clientID: "app", redirectURI: "https://a/cb", redirectURIWasSent: true,
+                          userID: "u1", sessionID: "s1", scopes: ScopeSet(["openid"]), nonce: "n", codeChallenge: nil,
+                          authTime: now, methods: ["pwd"], createdAt: now, expiresAt: now.addingTimeInterval(60))
+    }
+
+    func refresh(_ digest: String, grantID: String) -> RefreshTokenRecord {
+        RefreshTokenRecord(digest: digest, grantID: grantID, clientID: "app", userID: "u1", scopes: ScopeSet(["openid"]),
+                           createdAt: now, expiresAt: now.addingTimeInterval(3600))
+    }
+
+    @Test("WAL journal and synchronous=NORMAL")
+    func pragmas() async throws {
+        let pragmas = try await storage.pragmas()
+        #expect(pragmas.journalMode == "wal")
+        #expect(pragmas.synchronous == 1)
+    }
+
+    @Test("a code redeems once; of many concurrent redemptions exactly one wins")
+    func codeRedemption() async throws {
+        try await storage.insert(code("c1"))
+        #expect(try await storage.redeem(digest: "c1", creating: grant("g1"), at: now) == .redeemed)
+        #expect(try await storage.redeem(digest: "c1", creating: grant("g2"), at: now) == .alreadyConsumed(grantID: "g1"))
+        #expect(try await storage.redeem(digest: "none", creating: grant("g3"), at: now) == .notFound)
+        #expect(try await storage.grant(id: "g2") == nil)
+
+        try await storage.insert(code("c2"))
+        let results = try await withThrowingTaskGroup(of: CodeRedemption.self) { group in
+            for index in 0..<16 {
+                group.addTask { try await storage.redeem(digest: "c2", creating: grant("race-\(index)"), at: now) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.filter { $0 == .redeemed }.count == 1)
+    }
+
+    @Test("rotation is one-shot, and revoking a grant ends its refresh tokens")
+    func rotation() async throws {
+        try await storage.insert(code("c"))
+        _ = try await storage.redeem(digest: "c", creating: grant("g"), at: now)
+        try await storage.insert(refresh("r1", grantID: "g"))
+        #expect(try await storage.rotate(oldDigest: "r1", to: refresh("r2", grantID: "g"), at: now))
+        #expect(try await !storage.rotate(oldDigest: "r1", to: refresh("r3", grantID: "g"), at: now))
+        #expect(try await storage.refreshToken(digest: "r3") == nil)
+        #expect(try await storage.refreshToken(digest: "r1")?.rotatedAt != nil)
+
+        try await storage.revokeGrant(id: "g", at: now)
+        #expect(try await storage.grant(id: "g")?.revokedAt != nil)
+        #expect(try await storage.refreshToken(digest: "r2")?.rotatedAt != nil)
+    }
+
+    @Test("logins are unique without regard to case")
+    func users() async throws {
+        try await storage.insert(User(id: "1", login: "Alice", passwordHash: "h", createdAt: now))
+        #expect(try await storage.user(login: "aLiCe")?.id == "1")
+        await #expect(throws: DuplicateLoginError.self) {
+            try await storage.insert(User(id: "2", login: "alice", passwordHash: "h", createdAt: now))
+        }
+    }
+
+    @Test("clients round-trip every field")
+    func clients() async throws {
+        let client = Client(id: "c", name: "C", secretDigest: "d", redirectURIs: ["https://a/cb", "https://b/cb"],
+                            allowedScopes: ScopeSet(["openid", "trades"]), grantTypes: ["authorization_code"],
+                            authMethod: .clientSecretPost, skipConsent: true, pkceRequired: false,
+                            idTokenSigningAlgorithm: .es256, createdAt: now)
+        try await storage.save(client)
+        #expect(try await storage.client(id: "c") == client)
+        #expect(try await storage.removeClient(id: "c"))
+        #expect(try await storage.client(id: "c") == nil)
+    }
+
+    @Test("consent accumulates scopes per user and client")
+    func consents() async throws {
+        try await storage.recordConsent(userID: "u", clientID: "c", scopes: ScopeSet(["openid"]), at: now)
+        try await storage.recordConsent(userID: "u", clientID: "c", scopes: ScopeSet(["email"]), at: now)
+        #expect(try await storage.consentedScopes(userID: "u", clientID: "c") == ScopeSet(["openid", "email"]))
+        #expect(try await storage.consentedScopes(userID: "u", clientID: "other").isEmpty)
+    }
+
+    @Test("interactions are found by their id but stored under its digest")
+    func interactions() async throws {
+        let request = AuthorizationRequest(clientID: "c", redirectURI: "https://a/cb", scopes: ScopeSet(["openid"]),
+                                           state: "s", prompt: ["login"])
+        let interaction = Interaction(id: "secret-id", request: request, browserBinding: "b", createdAt: now,
+                                      expiresAt: now.addingTimeInterval(60))
+        try await storage.insert(interaction)
+        #expect(try await storage.interaction(id: "secret-id") == interaction)
+        try await storage.removeInteraction(id: "secret-id")
+        #expect(try await storage.interaction(id: "secret-id") == nil)
+    }
+}
