@@ -91,6 +91,14 @@ let package = Package(
         // Test doubles (a hand-moved clock, an in-memory event recorder): for tests only.
         .target(name: "SSOTesting", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SSOCoreTests", dependencies: ["SSOCore", "SSOTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SSOGrantTests",
+            dependencies: [
+                "SSOGrantAuthorizationCode", "SSOGrantRefreshToken", "SSOCore", "SSOTesting", "SSOStorageSQLite",
+                "SSOTokens",
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "SSOHTTPTests", dependencies: ["SSOHTTP", "SSOCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SSOStorageSQLiteTests",

@@ -20,6 +20,7 @@ struct Harness {
     let clock = TestClock()
     let storage: SQLiteStorage
     var lifetimes = Lifetimes()
+    var issuer = Harness.issuer
 
     init(dataDirectory: String? = nil) throws {
         self.dataDirectory = dataDirectory
@@ -55,7 +56,7 @@ struct Harness {
     /// Runs `body` against the live server.
     func run<T: Sendable>(_ body: @Sendable (Browser) async throws -> T) async throws -> T {
         let options = ServerOptions(
-            host: "127.0.0.1", port: 0, issuer: Self.issuer, dataDirectory: dataDirectory,
+            host: "127.0.0.1", port: 0, issuer: issuer, dataDirectory: dataDirectory,
             resourcesDirectory: Self.resources, lifetimes: lifetimes)
         let app = try await SSOServer.makeApplication(options, clock: clock, environment: ["SSO_LOG_LEVEL": "error"])
         return try await app.test(.live) { client in

@@ -46,7 +46,8 @@ public struct AuthorizationFlow: Sendable {
     ) async throws -> AuthorizationStep {
         let now = clock.now()
         var needsLogin = session == nil || request.prompt.contains("login")
-        if let session, let maxAge = request.maxAge, now.timeIntervalSince(session.authTime) > TimeInterval(maxAge) {
+        // max_age=0 means "sign in now" (OpenID Connect Core 3.1.2.1), hence `>=`.
+        if let session, let maxAge = request.maxAge, now.timeIntervalSince(session.authTime) >= TimeInterval(maxAge) {
             needsLogin = true
         }
         if needsLogin {
