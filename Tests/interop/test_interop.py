@@ -18,6 +18,16 @@ def authlib_session(client, scope="openid profile email"):
                          code_challenge_method="S256", token_endpoint_auth_method="client_secret_basic")
 
 
+def sign_in(server, session, verifier, nonce="n", browser=None, **credentials):
+    """Sends a browser through /authorize, login and consent; returns the browser and the callback URL."""
+    url, state = session.create_authorization_url(server.metadata["authorization_endpoint"], code_verifier=verifier,
+                                                  nonce=nonce)
+    browser = browser or Browser(server)
+    callback = browser.follow(browser.open_authorize(url), **credentials)
+    assert parse_qs(urlparse(callback).query)["state"] == [state]
+    return browser, callback
+
+
 def verify_id_token(server, token, client_id, nonce):
     keys = JsonWebKey.import_key_set(requests.get(server.metadata["jwks_uri"]).json())
     claims = jwt.decode(token["id_token"], keys, claims_cls=CodeIDToken,
@@ -30,12 +40,8 @@ def verify_id_token(server, token, client_id, nonce):
 def test_authlib_completes_the_flow_and_refreshes(server, confidential_client):
     session = authlib_session(confidential_client)
     verifier, nonce = secrets.token_urlsafe(48), secrets.token_urlsafe(16)
-    url, state = session.create_authorization_url(server.metadata["authorization_endpoint"], code_verifier=verifier,
-                                                  nonce=nonce)
-    browser = Browser(server)
-    callback = browser.follow(browser.open_authorize(url))
+    browser, callback = sign_in(server, session, verifier, nonce)
     assert callback.startswith(REDIRECT + "?")
-    assert parse_qs(urlparse(callback).query)["state"] == [state]
 
     token = session.fetch_token(server.metadata["token_endpoint"], authorization_response=callback,
                                 code_verifier=verifier)
@@ -66,10 +72,7 @@ def test_authlib_completes_the_flow_and_refreshes(server, confidential_client):
 def test_code_replay_and_bad_client_over_the_wire(server, confidential_client):
     session = authlib_session(confidential_client)
     verifier = secrets.token_urlsafe(48)
-    url, _ = session.create_authorization_url(server.metadata["authorization_endpoint"], code_verifier=verifier,
-                                              nonce="n")
-    browser = Browser(server)
-    callback = browser.follow(browser.open_authorize(url))
+    _, callback = sign_in(server, session, verifier)
     code = parse_qs(urlparse(callback).query)["code"][0]
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "code_verifier": verifier}
     auth = (confidential_client["client_id"], confidential_client["client_secret"])
@@ -102,10 +105,7 @@ def test_state_survives_a_restart(data_dir, confidential_client):
     try:
         session = authlib_session(confidential_client)
         verifier = secrets.token_urlsafe(48)
-        url, _ = session.create_authorization_url(server.metadata["authorization_endpoint"], code_verifier=verifier,
-                                                  nonce="n")
-        browser = Browser(server)
-        callback = browser.follow(browser.open_authorize(url))
+        _, callback = sign_in(server, session, verifier)
         token = session.fetch_token(server.metadata["token_endpoint"], authorization_response=callback,
                                     code_verifier=verifier)
         jwks = requests.get(server.metadata["jwks_uri"]).json()
@@ -130,10 +130,7 @@ def test_demo_mode_signs_in_the_demo_user(tmp_path):
         verifier = secrets.token_urlsafe(48)
         session = OAuth2Session("demo", scope="openid profile email", redirect_uri=server.issuer + "/demo",
                                 code_challenge_method="S256", token_endpoint_auth_method="none")
-        url, _ = session.create_authorization_url(server.metadata["authorization_endpoint"], code_verifier=verifier,
-                                                  nonce="n")
-        browser = Browser(server)
-        callback = browser.follow(browser.open_authorize(url), login="demo", password="demo-password")
+        _, callback = sign_in(server, session, verifier, login="demo", password="demo-password")
         token = session.fetch_token(server.metadata["token_endpoint"], authorization_response=callback,
                                     code_verifier=verifier)
         assert token["id_token"] and token["refresh_token"]

@@ -7,12 +7,8 @@ extension SSORoutes {
         router.get("/authorize") { request, _ in await authorize(request, parameters: request.queryParameters) }
         router.post("/authorize") { request, _ in
             var request = request
-            guard request.mediaType == "application/x-www-form-urlencoded",
-                let body = try? await request.bodyText()
-            else {
-                return pages.errorPage(pages.message("error_bad_form", request: request), request: request)
-            }
-            return await authorize(request, parameters: FormDecoding.parse(body))
+            guard let form = await request.formParameters() else { return badFormPage(request) }
+            return await authorize(request, parameters: form)
         }
     }
 

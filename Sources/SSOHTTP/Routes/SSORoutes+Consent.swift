@@ -24,18 +24,13 @@ extension SSORoutes {
         }
         router.post("/consent") { request, _ in
             var request = request
+            guard let form = await request.formParameters() else { return badFormPage(request) }
             do {
-                guard request.mediaType == "application/x-www-form-urlencoded" else {
-                    return pages.errorPage(pages.message("error_bad_form", request: request), request: request)
-                }
-                let form = FormDecoding.parse(try await request.bodyText())
                 guard let (interaction, client, session) = try await consentContext(
                     try? form.value("interaction"), request: request, csrf: (try? form.value("csrf")) ?? "")
                 else { return expiredPage(request) }
                 let decision = (try? form.value("decision")) ?? nil
-                guard decision == "approve" || decision == "deny" else {
-                    return pages.errorPage(pages.message("error_bad_form", request: request), request: request)
-                }
+                guard decision == "approve" || decision == "deny" else { return badFormPage(request) }
                 let step = try await services.flow.consentAnswered(
                     interaction, client: client, session: session, approved: decision == "approve")
                 return respond(step)

@@ -17,11 +17,8 @@ extension SSORoutes {
         }
         router.post("/login") { request, _ in
             var request = request
+            guard let form = await request.formParameters() else { return badFormPage(request) }
             do {
-                guard request.mediaType == "application/x-www-form-urlencoded" else {
-                    return pages.errorPage(pages.message("error_bad_form", request: request), request: request)
-                }
-                let form = FormDecoding.parse(try await request.bodyText())
                 guard let interaction = try await boundInteraction(
                     try? form.value("interaction"), request: request, submittedCSRF: (try? form.value("csrf")) ?? "")
                 else { return expiredPage(request) }
@@ -70,5 +67,9 @@ extension SSORoutes {
 
     func expiredPage(_ request: Request) -> Response {
         pages.errorPage(pages.message("error_expired", request: request), request: request)
+    }
+
+    func badFormPage(_ request: Request) -> Response {
+        pages.errorPage(pages.message("error_bad_form", request: request), request: request)
     }
 }

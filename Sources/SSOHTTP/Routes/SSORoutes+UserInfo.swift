@@ -7,10 +7,7 @@ extension SSORoutes {
         router.get("/userinfo") { request, _ in await userInfo(request, formToken: nil) }
         router.post("/userinfo") { request, _ in
             var request = request
-            var formToken: String?
-            if request.mediaType == "application/x-www-form-urlencoded", let body = try? await request.bodyText() {
-                formToken = (try? FormDecoding.parse(body).value("access_token")) ?? nil
-            }
+            let formToken = await request.formParameters().flatMap { (try? $0.value("access_token")) ?? nil }
             return await userInfo(request, formToken: formToken)
         }
     }

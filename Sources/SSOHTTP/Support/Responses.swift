@@ -72,6 +72,12 @@ extension Request {
         return String(buffer: buffer)
     }
 
+    /// The body's parameters when it is a form within the size limit; `nil` otherwise.
+    mutating func formParameters() async -> RequestParameters? {
+        guard mediaType == "application/x-www-form-urlencoded", let text = try? await bodyText() else { return nil }
+        return FormDecoding.parse(text)
+    }
+
     /// Query-string parameters through the one form decoder.
     var queryParameters: RequestParameters { FormDecoding.parse(uri.query ?? "") }
 

@@ -1,0 +1,58 @@
+"""The `sso` command line, as an operator uses it."""
+import json
+import sqlite3
+import subprocess
+
+from conftest import SSO_BIN, cli
+
+
+def run(data_dir, *args, stdin=None):
+    return subprocess.run([SSO_BIN, *args, "--data", str(data_dir)], input=stdin, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_users_get_cost_12_bcrypt_hashes_and_unique_logins(tmp_path):
+    cli(tmp_path, "user", "add", "--login", "Bob", "--password-stdin", stdin="a-long-password\n")
+    with sqlite3.connect(tmp_path / "sso.sqlite") as db:
+        login, digest = db.execute("SELECT login, password_hash FROM users").fetchone()
+    assert login == "Bob" and digest.startswith("$2b$12$") and "a-long-password" not in digest
+    taken = run(tmp_path, "user", "add", "--login", "bob", "--password", "another-password")
+    assert taken.returncode != 0 and "taken" in taken.stderr
+    short = run(tmp_path, "user", "add", "--login", "carol", "--password", "short")
+    assert short.returncode != 0
+
+
+def test_client_add_generates_a_secret_once_and_stores_only_its_digest(tmp_path):
+    client = json.loads(cli(tmp_path, "client", "add", "--id", "shop", "--redirect-uri", "https://shop.example/cb",
+                            "--redirect-uri", "https://shop.example/cb2", "--scope", "openid ordersread"))
+    assert len(client["client_secret"]) >= 43
+    assert client["grant_types"] == ["authorization_code", "refresh_token"]
+    assert client["token_endpoint_auth_method"] == "client_secret_basic" and client["pkce_required"] is True
+    with sqlite3.connect(tmp_path / "sso.sqlite") as db:
+        stored = db.execute("SELECT secret_digest FROM clients WHERE id = 'shop'").fetchone()[0]
+    assert stored != client["client_secret"] and len(stored) == 64
+    shown = json.loads(cli(tmp_path, "client", "show", "--id", "shop"))
+    assert "client_secret" not in shown and shown["redirect_uris"][1] == "https://shop.example/cb2"
+
+    public = json.loads(cli(tmp_path, "client", "add", "--id", "spa", "--public", "--redirect-uri", "https://spa/cb",
+                            "--grant-types", "authorization_code", "--pkce", "optional"))
+    assert "client_secret" not in public and public["token_endpoint_auth_method"] == "none"
+    assert public["grant_types"] == ["authorization_code"] and public["pkce_required"] is False
+    assert len(cli(tmp_path, "client", "list").splitlines()) == 2
+    cli(tmp_path, "client", "remove", "--id", "spa")
+    assert len(cli(tmp_path, "client", "list").splitlines()) == 1
+
+
+def test_client_add_refuses_bad_input_and_writes_nothing(tmp_path):
+    cli(tmp_path, "client", "add", "--id", "shop", "--redirect-uri", "https://shop.example/cb")
+    for args in (["--id", "shop", "--redirect-uri", "https://x/cb"],          # taken
+                 ["--id", "x"],                                                 # no redirect URI
+                 ["--id", "y", "--redirect-uri", "https://x/cb#frag"],           # fragment
+                 ["--id", "z", "--redirect-uri", "not a uri"],
+                 ["--id", "w", "--redirect-uri", "https://x/cb", "--public", "--secret", "s"],
+                 ["--id", "v", "--redirect-uri", "https://x/cb", "--grant-types", "password"],
+                 ["--id", "has space", "--redirect-uri", "https://x/cb"]):
+        result = run(tmp_path, "client", "add", *args)
+        assert result.returncode != 0, args
+        assert result.stderr.strip(), args
+    assert len(cli(tmp_path, "client", "list").splitlines()) == 1
