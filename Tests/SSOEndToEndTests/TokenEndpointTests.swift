@@ -72,6 +72,9 @@ struct TokenEndpointTests {
                                               headers: [.contentType: "application/json", .authorization: Browser.basic("app", Self.secret)],
                                               body: "{\"grant_type\":\"authorization_code\"}")
             expectError(json, "invalid_request")
+            let get = try await browser.get("/token?grant_type=authorization_code&code=x")
+            expectError(get, "invalid_request", status: .methodNotAllowed)
+            #expect(get.headers[.allow] == "POST")
         }
     }
 

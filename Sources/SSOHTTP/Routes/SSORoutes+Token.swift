@@ -5,8 +5,16 @@ import SSOCore
 extension SSORoutes {
     func registerToken(on router: Router<some RequestContext>) {
         // `/oauth/token` is where seed 000's target flow posts; both paths are the same endpoint.
-        router.post("/token") { request, _ in await token(request) }
-        router.post("/oauth/token") { request, _ in await token(request) }
+        // A GET (a token request in the query leaks it to logs) is refused with 405.
+        for path in ["/token", "/oauth/token"] {
+            router.post(RouterPath(path)) { request, _ in await token(request) }
+            router.get(RouterPath(path)) { _, _ in
+                var response = Responses.oauthError(.invalidRequest("The token endpoint accepts POST only."),
+                                                    status: .methodNotAllowed)
+                response.headers[.allow] = "POST"
+                return response
+            }
+        }
     }
 
     /// The token endpoint (RFC 6749 section 3.2): form-encoded POST, JSON answer, never cached.
