@@ -112,6 +112,7 @@ struct TokenEndpointTests {
             let (code, pkce) = try await browser.obtainCode(client: "spa")
             let tokens = try await browser.exchange(code: code, pkce: pkce, client: "spa", secret: nil)
             #expect(tokens.status == .ok)
+            #expect(tokens.headers[.accessControlAllowOrigin] == "*")
             let refresh = try #require(tokens.json["refresh_token"] as? String)
             expectError(try await browser.post("/token", form: [
                 ("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", "spa"), ("client_secret", "guess")]),

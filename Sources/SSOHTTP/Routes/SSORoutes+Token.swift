@@ -34,7 +34,11 @@ extension SSORoutes {
         }
         do {
             let answer = try await services.tokenEndpoint.handle(FormDecoding.parse(body), basic: basic)
-            return try Responses.json(answer)
+            var response = try Responses.json(answer)
+            // Browser-based public clients on other origins call this endpoint with fetch. No
+            // cookie is involved (credentials are in the request), so any origin may read it.
+            response.headers[.accessControlAllowOrigin] = "*"
+            return response
         } catch let error as OAuthError {
             // RFC 6749 5.2: a client that tried Basic gets 401 and a challenge.
             if error.code == .invalidClient, request.headers[.authorization] != nil { return invalidBasicClient(error) }
