@@ -99,6 +99,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "SSOPasswordsTests", dependencies: ["SSOPasswords"], swiftSettings: swiftSettings),
         .testTarget(name: "SSOHTTPTests", dependencies: ["SSOHTTP", "SSOCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SSOStorageSQLiteTests",

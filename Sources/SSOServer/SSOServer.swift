@@ -79,8 +79,11 @@ public enum SSOServer {
 
     /// Finds `Resources/` when none was named: beside the working directory, or above the
     /// executable (a `swift build` tree keeps it at the package root).
-    public static func locateResources(executablePath: String = CommandLine.arguments[0]) -> String? {
-        var candidates = [FileManager.default.currentDirectoryPath + "/Resources"]
+    public static func locateResources(
+        executablePath: String = CommandLine.arguments[0],
+        workingDirectory: String = FileManager.default.currentDirectoryPath
+    ) -> String? {
+        var candidates = [workingDirectory + "/Resources"]
         var directory = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<6 {
             candidates.append(directory.appendingPathComponent("Resources").path)
