@@ -40,6 +40,8 @@ struct ProtocolPrimitivesTests {
         #expect(RedirectURL.build("https://a.example/cb?x=1", parameters: [("code", "a b&c"), ("state", nil)])
                 == "https://a.example/cb?x=1&code=a%20b%26c")
         #expect(RedirectURL.build("https://a.example/cb", parameters: [("code", "z")]) == "https://a.example/cb?code=z")
+        #expect(RedirectURL.build("https://a.example/cb?", parameters: [("code", "z")]) == "https://a.example/cb?code=z")
+        #expect(RedirectURL.build("https://a.example/cb#f", parameters: [("code", "z")]) == "https://a.example/cb?code=z")
     }
 
     @Test("OAuth errors carry the status RFC 6749 and RFC 6750 give them")

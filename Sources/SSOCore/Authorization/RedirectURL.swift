@@ -4,15 +4,10 @@ public enum RedirectURL {
     public static func build(_ base: String, parameters: [(String, String?)]) -> String {
         let query = parameters.compactMap { name, value in value.map { "\(name)=\(percentEncode($0))" } }
             .joined(separator: "&")
-        guard !query.isEmpty else { return base }
-        var uri = base
-        var fragment = ""
-        if let hash = uri.firstIndex(of: "#") {
-            fragment = String(uri[hash...])
-            uri = String(uri[..<hash])
-        }
-        let separator = uri.contains("?") ? (uri.hasSuffix("?") || uri.hasSuffix("&") ? "" : "&") : "?"
-        _ = fragment  // a fragment is not allowed in a redirect URI (3.1.2); we drop any we find
+        // A redirect URI has no fragment (section 3.1.2); registration refuses them, so none is kept.
+        let uri = base.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? base
+        guard !query.isEmpty else { return uri }
+        let separator = !uri.contains("?") ? "?" : (uri.hasSuffix("?") || uri.hasSuffix("&") ? "" : "&")
         return uri + separator + query
     }
 

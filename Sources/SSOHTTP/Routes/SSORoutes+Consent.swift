@@ -6,8 +6,8 @@ extension SSORoutes {
     func registerConsent(on router: Router<some RequestContext>) {
         router.get("/consent") { request, _ in
             do {
-                let id = try? request.queryParameters.value("interaction")
-                guard let (interaction, client, _) = try await consentContext(id ?? nil, request: request, csrf: nil) else {
+                let id = (try? request.queryParameters.value("interaction")) ?? nil
+                guard let (interaction, client, _) = try await consentContext(id, request: request, csrf: nil) else {
                     return expiredPage(request)
                 }
                 let t = pages.localizer.messages(pages.localizer.language(for: request.headers[.acceptLanguage]))
@@ -27,7 +27,7 @@ extension SSORoutes {
             guard let form = await request.formParameters() else { return badFormPage(request) }
             do {
                 guard let (interaction, client, session) = try await consentContext(
-                    try? form.value("interaction"), request: request, csrf: (try? form.value("csrf")) ?? "")
+                    (try? form.value("interaction")) ?? nil, request: request, csrf: (try? form.value("csrf")) ?? "")
                 else { return expiredPage(request) }
                 let decision = (try? form.value("decision")) ?? nil
                 guard decision == "approve" || decision == "deny" else { return badFormPage(request) }
@@ -43,9 +43,9 @@ extension SSORoutes {
     /// The interaction, its client and the browser's session, when the consent page may be shown:
     /// the interaction belongs to this browser and was started (or signed in) by this very session.
     private func consentContext(
-        _ id: String??, request: Request, csrf: String?
+        _ id: String?, request: Request, csrf: String?
     ) async throws -> (Interaction, Client, SSOSession)? {
-        guard let interaction = try await boundInteraction(id ?? nil, request: request, submittedCSRF: csrf),
+        guard let interaction = try await boundInteraction(id, request: request, submittedCSRF: csrf),
             let session = try await services.login.activeSession(secret: request.cookies[Self.sessionCookie]?.value),
             interaction.sessionID == session.id,
             let client = try await services.clients.client(id: interaction.request.clientID)

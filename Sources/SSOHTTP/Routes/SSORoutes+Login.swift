@@ -6,8 +6,8 @@ extension SSORoutes {
     func registerLogin(on router: Router<some RequestContext>) {
         router.get("/login") { request, _ in
             do {
-                let id = try? request.queryParameters.value("interaction")
-                guard let interaction = try await boundInteraction(id ?? nil, request: request) else {
+                let id = (try? request.queryParameters.value("interaction")) ?? nil
+                guard let interaction = try await boundInteraction(id, request: request) else {
                     return expiredPage(request)
                 }
                 return try await loginPage(interaction, request: request, login: interaction.request.loginHint, error: nil)
@@ -20,7 +20,7 @@ extension SSORoutes {
             guard let form = await request.formParameters() else { return badFormPage(request) }
             do {
                 guard let interaction = try await boundInteraction(
-                    try? form.value("interaction"), request: request, submittedCSRF: (try? form.value("csrf")) ?? "")
+                    (try? form.value("interaction")) ?? nil, request: request, submittedCSRF: (try? form.value("csrf")) ?? "")
                 else { return expiredPage(request) }
                 return try await submitLogin(form, interaction: interaction, request: request)
             } catch {
@@ -31,7 +31,7 @@ extension SSORoutes {
 
     private func submitLogin(_ form: RequestParameters, interaction: Interaction, request: Request) async throws -> Response {
         let login = ((try? form.value("login")) ?? nil)?.trimmingCharacters(in: .whitespaces) ?? ""
-        let password = (try? form.value("password")) ?? nil ?? ""
+        let password = ((try? form.value("password")) ?? nil) ?? ""
         guard let client = try await services.clients.client(id: interaction.request.clientID) else {
             return expiredPage(request)
         }
