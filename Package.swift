@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         // Hummingbird's own header types, named directly for the few headers it has no constant for.
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
     ],
     targets: [
         // The domain and its extension points. No HTTP framework, no database.
@@ -37,6 +38,8 @@ let package = Package(
         // Grant types: one target each, depending on the core only.
         .target(name: "SSOGrantAuthorizationCode", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
         .target(name: "SSOGrantRefreshToken", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
+        // The broker's old login endpoints as an adapter module, depending on the core only.
+        .target(name: "SSOLegacyAlor", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
         // Implementations behind the core's seams.
         .target(
             name: "SSOStorageSQLite",
@@ -59,12 +62,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SSOTOTP",
+            dependencies: ["SSOCore", .product(name: "HummingbirdOTP", package: "hummingbird-auth")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SSOHTTP",
             dependencies: [
                 "SSOCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -73,7 +82,7 @@ let package = Package(
         .target(
             name: "SSOServer",
             dependencies: [
-                "SSOCore", "SSOHTTP", "SSOStorageSQLite", "SSOTokens", "SSOPasswords",
+                "SSOCore", "SSOHTTP", "SSOStorageSQLite", "SSOTokens", "SSOPasswords", "SSOTOTP", "SSOLegacyAlor",
                 "SSOGrantAuthorizationCode", "SSOGrantRefreshToken",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -83,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "sso",
             dependencies: [
-                "SSOServer", "SSOCore", "SSOPasswords", "SSOStorageSQLite",
+                "SSOServer", "SSOCore", "SSOPasswords", "SSOStorageSQLite", "SSOTOTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -100,6 +109,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SSOPasswordsTests", dependencies: ["SSOPasswords"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SSOTOTPTests", dependencies: ["SSOTOTP", "SSOCore", "SSOTesting", "SSOStorageSQLite"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "SSOHTTPTests", dependencies: ["SSOHTTP", "SSOCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SSOStorageSQLiteTests",

@@ -23,6 +23,13 @@ public struct DataDirectory: Sendable {
         return try SQLiteStorage(path: path + "/" + Self.databaseFile)
     }
 
+    /// The key-encryption key for `storage`: a new key file may be made only while the database
+    /// holds no secret sealed with an earlier one.
+    public func keySealer(storage: SQLiteStorage, environment: [String: String], random: any SecureRandom) async throws -> KeySealer {
+        let sealedSecrets = try await storage.hasSealedSecrets()
+        return try keySealer(environment: environment, random: random, mayCreate: !sealedSecrets)
+    }
+
     /// The key-encryption key: `SSO_MASTER_KEY` (base64 of 32 bytes) if set, else the key file,
     /// created with mode 0600 when the database has no keys yet.
     public func keySealer(environment: [String: String], random: any SecureRandom, mayCreate: Bool) throws -> KeySealer {
@@ -42,7 +49,7 @@ public struct DataDirectory: Sendable {
         guard mayCreate else {
             throw Failure(description: """
                 The key-encryption key is missing: neither SSO_MASTER_KEY nor \(file) is readable, \
-                but the database holds signing keys sealed with it. Restore the key file or set SSO_MASTER_KEY.
+                but the database holds secrets (signing keys, TOTP seeds) sealed with it. Restore the key file or set SSO_MASTER_KEY.
                 """)
         }
         let material = Data(random.bytes(32))

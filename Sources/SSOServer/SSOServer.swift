@@ -3,8 +3,10 @@ import Hummingbird
 import Logging
 import SSOCore
 import SSOHTTP
+import SSOLegacyAlor
 import SSOPasswords
 import SSOStorageSQLite
+import SSOTOTP
 import SSOTokens
 
 /// The composition root: builds every service from the chosen modules and wires them into one
@@ -22,8 +24,7 @@ public enum SSOServer {
 
         let data = DataDirectory(options.dataDirectory)
         let storage = try data.openStorage()
-        let hasKeys = try await !storage.signingKeys().isEmpty
-        let sealer = try data.keySealer(environment: environment, random: random, mayCreate: !hasKeys)
+        let sealer = try await data.keySealer(storage: storage, environment: environment, random: random)
         let signer = try await JWTTokenSigner.load(
             store: storage, sealer: sealer, issuer: options.issuer, clock: clock, random: random)
         let events = AuditLog(storage: storage, logger: logger)
@@ -41,20 +42,34 @@ public enum SSOServer {
         let issuer = DefaultTokenIssuer(
             issuer: options.issuer, signer: signer, refreshTokens: storage, grants: storage, users: storage,
             events: events, clock: clock, random: random, lifetimes: lifetimes)
+        let throttle = Throttle(store: storage, clock: clock)
+        let login = LoginService(
+            users: storage, sessions: storage, hasher: hasher,
+            secondFactor: SecondFactorService(users: storage, sealer: sealer, algorithm: HummingbirdTOTP(), clock: clock,
+                                              random: random),
+            throttle: throttle, events: events, clock: clock, random: random, lifetimes: lifetimes)
+        let flow = AuthorizationFlow(
+            issuer: options.issuer, users: storage, interactions: storage, codes: storage, consents: storage,
+            events: events, clock: clock, random: random, lifetimes: lifetimes)
+
+        // Endpoint modules: each is switched on here, like the grant modules above.
+        var modules: [any EndpointModule] = []
+        if options.legacy {
+            modules.append(LegacyAlorModule(
+                configuration: LegacyConfiguration(clientID: options.legacyClientID, issuer: options.issuer),
+                clients: storage, users: storage, interactions: storage, grants: storage, refreshTokens: storage,
+                login: login, flow: flow, registry: registry, issuer: issuer, throttle: throttle, clock: clock,
+                random: random))
+        }
+
         let services = SSOServices(
             clients: storage, users: storage, interactions: storage, sessions: storage,
-            validator: AuthorizationRequestValidator(clients: storage),
-            flow: AuthorizationFlow(
-                issuer: options.issuer, users: storage, interactions: storage, codes: storage, consents: storage,
-                events: events, clock: clock, random: random, lifetimes: lifetimes),
-            login: LoginService(
-                users: storage, sessions: storage, hasher: hasher, events: events, clock: clock, random: random,
-                lifetimes: lifetimes),
+            validator: AuthorizationRequestValidator(clients: storage), flow: flow, login: login,
             tokenEndpoint: TokenEndpoint(
                 authenticator: ClientAuthenticator(clients: storage, events: events, clock: clock),
                 registry: registry, issuer: issuer),
             userInfo: UserInfoService(signer: signer, grants: storage, users: storage),
-            signer: signer, clock: clock, random: random)
+            signer: signer, clock: clock, random: random, modules: modules)
 
         let routes = try await SSORoutes(
             services: services,
@@ -62,7 +77,7 @@ public enum SSOServer {
                 issuer: options.issuer, resourcesDirectory: options.resourcesDirectory, demo: options.demo,
                 sessionCookieMaxAge: lifetimes.sessionAbsolute),
             logger: logger)
-        let router = Router()
+        let router = Router(context: SSORequestContext.self)
         routes.register(on: router)
         let issuerForLog = options.issuer
         return Application(

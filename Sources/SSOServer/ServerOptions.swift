@@ -10,10 +10,15 @@ public struct ServerOptions: Sendable {
     public var resourcesDirectory: String
     public var demo: Bool
     public var lifetimes: Lifetimes
+    /// Serve the broker's legacy login endpoints.
+    public var legacy: Bool
+    /// The public client the legacy logins issue tokens to.
+    public var legacyClientID: String
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, issuer: String? = nil, dataDirectory: String = "./data",
-        resourcesDirectory: String, demo: Bool = false, lifetimes: Lifetimes = Lifetimes()
+        resourcesDirectory: String, demo: Bool = false, lifetimes: Lifetimes = Lifetimes(), legacy: Bool = true,
+        legacyClientID: String = "SingleSignOn"
     ) {
         self.host = host
         self.port = port
@@ -23,5 +28,7 @@ public struct ServerOptions: Sendable {
         self.resourcesDirectory = resourcesDirectory
         self.demo = demo
         self.lifetimes = lifetimes
+        self.legacy = legacy
+        self.legacyClientID = legacyClientID
     }
 }

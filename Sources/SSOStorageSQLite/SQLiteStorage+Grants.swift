@@ -14,6 +14,10 @@ extension SQLiteStorage: GrantStore {
         }
     }
 
+    public func insertGrant(_ grant: GrantRecord) async throws {
+        try await pool.write { db in try Self.insertGrant(grant, db: db) }
+    }
+
     /// Revokes the grant and, in the same transaction, ends every refresh token of its family.
     public func revokeGrant(id: String, at: Date) async throws {
         try await pool.write { db in

@@ -28,6 +28,8 @@ extension SQLiteStorage {
                     email TEXT,
                     email_verified INTEGER NOT NULL DEFAULT 0,
                     name TEXT,
+                    totp_secret_sealed BLOB,
+                    totp_last_step INTEGER,
                     created_at REAL NOT NULL
                 );
                 CREATE TABLE sessions (
@@ -112,6 +114,12 @@ extension SQLiteStorage {
                     detail TEXT
                 );
                 CREATE INDEX security_events_at ON security_events(at);
+                CREATE TABLE throttles (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    count INTEGER NOT NULL,
+                    locked_until REAL,
+                    updated_at REAL NOT NULL
+                );
                 """)
         }
         return migrator

@@ -24,3 +24,14 @@ extension SQLiteStorage: SigningKeyStore {
         }
     }
 }
+
+extension SQLiteStorage {
+    /// Whether anything in the database was sealed with the key-encryption key.
+    public func hasSealedSecrets() async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM signing_keys) OR EXISTS (SELECT 1 FROM users WHERE totp_secret_sealed IS NOT NULL)
+                """) ?? false
+        }
+    }
+}

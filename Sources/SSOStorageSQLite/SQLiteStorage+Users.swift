@@ -19,11 +19,11 @@ extension SQLiteStorage: UserStore {
             try await pool.write { db in
                 try db.execute(
                     sql: """
-                        INSERT INTO users (id, login, password_hash, email, email_verified, name, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO users (id, login, password_hash, email, email_verified, name, totp_secret_sealed,
+                            created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [user.id, user.login, user.passwordHash, user.email, user.emailVerified, user.name,
-                                Self.time(user.createdAt)]
+                                user.totpSecretSealed, Self.time(user.createdAt)]
                 )
             }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
@@ -34,16 +34,32 @@ extension SQLiteStorage: UserStore {
     public func update(_ user: User) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "UPDATE users SET login = ?, password_hash = ?, email = ?, email_verified = ?, name = ? WHERE id = ?",
-                arguments: [user.login, user.passwordHash, user.email, user.emailVerified, user.name, user.id]
+                sql: """
+                    UPDATE users SET login = ?, password_hash = ?, email = ?, email_verified = ?, name = ?,
+                        totp_secret_sealed = ?,
+                        totp_last_step = CASE WHEN totp_secret_sealed IS ? THEN totp_last_step ELSE NULL END
+                    WHERE id = ?
+                    """,
+                arguments: [user.login, user.passwordHash, user.email, user.emailVerified, user.name,
+                            user.totpSecretSealed, user.totpSecretSealed, user.id]
             )
+        }
+    }
+
+    public func consumeTOTPStep(userID: String, step: Int64) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+                arguments: [step, userID, step])
+            return db.changesCount == 1
         }
     }
 
     static func user(from row: Row) -> User {
         User(
             id: row["id"], login: row["login"], passwordHash: row["password_hash"], email: row["email"],
-            emailVerified: row["email_verified"], name: row["name"], createdAt: date(row, "created_at")
+            emailVerified: row["email_verified"], name: row["name"], totpSecretSealed: row["totp_secret_sealed"],
+            createdAt: date(row, "created_at")
         )
     }
 }

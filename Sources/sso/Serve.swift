@@ -20,6 +20,10 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("refresh-token-ttl"), help: "Refresh token lifetime, seconds.") var refreshTokenTTL = 30 * 24 * 3600
     @Option(name: .customLong("session-ttl"), help: "SSO session idle timeout, seconds.") var sessionTTL = 8 * 3600
     @Option(name: .customLong("session-max-ttl"), help: "SSO session absolute lifetime, seconds.") var sessionMaxTTL = 7 * 24 * 3600
+    @Flag(inversion: .prefixedNo, help: "Serve the broker's legacy login endpoints (env SSO_LEGACY=off turns them off).")
+    var legacy = true
+    @Option(name: .customLong("legacy-client-id"), help: "The public client legacy logins issue tokens to.")
+    var legacyClientID = "SingleSignOn"
 
     func validate() throws {
         for (name, value) in [("code-ttl", codeTTL), ("access-token-ttl", accessTokenTTL),
@@ -48,7 +52,9 @@ struct Serve: AsyncParsableCommand {
             host: host, port: port, issuer: issuer, dataDirectory: data.directory, resourcesDirectory: resources,
             demo: demo,
             lifetimes: Lifetimes(authorizationCode: codeTTL, accessToken: accessTokenTTL, refreshToken: refreshTokenTTL,
-                                 sessionIdle: sessionTTL, sessionAbsolute: max(sessionMaxTTL, sessionTTL)))
+                                 sessionIdle: sessionTTL, sessionAbsolute: max(sessionMaxTTL, sessionTTL)),
+            legacy: legacy && !["off", "0", "false", "no"].contains(Environment.value("SSO_LEGACY")?.lowercased() ?? ""),
+            legacyClientID: legacyClientID)
         let app = try await SSOServer.makeApplication(options)
         try await app.runService()
     }

@@ -4,11 +4,12 @@ import SSOCore
 import SSOPasswords
 import SSOServer
 import SSOStorageSQLite
+import SSOTOTP
 
 /// `sso user ...`: manages the people who sign in.
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Manage users.", subcommands: [Add.self])
+        commandName: "user", abstract: "Manage users.", subcommands: [Add.self, TOTPCommand.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a user; the password is stored as a bcrypt hash.")
@@ -50,5 +51,54 @@ struct UserCommand: AsyncParsableCommand {
             struct Printed: Encodable { var id, login: String; var email, name: String? }
             print(String(decoding: try encoder.encode(Printed(id: user.id, login: user.login, email: email, name: name)), as: UTF8.self))
         }
+    }
+}
+
+/// `sso user totp enroll|disable`: TOTP two-factor authentication for one user.
+struct TOTPCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "totp", abstract: "Turn TOTP two-factor authentication on or off for a user.",
+        subcommands: [Enroll.self, Disable.self])
+
+    struct Enroll: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Turn TOTP on with a new secret; prints the otpauth:// URI for an authenticator app, and the secret.")
+        @Option(help: "The user's login.") var login: String
+        @Option(name: .customLong("issuer-name"), help: "The name authenticator apps show.") var issuerName = "UnifiedSSO"
+        @OptionGroup var data: DataOption
+
+        func run() async throws {
+            let (storage, service) = try await TOTPCommand.open(data)
+            guard let user = try await storage.user(login: login) else { throw ValidationError("No user '\(login)'.") }
+            let (_, uri) = try await service.enroll(user, issuer: issuerName)
+            try await storage.appendSecurityEvent(SecurityEvent(kind: .totpEnrolled, at: Date(), userID: user.id))
+            let base32 = URLComponents(string: uri)?.queryItems?.first { $0.name == "secret" }?.value ?? ""
+            print(uri)
+            print("secret (base32): \(base32)")
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Turn TOTP off for a user.")
+        @Option(help: "The user's login.") var login: String
+        @OptionGroup var data: DataOption
+
+        func run() async throws {
+            let (storage, service) = try await TOTPCommand.open(data)
+            guard let user = try await storage.user(login: login) else { throw ValidationError("No user '\(login)'.") }
+            try await service.disable(user)
+            try await storage.appendSecurityEvent(SecurityEvent(kind: .totpDisabled, at: Date(), userID: user.id))
+            print("TOTP disabled for \(user.login)")
+        }
+    }
+
+    static func open(_ data: DataOption) async throws -> (SQLiteStorage, SecondFactorService) {
+        let directory = DataDirectory(data.directory)
+        let storage = try directory.openStorage()
+        let random = SystemSecureRandom()
+        let sealer = try await directory.keySealer(
+            storage: storage, environment: ProcessInfo.processInfo.environment, random: random)
+        return (storage, SecondFactorService(users: storage, sealer: sealer, algorithm: HummingbirdTOTP(),
+                                             clock: SystemClock(), random: random))
     }
 }

@@ -60,10 +60,30 @@ public struct AuthorizationFlow: Sendable {
         return try await proceed(request, client: client, session: session!, interaction: nil, browserBinding: browserBinding)
     }
 
+    /// Sign in, then go to `url` (which the caller checked belongs to `client`): the personal
+    /// cabinet's `/login?url=` entry. With a live session the browser goes there at once.
+    public func signInThenReturn(
+        to url: String, client: Client, session: SSOSession?, browserBinding: String
+    ) async throws -> AuthorizationStep {
+        if session != nil { return .redirect(url) }
+        let now = clock.now()
+        let interaction = Interaction(
+            id: random.token(), request: AuthorizationRequest(clientID: client.id, redirectURI: url, scopes: ScopeSet([])),
+            browserBinding: browserBinding, createdAt: now,
+            expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.interaction)), returnTo: url)
+        try await interactions.insert(interaction)
+        return .login(interactionID: interaction.id)
+    }
+
     /// The login page signed the user in for `interaction`.
     public func loginSucceeded(_ interaction: Interaction, client: Client, session: SSOSession) async throws -> AuthorizationStep {
+        if let returnTo = interaction.returnTo {
+            try await interactions.removeInteraction(id: interaction.id)
+            return .redirect(returnTo)
+        }
         var updated = interaction
         updated.sessionID = session.id
+        updated.pendingUserID = nil
         return try await proceed(interaction.request, client: client, session: session, interaction: updated,
                                  browserBinding: interaction.browserBinding)
     }
@@ -79,10 +99,33 @@ public struct AuthorizationFlow: Sendable {
             await events.record(SecurityEvent(kind: .consentDenied, at: now, userID: session.userID, clientID: client.id))
             return errorRedirect(request, OAuthError(.accessDenied, "The user denied access."))
         }
-        try await consents.recordConsent(userID: session.userID, clientID: client.id, scopes: request.scopes, at: now)
+        return try await grant(request.scopes, of: request, client: client, session: session)
+    }
+
+    /// The user, signed in as `session`, grants `scopes` (all or part of what the request asked)
+    /// to the pending request: the legacy developer flow's `/devapi/v1/oauth/code`.
+    public func grantScopes(
+        _ scopes: ScopeSet, to interaction: Interaction, client: Client, session: SSOSession
+    ) async throws -> AuthorizationStep {
+        let refused = scopes.subtracting(interaction.request.scopes)
+        guard refused.isEmpty else {
+            throw OAuthError.invalidScope("The request did not ask for: \(refused.joined(separator: " ")).")
+        }
+        guard !scopes.isEmpty else { throw OAuthError.invalidScope("Grant at least one scope.") }
+        try await interactions.removeInteraction(id: interaction.id)
+        return try await grant(scopes, of: interaction.request, client: client, session: session)
+    }
+
+    private func grant(
+        _ scopes: ScopeSet, of request: AuthorizationRequest, client: Client, session: SSOSession
+    ) async throws -> AuthorizationStep {
+        let now = clock.now()
+        try await consents.recordConsent(userID: session.userID, clientID: client.id, scopes: scopes, at: now)
         await events.record(SecurityEvent(kind: .consentGranted, at: now, userID: session.userID, clientID: client.id,
-                                          detail: request.scopes.description))
-        return try await issueCode(request, session: session)
+                                          detail: scopes.description))
+        var granted = request
+        granted.scopes = scopes
+        return try await issueCode(granted, session: session)
     }
 
     /// The redirect that carries `error` to the client of `request`.

@@ -1,39 +1,106 @@
 import Foundation
 
-/// Checks passwords and opens, finds and slides SSO sessions.
+/// What a sign-in attempt came to.
+public enum LoginOutcome: Sendable, Equatable {
+    case success(User, methods: [String])
+    /// Login unknown or password wrong: the two are never told apart.
+    case invalidCredentials
+    /// The password was right and the account has TOTP: a code is needed.
+    case secondFactorRequired(User)
+    /// The code was wrong, malformed or already used.
+    case invalidSecondFactor
+    /// Too many failures for this account or address: try again after this many seconds.
+    case locked(retryAfter: Int)
+}
+
+/// Checks passwords and second factors under the failure limits, and opens, finds and slides
+/// SSO sessions. The HTML login page and the legacy endpoints both sign in through here.
 public struct LoginService: Sendable {
     let users: any UserStore
     let sessions: any SessionStore
     let hasher: any PasswordHasher
+    let secondFactor: SecondFactorService
+    let throttle: Throttle
     let events: any SecurityEventRecorder
     let clock: any SSOClock
     let random: any SecureRandom
     let lifetimes: Lifetimes
 
     public init(
-        users: any UserStore, sessions: any SessionStore, hasher: any PasswordHasher,
-        events: any SecurityEventRecorder, clock: any SSOClock, random: any SecureRandom, lifetimes: Lifetimes
+        users: any UserStore, sessions: any SessionStore, hasher: any PasswordHasher, secondFactor: SecondFactorService,
+        throttle: Throttle, events: any SecurityEventRecorder, clock: any SSOClock, random: any SecureRandom,
+        lifetimes: Lifetimes
     ) {
         self.users = users
         self.sessions = sessions
         self.hasher = hasher
+        self.secondFactor = secondFactor
+        self.throttle = throttle
         self.events = events
         self.clock = clock
         self.random = random
         self.lifetimes = lifetimes
     }
 
+    /// Checks a login and password, and the TOTP `pin` when the account has TOTP (`nil` or
+    /// empty asks for it). Only failures count towards the limits; success clears the account's.
+    public func authenticate(
+        login: String, password: String, pin: String?, address: String?, clientID: String? = nil
+    ) async throws -> LoginOutcome {
+        if let wait = try await lockedFor(login: login, address: address) { return .locked(retryAfter: wait) }
+        guard let user = try await checkPassword(login: login, password: password, clientID: clientID) else {
+            try await countFailure(login: login, address: address)
+            return .invalidCredentials
+        }
+        guard user.hasTOTP else {
+            try await throttle.clear(Throttle.accountKey(login))
+            return .success(user, methods: ["pwd"])
+        }
+        guard let pin, !pin.isEmpty else { return .secondFactorRequired(user) }
+        return try await checkSecondFactor(user, pin: pin, address: address, clientID: clientID, checkLock: false)
+    }
+
+    /// The second step of the login page: the TOTP code of a user whose password was accepted.
+    public func checkSecondFactor(
+        _ user: User, pin: String, address: String?, clientID: String? = nil, checkLock: Bool = true
+    ) async throws -> LoginOutcome {
+        if checkLock, let wait = try await lockedFor(login: user.login, address: address) {
+            return .locked(retryAfter: wait)
+        }
+        guard try await secondFactor.verify(user, pin: pin) else {
+            await events.record(SecurityEvent(kind: .secondFactorFailed, at: clock.now(), userID: user.id, clientID: clientID))
+            try await countFailure(login: user.login, address: address)
+            return .invalidSecondFactor
+        }
+        try await throttle.clear(Throttle.accountKey(user.login))
+        return .success(user, methods: ["pwd", "otp"])
+    }
+
+    private func lockedFor(login: String, address: String?) async throws -> Int? {
+        var waits = [try await throttle.retryAfter(Throttle.accountKey(login))]
+        if let key = Throttle.addressKey(address) { waits.append(try await throttle.retryAfter(key)) }
+        return waits.compactMap { $0 }.max()
+    }
+
+    private func countFailure(login: String, address: String?) async throws {
+        let state = try await throttle.record(Throttle.accountKey(login), policy: .account)
+        if let key = Throttle.addressKey(address) { try await throttle.record(key, policy: .address) }
+        if state.lockedUntil != nil {
+            await events.record(SecurityEvent(kind: .accountLocked, at: clock.now(), detail: login.lowercased()))
+        }
+    }
+
     /// The user whose login and password these are, or `nil`.
     ///
     /// An unknown login costs the same password-hash time as a wrong password, so response
     /// time does not reveal which logins exist.
-    public func checkPassword(login: String, password: String, clientID: String? = nil) async throws -> User? {
+    func checkPassword(login: String, password: String, clientID: String? = nil) async throws -> User? {
         let user = try await users.user(login: login)
         let hash = user?.passwordHash ?? hasher.decoyHash
         let valid = await hasher.verify(password, hash: hash) && user?.passwordHash != nil
         let now = clock.now()
         if valid, let user {
-            await events.record(SecurityEvent(kind: .loginSucceeded, at: now, userID: user.id, clientID: clientID))
+            await events.record(SecurityEvent(kind: .passwordAccepted, at: now, userID: user.id, clientID: clientID))
             return user
         }
         await events.record(
@@ -44,8 +111,10 @@ public struct LoginService: Sendable {
     }
 
     /// Opens a session for `user`; returns it with the secret for the browser's cookie.
-    public func openSession(for user: User, methods: [String]) async throws -> (SSOSession, secret: String) {
+    public func openSession(for user: User, methods: [String], clientID: String? = nil) async throws -> (SSOSession, secret: String) {
         let now = clock.now()
+        await events.record(SecurityEvent(kind: .loginSucceeded, at: now, userID: user.id, clientID: clientID,
+                                          detail: methods.joined(separator: "+")))
         let secret = random.token()
         let session = SSOSession(
             id: random.token(byteCount: 16), secretDigest: SecretDigest.sha256(secret), userID: user.id, authTime: now,

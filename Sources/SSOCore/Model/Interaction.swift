@@ -13,10 +13,15 @@ public struct Interaction: Sendable, Codable, Equatable {
     public var expiresAt: Date
     /// The session that the login page opened for this request, if it got that far.
     public var sessionID: String?
+    /// The user whose password was accepted and who still owes a TOTP code.
+    public var pendingUserID: String?
+    /// Where to send the browser after sign-in instead of back to a client with a code (the
+    /// personal cabinet's `/login?url=` entry). `request` then names the client that owns it.
+    public var returnTo: String?
 
     public init(
         id: String, request: AuthorizationRequest, browserBinding: String, createdAt: Date, expiresAt: Date,
-        sessionID: String? = nil
+        sessionID: String? = nil, pendingUserID: String? = nil, returnTo: String? = nil
     ) {
         self.id = id
         self.request = request
@@ -24,5 +29,7 @@ public struct Interaction: Sendable, Codable, Equatable {
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.sessionID = sessionID
+        self.pendingUserID = pendingUserID
+        self.returnTo = returnTo
     }
 }

@@ -11,6 +11,11 @@ public struct SecurityEvent: Sendable, Codable, Equatable {
 
         public static let loginSucceeded: Kind = "login.succeeded"
         public static let loginFailed: Kind = "login.failed"
+        public static let passwordAccepted: Kind = "login.password_accepted"
+        public static let secondFactorFailed: Kind = "login.second_factor_failed"
+        public static let accountLocked: Kind = "login.locked"
+        public static let totpEnrolled: Kind = "totp.enrolled"
+        public static let totpDisabled: Kind = "totp.disabled"
         public static let consentGranted: Kind = "consent.granted"
         public static let consentDenied: Kind = "consent.denied"
         public static let tokenIssued: Kind = "token.issued"

@@ -2,6 +2,8 @@ import Foundation
 
 /// A person who signs in.
 public struct User: Sendable, Codable, Equatable {
+    public var hasTOTP: Bool { totpSecretSealed != nil }
+
     /// Stable, opaque subject identifier (`sub`); never reused, never the login.
     public var id: String
     /// What the person types; unique without regard to case.
@@ -10,11 +12,13 @@ public struct User: Sendable, Codable, Equatable {
     public var email: String?
     public var emailVerified: Bool
     public var name: String?
+    /// The TOTP seed, sealed with the key-encryption key; `nil` when two-factor is off.
+    public var totpSecretSealed: Data?
     public var createdAt: Date
 
     public init(
         id: String, login: String, passwordHash: String?, email: String? = nil, emailVerified: Bool = false,
-        name: String? = nil, createdAt: Date
+        name: String? = nil, totpSecretSealed: Data? = nil, createdAt: Date
     ) {
         self.id = id
         self.login = login
@@ -22,6 +26,7 @@ public struct User: Sendable, Codable, Equatable {
         self.email = email
         self.emailVerified = emailVerified
         self.name = name
+        self.totpSecretSealed = totpSecretSealed
         self.createdAt = createdAt
     }
 }

@@ -13,4 +13,7 @@ public protocol UserStore: Sendable {
     func insert(_ user: User) async throws
     /// Replaces the stored user with the same id.
     func update(_ user: User) async throws
+    /// Records that the TOTP time step `step` was used by this user, unless it (or a later
+    /// one) was used already: `false` means a replay. One atomic check-and-write.
+    func consumeTOTPStep(userID: String, step: Int64) async throws -> Bool
 }

@@ -4,65 +4,127 @@ import SSOCore
 
 extension SSORoutes {
     func registerLogin(on router: Router<some RequestContext>) {
-        router.get("/login") { request, _ in
+        router.get("/login") { request, context in
             do {
-                let id = (try? request.queryParameters.value("interaction")) ?? nil
-                guard let interaction = try await boundInteraction(id, request: request) else {
+                guard let id = (try? request.queryParameters.value("interaction")) ?? nil else {
+                    // The personal cabinet's `/login?url=...` entry belongs to the legacy module, when present.
+                    if let legacy = moduleRoute(.get, "/login") { return await serve(legacy, request: request, context: context) }
                     return expiredPage(request)
                 }
+                guard let interaction = try await boundInteraction(id, request: request) else { return expiredPage(request) }
+                if interaction.pendingUserID != nil { return pages.render("totp", formContext(interaction, request), request: request) }
                 return try await loginPage(interaction, request: request, login: interaction.request.loginHint, error: nil)
             } catch {
                 return internalErrorPage(error, request: request)
             }
         }
-        router.post("/login") { request, _ in
+        router.post("/login") { request, context in
             var request = request
             guard let form = await request.formParameters() else { return badFormPage(request) }
             do {
                 guard let interaction = try await boundInteraction(
                     (try? form.value("interaction")) ?? nil, request: request, submittedCSRF: (try? form.value("csrf")) ?? "")
                 else { return expiredPage(request) }
-                return try await submitLogin(form, interaction: interaction, request: request)
+                guard let client = try await services.clients.client(id: interaction.request.clientID) else {
+                    return expiredPage(request)
+                }
+                if let userID = interaction.pendingUserID {
+                    return try await submitSecondFactor(form, userID: userID, interaction: interaction, client: client,
+                                                        request: request, address: context.clientAddress)
+                }
+                return try await submitPassword(form, interaction: interaction, client: client, request: request,
+                                                address: context.clientAddress)
             } catch {
                 return internalErrorPage(error, request: request)
             }
         }
     }
 
-    private func submitLogin(_ form: RequestParameters, interaction: Interaction, request: Request) async throws -> Response {
+    private func submitPassword(
+        _ form: RequestParameters, interaction: Interaction, client: Client, request: Request, address: String?
+    ) async throws -> Response {
         let login = ((try? form.value("login")) ?? nil)?.trimmingCharacters(in: .whitespaces) ?? ""
         let password = ((try? form.value("password")) ?? nil) ?? ""
-        guard let client = try await services.clients.client(id: interaction.request.clientID) else {
-            return expiredPage(request)
-        }
         guard !login.isEmpty, !password.isEmpty, login.utf8.count <= 256, password.utf8.count <= 1024 else {
             return try await loginPage(interaction, request: request, login: login, error: "login_error_missing")
         }
-        guard let user = try await services.login.checkPassword(login: login, password: password, clientID: client.id)
-        else {
+        switch try await services.login.authenticate(
+            login: login, password: password, pin: nil, address: address, clientID: client.id) {
+        case .success(let user, let methods):
+            return try await signedIn(user, methods: methods, interaction: interaction, client: client, request: request)
+        case .secondFactorRequired(let user):
+            var pending = interaction
+            pending.pendingUserID = user.id
+            try await services.interactions.update(pending)
+            return pages.render("totp", formContext(pending, request), request: request)
+        case .locked(let seconds):
+            return lockedPage(interaction, request: request, login: login, seconds: seconds)
+        case .invalidCredentials, .invalidSecondFactor:
             return try await loginPage(interaction, request: request, login: login, error: "login_error_invalid")
         }
-        // A new sign-in replaces whatever session this browser had.
+    }
+
+    private func submitSecondFactor(
+        _ form: RequestParameters, userID: String, interaction: Interaction, client: Client, request: Request,
+        address: String?
+    ) async throws -> Response {
+        guard let user = try await services.users.user(id: userID) else { return expiredPage(request) }
+        let pin = ((try? form.value("totp")) ?? nil) ?? ""
+        switch try await services.login.checkSecondFactor(user, pin: pin, address: address, clientID: client.id) {
+        case .success(let user, let methods):
+            return try await signedIn(user, methods: methods, interaction: interaction, client: client, request: request)
+        case .locked(let seconds):
+            var context = formContext(interaction, request)
+            context["error"] = lockedMessage(seconds, request: request)
+            var response = pages.render("totp", context, request: request, status: .tooManyRequests)
+            response.headers[.retryAfter] = String(seconds)
+            return response
+        default:
+            var context = formContext(interaction, request)
+            context["error"] = pages.message("totp_error_invalid", request: request)
+            return pages.render("totp", context, request: request)
+        }
+    }
+
+    /// Opens the session (replacing any this browser had) and continues the authorization.
+    private func signedIn(
+        _ user: User, methods: [String], interaction: Interaction, client: Client, request: Request
+    ) async throws -> Response {
         if let old = try await services.login.activeSession(secret: request.cookies[Self.sessionCookie]?.value) {
             try await services.sessions.revoke(sessionID: old.id, at: services.clock.now())
         }
-        let (session, secret) = try await services.login.openSession(for: user, methods: ["pwd"])
+        let (session, secret) = try await services.login.openSession(for: user, methods: methods, clientID: client.id)
         let step = try await services.flow.loginSucceeded(interaction, client: client, session: session)
         var response = respond(step)
         response.setCookie(cookie(Self.sessionCookie, secret, maxAge: configuration.sessionCookieMaxAge))
         return response
     }
 
+    func formContext(_ interaction: Interaction, _ request: Request) -> [String: Any] {
+        ["interaction": interaction.id, "csrf": request.cookies[Self.csrfCookie]?.value ?? ""]
+    }
+
     func loginPage(_ interaction: Interaction, request: Request, login: String?, error: String?) async throws -> Response {
         let client = try await services.clients.client(id: interaction.request.clientID)
-        var context: [String: Any] = [
-            "interaction": interaction.id,
-            "csrf": request.cookies[Self.csrfCookie]?.value ?? "",
-            "login": login ?? "",
-            "client": client?.name ?? interaction.request.clientID,
-        ]
+        var context = formContext(interaction, request)
+        context["login"] = login ?? ""
+        context["client"] = client?.name ?? interaction.request.clientID
         if let error { context["error"] = pages.message(error, request: request) }
         return pages.render("login", context, request: request)
+    }
+
+    private func lockedPage(_ interaction: Interaction, request: Request, login: String, seconds: Int) -> Response {
+        var context = formContext(interaction, request)
+        context["login"] = login
+        context["client"] = interaction.request.clientID
+        context["error"] = lockedMessage(seconds, request: request)
+        var response = pages.render("login", context, request: request, status: .tooManyRequests)
+        response.headers[.retryAfter] = String(seconds)
+        return response
+    }
+
+    private func lockedMessage(_ seconds: Int, request: Request) -> String {
+        pages.message("login_error_locked", request: request).replacingOccurrences(of: "%d", with: String(seconds))
     }
 
     func expiredPage(_ request: Request) -> Response {

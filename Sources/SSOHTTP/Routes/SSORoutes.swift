@@ -39,6 +39,7 @@ public struct SSORoutes: Sendable {
         registerToken(on: router)
         registerUserInfo(on: router)
         registerPages(on: router)
+        registerModules(on: router)
     }
 
     /// Logs an unexpected failure and returns the generic error page; details stay in the log.

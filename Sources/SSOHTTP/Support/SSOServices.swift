@@ -14,12 +14,14 @@ public struct SSOServices: Sendable {
     public var signer: any TokenSigner
     public var clock: any SSOClock
     public var random: any SecureRandom
+    /// Endpoint modules (the legacy adapters) whose routes the HTTP layer serves.
+    public var modules: [any EndpointModule]
 
     public init(
         clients: any ClientStore, users: any UserStore, interactions: any InteractionStore, sessions: any SessionStore,
         validator: AuthorizationRequestValidator, flow: AuthorizationFlow, login: LoginService,
         tokenEndpoint: TokenEndpoint, userInfo: UserInfoService, signer: any TokenSigner, clock: any SSOClock,
-        random: any SecureRandom
+        random: any SecureRandom, modules: [any EndpointModule] = []
     ) {
         self.clients = clients
         self.users = users
@@ -33,5 +35,6 @@ public struct SSOServices: Sendable {
         self.signer = signer
         self.clock = clock
         self.random = random
+        self.modules = modules
     }
 }

@@ -1,10 +1,16 @@
 import Crypto
 import Foundation
 
-/// Seals private signing keys with the key-encryption key, which lives outside the database
-/// (a file beside it with mode 0600, or the `SSO_MASTER_KEY` environment variable), so a copy of
-/// the database alone cannot forge tokens.
-public struct KeySealer: Sendable {
+/// Encrypts secrets that the server must use later (private signing keys, TOTP seeds) so that
+/// a copy of the database alone reveals none of them.
+public protocol SecretSealer: Sendable {
+    func seal(_ plaintext: Data) throws -> Data
+    func unseal(_ sealed: Data) throws -> Data
+}
+
+/// AES-256-GCM under the key-encryption key, which lives outside the database (a file beside it
+/// with mode 0600, or the `SSO_MASTER_KEY` environment variable).
+public struct KeySealer: SecretSealer {
     public struct UnsealError: Error, CustomStringConvertible {
         public var description: String
     }
@@ -31,7 +37,7 @@ public struct KeySealer: Sendable {
             return try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key)
         } catch {
             throw UnsealError(
-                description: "A signing key cannot be decrypted: the key-encryption key is not the one it was sealed with."
+                description: "A stored secret cannot be decrypted: the key-encryption key is not the one it was sealed with."
             )
         }
     }

@@ -1,0 +1,109 @@
+import Foundation
+
+/// A module that serves HTTP endpoints of its own (the legacy adapters, later others) without
+/// depending on an HTTP framework: it sees plain request values and returns plain responses,
+/// and the HTTP layer adapts them. The composition root registers modules like grants.
+public protocol EndpointModule: Sendable {
+    var routes: [EndpointRoute] { get }
+}
+
+/// One method and path a module answers.
+public struct EndpointRoute: Sendable {
+    public enum Method: String, Sendable { case get = "GET", post = "POST" }
+
+    public var method: Method
+    public var path: String
+    public var handler: @Sendable (EndpointRequest) async -> EndpointResponse
+
+    public init(_ method: Method, _ path: String, handler: @escaping @Sendable (EndpointRequest) async -> EndpointResponse) {
+        self.method = method
+        self.path = path
+        self.handler = handler
+    }
+}
+
+/// A request as a module sees it.
+public struct EndpointRequest: Sendable {
+    public var query: RequestParameters
+    /// Header values by lower-cased name.
+    public var headers: [String: String]
+    public var cookies: [String: String]
+    public var body: Data
+    /// The peer's IP address, for per-address limits.
+    public var clientAddress: String?
+    /// The value of the SSO session cookie, if the browser sent one.
+    public var sessionSecret: String?
+    /// The browser's CSRF cookie, which binds pending authorization requests to it.
+    public var browserSecret: String?
+
+    public init(
+        query: RequestParameters = RequestParameters([]), headers: [String: String] = [:], cookies: [String: String] = [:],
+        body: Data = Data(), clientAddress: String? = nil, sessionSecret: String? = nil, browserSecret: String? = nil
+    ) {
+        self.query = query
+        self.headers = headers
+        self.cookies = cookies
+        self.body = body
+        self.clientAddress = clientAddress
+        self.sessionSecret = sessionSecret
+        self.browserSecret = browserSecret
+    }
+
+    /// The media type of the body, lower-cased, without parameters.
+    public var mediaType: String? {
+        headers["content-type"].map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() }
+    }
+}
+
+/// A response from a module. The HTTP layer renders error pages with its templates and turns a
+/// session change into the same cookie the login page sets.
+public struct EndpointResponse: Sendable {
+    public enum Body: Sendable {
+        case data(Data, contentType: String)
+        /// The HTML error page, with this message.
+        case errorPage(String)
+        case empty
+    }
+
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: Body
+    /// The secret of a session to set as the browser's SSO session cookie.
+    public var newSessionSecret: String?
+
+    public init(status: Int, headers: [(String, String)] = [], body: Body = .empty, newSessionSecret: String? = nil) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.newSessionSecret = newSessionSecret
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// A JSON answer, never cached.
+    public static func json<T: Encodable>(_ value: T, status: Int = 200) -> EndpointResponse {
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return EndpointResponse(
+            status: status, headers: [("Cache-Control", "no-store"), ("Pragma", "no-cache")],
+            body: .data(data, contentType: "application/json;charset=UTF-8"))
+    }
+
+    /// An error as `{"error", "error_description"}` with its status.
+    public static func error(_ error: OAuthError, status: Int? = nil) -> EndpointResponse {
+        json(["error": error.code.rawValue, "error_description": error.description], status: status ?? error.httpStatus)
+    }
+
+    public static func redirect(_ location: String) -> EndpointResponse {
+        EndpointResponse(status: 302, headers: [("Location", location), ("Cache-Control", "no-store")])
+    }
+
+    public func adding(header name: String, _ value: String) -> EndpointResponse {
+        var copy = self
+        copy.headers.append((name, value))
+        return copy
+    }
+}

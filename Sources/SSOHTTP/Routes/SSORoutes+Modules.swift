@@ -1,0 +1,77 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import SSOCore
+
+extension SSORoutes {
+    /// Built-in routes that hand requests they do not handle to a module route of the same
+    /// method and path (the login page passes `/login?url=` to the legacy module).
+    static let sharedRoutes: Set<String> = ["GET /login"]
+
+    /// Serves the routes of the endpoint modules the composition root registered.
+    func registerModules(on router: Router<some RequestContext>) {
+        for module in services.modules {
+            for route in module.routes where !Self.sharedRoutes.contains("\(route.method.rawValue) \(route.path)") {
+                let method: HTTPRequest.Method = route.method == .get ? .get : .post
+                router.on(RouterPath(route.path), method: method) { request, context in
+                    await serve(route, request: request, context: context)
+                }
+            }
+        }
+    }
+
+    /// A module route for `method` and `path`, for built-in routes that share a path with a module.
+    func moduleRoute(_ method: EndpointRoute.Method, _ path: String) -> EndpointRoute? {
+        services.modules.lazy.flatMap(\.routes).first { $0.method == method && $0.path == path }
+    }
+
+    func serve(_ route: EndpointRoute, request: Request, context: some RequestContext) async -> Response {
+        var request = request
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        var cookies: [String: String] = [:]
+        for header in request.headers[values: .cookie] {
+            for pair in header.split(separator: ";") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                if parts.count == 2 { cookies[parts[0].trimmingCharacters(in: .whitespaces)] = String(parts[1]) }
+            }
+        }
+        let body: Data
+        if request.method == .post {
+            guard let buffer = try? await request.collectBody(upTo: 64 * 1024) else {
+                return Responses.oauthError(.invalidRequest("The request body is too large or unreadable."))
+            }
+            body = Data(buffer.readableBytesView)
+        } else {
+            body = Data()
+        }
+        let (browserSecret, isNew) = csrfToken(request)
+        let endpointRequest = EndpointRequest(
+            query: request.queryParameters, headers: headers, cookies: cookies, body: body,
+            clientAddress: context.clientAddress, sessionSecret: cookies[Self.sessionCookie],
+            browserSecret: browserSecret)
+        var answer = response(from: await route.handler(endpointRequest), request: request)
+        if isNew { answer.setCookie(cookie(Self.csrfCookie, browserSecret, maxAge: nil)) }
+        return answer
+    }
+
+    func response(from answer: EndpointResponse, request: Request) -> Response {
+        var response: Response
+        switch answer.body {
+        case .data(let data, let contentType):
+            response = Response(status: .init(code: answer.status), headers: [.contentType: contentType],
+                                body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        case .errorPage(let message):
+            response = pages.errorPage(message, request: request, status: .init(code: answer.status))
+        case .empty:
+            response = Response(status: .init(code: answer.status))
+        }
+        for (name, value) in answer.headers {
+            if let field = HTTPField.Name(name) { response.headers.append(HTTPField(name: field, value: value)) }
+        }
+        if let secret = answer.newSessionSecret {
+            response.setCookie(cookie(Self.sessionCookie, secret, maxAge: configuration.sessionCookieMaxAge))
+        }
+        return response
+    }
+}
