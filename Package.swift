@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(
             name: "SSOEndToEndTests",
             dependencies: [
-                "SSOServer", "SSOCore", "SSOStorageSQLite", "SSOTokens", "SSOTesting", "SSOPasswords",
+                "SSOServer", "SSOCore", "SSOStorageSQLite", "SSOTokens", "SSOTesting", "SSOPasswords", "SSOTOTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),

@@ -7,12 +7,13 @@ extension SQLiteStorage: InteractionStore {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO interactions (id_digest, request, browser_binding, created_at, expires_at, session_id)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO interactions (id_digest, request, browser_binding, created_at, expires_at, session_id,
+                        pending_user_id, return_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     SecretDigest.sha256(interaction.id), try Self.json(interaction.request), interaction.browserBinding,
                     Self.time(interaction.createdAt), Self.time(interaction.expiresAt), interaction.sessionID,
+                    interaction.pendingUserID, interaction.returnTo,
                 ]
             )
         }
@@ -26,7 +27,8 @@ extension SQLiteStorage: InteractionStore {
             return Interaction(
                 id: id, request: try Self.decodeJSON(AuthorizationRequest.self, row["request"]),
                 browserBinding: row["browser_binding"], createdAt: Self.date(row, "created_at"),
-                expiresAt: Self.date(row, "expires_at"), sessionID: row["session_id"]
+                expiresAt: Self.date(row, "expires_at"), sessionID: row["session_id"],
+                pendingUserID: row["pending_user_id"], returnTo: row["return_to"]
             )
         }
     }
@@ -34,8 +36,12 @@ extension SQLiteStorage: InteractionStore {
     public func update(_ interaction: Interaction) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "UPDATE interactions SET request = ?, session_id = ? WHERE id_digest = ?",
-                arguments: [try Self.json(interaction.request), interaction.sessionID, SecretDigest.sha256(interaction.id)]
+                sql: """
+                    UPDATE interactions SET request = ?, session_id = ?, pending_user_id = ?, return_to = ?
+                    WHERE id_digest = ?
+                    """,
+                arguments: [try Self.json(interaction.request), interaction.sessionID, interaction.pendingUserID,
+                            interaction.returnTo, SecretDigest.sha256(interaction.id)]
             )
         }
     }

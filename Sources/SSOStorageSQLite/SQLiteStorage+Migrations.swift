@@ -50,7 +50,9 @@ extension SQLiteStorage {
                     browser_binding TEXT NOT NULL,
                     created_at REAL NOT NULL,
                     expires_at REAL NOT NULL,
-                    session_id TEXT
+                    session_id TEXT,
+                    pending_user_id TEXT,
+                    return_to TEXT
                 );
                 CREATE TABLE grants (
                     id TEXT PRIMARY KEY NOT NULL,

@@ -8,6 +8,7 @@ import SSOPasswords
 import SSOServer
 import SSOStorageSQLite
 import SSOTesting
+import SSOTOTP
 
 /// A real server (the composition root of `sso serve`) on an ephemeral port, with a fresh
 /// SQLite file in a temporary data directory and a clock the test moves.
@@ -21,6 +22,7 @@ struct Harness {
     let storage: SQLiteStorage
     var lifetimes = Lifetimes()
     var issuer = Harness.issuer
+    var legacy = true
 
     init(dataDirectory: String? = nil) throws {
         self.dataDirectory = dataDirectory
@@ -53,11 +55,26 @@ struct Harness {
         return client
     }
 
+    /// Turns TOTP on for `login` as `sso user totp enroll` does; returns the secret.
+    func enrollTOTP(_ login: String) async throws -> String {
+        let sealer = try await DataDirectory(dataDirectory).keySealer(
+            storage: storage, environment: [:], random: SystemSecureRandom())
+        let service = SecondFactorService(users: storage, sealer: sealer, algorithm: HummingbirdTOTP(), clock: clock,
+                                          random: SystemSecureRandom())
+        guard let user = try await storage.user(login: login) else { throw FlowError("no user \(login)") }
+        return try await service.enroll(user, issuer: "test").secret
+    }
+
+    /// The TOTP code of `secret` now (by the test clock), `offset` steps away.
+    func totp(_ secret: String, offset: Int = 0) -> String {
+        HummingbirdTOTP().code(secret: secret, at: clock.now().addingTimeInterval(TimeInterval(30 * offset)))
+    }
+
     /// Runs `body` against the live server.
     func run<T: Sendable>(_ body: @Sendable (Browser) async throws -> T) async throws -> T {
         let options = ServerOptions(
             host: "127.0.0.1", port: 0, issuer: issuer, dataDirectory: dataDirectory,
-            resourcesDirectory: Self.resources, lifetimes: lifetimes)
+            resourcesDirectory: Self.resources, lifetimes: lifetimes, legacy: legacy)
         let app = try await SSOServer.makeApplication(options, clock: clock, environment: ["SSO_LOG_LEVEL": "error"])
         return try await app.test(.live) { client in
             try await body(Browser(client: client))

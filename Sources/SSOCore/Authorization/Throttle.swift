@@ -2,7 +2,7 @@ import Foundation
 
 /// How many events a key may have in a window before it is locked, and for how long.
 public struct ThrottlePolicy: Sendable, Equatable {
-    /// Events allowed before the first lock.
+    /// Events allowed in the window; the last of them starts the first lock.
     public var allowed: Int
     /// The first lock; each further event doubles it, up to `maximumDelay`.
     public var baseDelay: TimeInterval
@@ -17,7 +17,7 @@ public struct ThrottlePolicy: Sendable, Equatable {
         self.window = window
     }
 
-    /// Failed sign-ins per account: five free, then 30 s, 60 s, 120 s ... up to 15 minutes.
+    /// Failed sign-ins per account: the fifth locks for 30 s, then 60 s, 120 s ... up to 15 minutes.
     public static let account = ThrottlePolicy(allowed: 5, baseDelay: 30, maximumDelay: 900, window: 3600)
     /// Failed sign-ins per client address: more room (offices share addresses), same growth.
     public static let address = ThrottlePolicy(allowed: 20, baseDelay: 30, maximumDelay: 900, window: 3600)
@@ -26,8 +26,8 @@ public struct ThrottlePolicy: Sendable, Equatable {
 
     /// The lock after the `count`-th event, if any.
     func lock(after count: Int, from now: Date) -> Date? {
-        guard count > allowed else { return nil }
-        let doublings = min(count - allowed - 1, 20)
+        guard count >= allowed else { return nil }
+        let doublings = min(count - allowed, 20)
         return now.addingTimeInterval(min(baseDelay * pow(2, Double(doublings)), maximumDelay))
     }
 }
