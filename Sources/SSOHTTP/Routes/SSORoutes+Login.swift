@@ -58,7 +58,7 @@ extension SSORoutes {
             try await services.interactions.update(pending)
             return pages.render("totp", formContext(pending, request), request: request)
         case .locked(let seconds):
-            return lockedPage(interaction, request: request, login: login, seconds: seconds)
+            return lockedPage(interaction, client: client, request: request, login: login, seconds: seconds)
         case .invalidCredentials, .invalidSecondFactor:
             return try await loginPage(interaction, request: request, login: login, error: "login_error_invalid")
         }
@@ -113,10 +113,12 @@ extension SSORoutes {
         return pages.render("login", context, request: request)
     }
 
-    private func lockedPage(_ interaction: Interaction, request: Request, login: String, seconds: Int) -> Response {
+    private func lockedPage(
+        _ interaction: Interaction, client: Client, request: Request, login: String, seconds: Int
+    ) -> Response {
         var context = formContext(interaction, request)
         context["login"] = login
-        context["client"] = interaction.request.clientID
+        context["client"] = client.name
         context["error"] = lockedMessage(seconds, request: request)
         var response = pages.render("login", context, request: request, status: .tooManyRequests)
         response.headers[.retryAfter] = String(seconds)
