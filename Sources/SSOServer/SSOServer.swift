@@ -75,7 +75,7 @@ public enum SSOServer {
             services: services,
             configuration: HTTPConfiguration(
                 issuer: options.issuer, resourcesDirectory: options.resourcesDirectory, demo: options.demo,
-                sessionCookieMaxAge: lifetimes.sessionAbsolute),
+                sessionCookieMaxAge: lifetimes.sessionAbsolute, trustedProxies: options.trustedProxies),
             logger: logger)
         let router = Router(context: SSORequestContext.self)
         routes.register(on: router)

@@ -14,11 +14,13 @@ public struct ServerOptions: Sendable {
     public var legacy: Bool
     /// The public client the legacy logins issue tokens to.
     public var legacyClientID: String
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    public var trustedProxies: Set<String>
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, issuer: String? = nil, dataDirectory: String = "./data",
         resourcesDirectory: String, demo: Bool = false, lifetimes: Lifetimes = Lifetimes(), legacy: Bool = true,
-        legacyClientID: String = "SingleSignOn"
+        legacyClientID: String = "SingleSignOn", trustedProxies: Set<String> = []
     ) {
         self.host = host
         self.port = port
@@ -30,5 +32,6 @@ public struct ServerOptions: Sendable {
         self.lifetimes = lifetimes
         self.legacy = legacy
         self.legacyClientID = legacyClientID
+        self.trustedProxies = trustedProxies
     }
 }

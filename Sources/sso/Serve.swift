@@ -24,6 +24,9 @@ struct Serve: AsyncParsableCommand {
     var legacy = true
     @Option(name: .customLong("legacy-client-id"), help: "The public client legacy logins issue tokens to.")
     var legacyClientID = "SingleSignOn"
+    @Option(name: .customLong("trusted-proxy"),
+            help: "Address of a reverse proxy whose X-Forwarded-For is believed (repeatable; env SSO_TRUSTED_PROXIES, comma-separated).")
+    var trustedProxies: [String] = []
 
     func validate() throws {
         for (name, value) in [("code-ttl", codeTTL), ("access-token-ttl", accessTokenTTL),
@@ -54,7 +57,9 @@ struct Serve: AsyncParsableCommand {
             lifetimes: Lifetimes(authorizationCode: codeTTL, accessToken: accessTokenTTL, refreshToken: refreshTokenTTL,
                                  sessionIdle: sessionTTL, sessionAbsolute: max(sessionMaxTTL, sessionTTL)),
             legacy: legacy && !["off", "0", "false", "no"].contains(Environment.value("SSO_LEGACY")?.lowercased() ?? ""),
-            legacyClientID: legacyClientID)
+            legacyClientID: legacyClientID,
+            trustedProxies: Set(trustedProxies + (Environment.value("SSO_TRUSTED_PROXIES") ?? "")
+                .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }))
         let app = try await SSOServer.makeApplication(options)
         try await app.runService()
     }

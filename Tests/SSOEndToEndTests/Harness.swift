@@ -23,6 +23,7 @@ struct Harness {
     var lifetimes = Lifetimes()
     var issuer = Harness.issuer
     var legacy = true
+    var trustedProxies: Set<String> = []
 
     init(dataDirectory: String? = nil) throws {
         self.dataDirectory = dataDirectory
@@ -74,7 +75,8 @@ struct Harness {
     func run<T: Sendable>(_ body: @Sendable (Browser) async throws -> T) async throws -> T {
         let options = ServerOptions(
             host: "127.0.0.1", port: 0, issuer: issuer, dataDirectory: dataDirectory,
-            resourcesDirectory: Self.resources, lifetimes: lifetimes, legacy: legacy)
+            resourcesDirectory: Self.resources, lifetimes: lifetimes, legacy: legacy,
+            trustedProxies: trustedProxies)
         let app = try await SSOServer.makeApplication(options, clock: clock, environment: ["SSO_LOG_LEVEL": "error"])
         return try await app.test(.live) { client in
             try await body(Browser(client: client))

@@ -260,6 +260,34 @@ struct LegacyFlowTests {
         }
     }
 
+    @Test("behind a trusted proxy the address limit counts the forwarded client, not the proxy")
+    func forwardedAddresses() async throws {
+        var harness = try await Self.harness()
+        harness.trustedProxies = ["127.0.0.1"]
+        try await harness.run { (browser: Browser) async throws in
+            func probe(_ forwardedFor: String) async throws -> Browser.Page {
+                try await browser.get("/auth/actions/2factor/?login=alice",
+                                      headers: [HTTPField.Name("X-Forwarded-For")!: forwardedFor])
+            }
+            for _ in 0..<30 { #expect(try await probe("198.51.100.7").status == .ok) }
+            #expect(try await probe("198.51.100.7").status == .tooManyRequests)
+            // Another client behind the same proxy is not affected...
+            #expect(try await probe("203.0.113.9").status == .ok)
+            // ...and a client cannot escape by prepending an address of its choosing.
+            #expect(try await probe("203.0.113.50, 198.51.100.7").status == .tooManyRequests)
+        }
+        var direct = try await Self.harness()
+        direct.trustedProxies = []
+        try await direct.run { (browser: Browser) async throws in
+            // Without a trusted proxy the header is ignored: all 31 come from 127.0.0.1.
+            for index in 0..<30 {
+                _ = try await browser.get("/auth/actions/2factor/?login=a",
+                                          headers: [HTTPField.Name("X-Forwarded-For")!: "198.51.100.\(index)"])
+            }
+            #expect(try await browser.get("/auth/actions/2factor/?login=a").status == .tooManyRequests)
+        }
+    }
+
     @Test("the cabinet's /login?url= returns to a registered URL after sign-in, at once with a session")
     func cabinetEntry() async throws {
         try await Self.harness().run { browser in

@@ -30,10 +30,10 @@ extension SSORoutes {
                 }
                 if let userID = interaction.pendingUserID {
                     return try await submitSecondFactor(form, userID: userID, interaction: interaction, client: client,
-                                                        request: request, address: context.clientAddress)
+                                                        request: request, address: clientAddress(request, context: context))
                 }
                 return try await submitPassword(form, interaction: interaction, client: client, request: request,
-                                                address: context.clientAddress)
+                                                address: clientAddress(request, context: context))
             } catch {
                 return internalErrorPage(error, request: request)
             }

@@ -48,7 +48,7 @@ extension SSORoutes {
         let (browserSecret, isNew) = csrfToken(request)
         let endpointRequest = EndpointRequest(
             query: request.queryParameters, headers: headers, cookies: cookies, body: body,
-            clientAddress: context.clientAddress, sessionSecret: cookies[Self.sessionCookie],
+            clientAddress: clientAddress(request, context: context), sessionSecret: cookies[Self.sessionCookie],
             browserSecret: browserSecret)
         var answer = response(from: await route.handler(endpointRequest), request: request)
         if isNew { answer.setCookie(cookie(Self.csrfCookie, browserSecret, maxAge: nil)) }

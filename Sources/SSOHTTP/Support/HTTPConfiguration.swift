@@ -10,12 +10,18 @@ public struct HTTPConfiguration: Sendable {
     public var demo: Bool
     /// Lifetime of the session cookie in the browser; the server enforces its own expiry too.
     public var sessionCookieMaxAge: Int
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed.
+    public var trustedProxies: Set<String>
 
-    public init(issuer: String, resourcesDirectory: String, demo: Bool = false, sessionCookieMaxAge: Int = 7 * 24 * 3600) {
+    public init(
+        issuer: String, resourcesDirectory: String, demo: Bool = false, sessionCookieMaxAge: Int = 7 * 24 * 3600,
+        trustedProxies: Set<String> = []
+    ) {
         self.issuer = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
         self.resourcesDirectory = resourcesDirectory
         self.demo = demo
         self.sessionCookieMaxAge = sessionCookieMaxAge
+        self.trustedProxies = trustedProxies
     }
 
     /// Cookies carry `Secure` whenever the issuer is served over HTTPS.

@@ -15,7 +15,7 @@ public struct SSORequestContext: RequestContext, RemoteAddressRequestContext {
 
 extension RequestContext {
     /// The peer's IP address, when the context knows it.
-    var clientAddress: String? {
+    var peerAddress: String? {
         (self as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress
     }
 }
