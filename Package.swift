@@ -27,6 +27,9 @@ let package = Package(
         // Hummingbird's own header types, named directly for the few headers it has no constant for.
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // Only the tests name it: they run upstream providers on fixed loopback ports.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // The domain and its extension points. No HTTP framework, no database.
@@ -40,6 +43,18 @@ let package = Package(
         .target(name: "SSOGrantRefreshToken", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
         // The broker's old login endpoints as an adapter module, depending on the core only.
         .target(name: "SSOLegacyAlor", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
+        // Sign-in through upstream OAuth 2.0 / OpenID Connect providers, and seed 002's API.
+        .target(
+            name: "SSOFederation",
+            dependencies: [
+                "SSOCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Implementations behind the core's seams.
         .target(
             name: "SSOStorageSQLite",
@@ -82,7 +97,8 @@ let package = Package(
         .target(
             name: "SSOServer",
             dependencies: [
-                "SSOCore", "SSOHTTP", "SSOStorageSQLite", "SSOTokens", "SSOPasswords", "SSOTOTP", "SSOLegacyAlor",
+                "SSOCore", "SSOHTTP", "SSOStorageSQLite", "SSOTokens", "SSOPasswords", "SSOTOTP", "SSOLegacyAlor", "SSOFederation",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "SSOGrantAuthorizationCode", "SSOGrantRefreshToken",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -92,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "sso",
             dependencies: [
-                "SSOServer", "SSOCore", "SSOPasswords", "SSOStorageSQLite", "SSOTOTP",
+                "SSOServer", "SSOCore", "SSOPasswords", "SSOStorageSQLite", "SSOTOTP", "SSOFederation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -113,7 +129,6 @@ let package = Package(
             name: "SSOTOTPTests", dependencies: ["SSOTOTP", "SSOCore", "SSOTesting", "SSOStorageSQLite"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SSOHTTPTests", dependencies: ["SSOHTTP", "SSOCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SSOStorageSQLiteTests",
             dependencies: ["SSOStorageSQLite", "SSOCore", "SSOTesting"],
@@ -128,9 +143,14 @@ let package = Package(
             name: "SSOEndToEndTests",
             dependencies: [
                 "SSOServer", "SSOCore", "SSOStorageSQLite", "SSOTokens", "SSOTesting", "SSOPasswords", "SSOTOTP",
+                "SSOFederation",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
 import Logging
+import AsyncHTTPClient
 import SSOCore
+import SSOFederation
 import SSOHTTP
 import SSOLegacyAlor
 import SSOPasswords
@@ -62,6 +64,13 @@ public enum SSOServer {
                 random: random))
         }
 
+        modules.append(FederationModule(
+            service: FederationService(
+                providers: storage, identities: storage, users: storage, sealer: sealer, clock: clock, random: random,
+                httpClient: HTTPClient.shared, timeoutSeconds: options.upstreamTimeout, issuer: options.issuer),
+            providers: storage, states: storage, clients: storage, interactions: storage, grants: storage, login: login,
+            flow: flow, issuer: issuer, events: events, clock: clock, random: random))
+
         let services = SSOServices(
             clients: storage, users: storage, interactions: storage, sessions: storage,
             validator: AuthorizationRequestValidator(clients: storage), flow: flow, login: login,
@@ -69,7 +78,7 @@ public enum SSOServer {
                 authenticator: ClientAuthenticator(clients: storage, events: events, clock: clock),
                 registry: registry, issuer: issuer),
             userInfo: UserInfoService(signer: signer, grants: storage, users: storage),
-            signer: signer, clock: clock, random: random, modules: modules)
+            signer: signer, clock: clock, random: random, modules: modules, providers: storage)
 
         let routes = try await SSORoutes(
             services: services,

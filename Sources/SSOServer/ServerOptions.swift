@@ -16,11 +16,13 @@ public struct ServerOptions: Sendable {
     public var legacyClientID: String
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     public var trustedProxies: Set<String>
+    /// Seconds an upstream provider has to answer each call.
+    public var upstreamTimeout: Int
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, issuer: String? = nil, dataDirectory: String = "./data",
         resourcesDirectory: String, demo: Bool = false, lifetimes: Lifetimes = Lifetimes(), legacy: Bool = true,
-        legacyClientID: String = "SingleSignOn", trustedProxies: Set<String> = []
+        legacyClientID: String = "SingleSignOn", trustedProxies: Set<String> = [], upstreamTimeout: Int = 10
     ) {
         self.host = host
         self.port = port
@@ -33,5 +35,6 @@ public struct ServerOptions: Sendable {
         self.legacy = legacy
         self.legacyClientID = legacyClientID
         self.trustedProxies = trustedProxies
+        self.upstreamTimeout = upstreamTimeout
     }
 }

@@ -116,6 +116,24 @@ extension SQLiteStorage {
                     detail TEXT
                 );
                 CREATE INDEX security_events_at ON security_events(at);
+                CREATE INDEX users_email ON users(email COLLATE NOCASE);
+                CREATE TABLE providers (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    definition TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE federated_identities (
+                    provider TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    created_at REAL NOT NULL,
+                    PRIMARY KEY (provider, subject)
+                );
+                CREATE TABLE federation_states (
+                    id_digest TEXT PRIMARY KEY NOT NULL,
+                    state TEXT NOT NULL,
+                    expires_at REAL NOT NULL
+                );
                 CREATE TABLE throttles (
                     key TEXT PRIMARY KEY NOT NULL,
                     count INTEGER NOT NULL,

@@ -14,21 +14,30 @@ extension SQLiteStorage: UserStore {
         }
     }
 
+    public func users(email: String) async throws -> [User] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM users WHERE email = ? COLLATE NOCASE", arguments: [email])
+                .map(Self.user(from:))
+        }
+    }
+
     public func insert(_ user: User) async throws {
         do {
-            try await pool.write { db in
+            try await pool.write { db in try Self.insertUser(user, db: db) }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw DuplicateLoginError(login: user.login)
+        }
+    }
+
+    static func insertUser(_ user: User, db: Database) throws {
                 try db.execute(
                     sql: """
                         INSERT INTO users (id, login, password_hash, email, email_verified, name, totp_secret_sealed,
                             created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [user.id, user.login, user.passwordHash, user.email, user.emailVerified, user.name,
-                                user.totpSecretSealed, Self.time(user.createdAt)]
+                                user.totpSecretSealed, time(user.createdAt)]
                 )
-            }
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-            throw DuplicateLoginError(login: user.login)
-        }
     }
 
     public func update(_ user: User) async throws {

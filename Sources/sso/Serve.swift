@@ -27,11 +27,13 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("trusted-proxy"),
             help: "Address of a reverse proxy whose X-Forwarded-For is believed (repeatable; env SSO_TRUSTED_PROXIES, comma-separated).")
     var trustedProxies: [String] = []
+    @Option(name: .customLong("upstream-timeout"), help: "Seconds an upstream sign-in provider has to answer each call.")
+    var upstreamTimeout = 10
 
     func validate() throws {
         for (name, value) in [("code-ttl", codeTTL), ("access-token-ttl", accessTokenTTL),
                               ("refresh-token-ttl", refreshTokenTTL), ("session-ttl", sessionTTL),
-                              ("session-max-ttl", sessionMaxTTL)] where value <= 0 {
+                              ("session-max-ttl", sessionMaxTTL), ("upstream-timeout", upstreamTimeout)] where value <= 0 {
             throw ValidationError("--\(name) must be a positive number of seconds.")
         }
     }
@@ -59,7 +61,8 @@ struct Serve: AsyncParsableCommand {
             legacy: legacy && !["off", "0", "false", "no"].contains(Environment.value("SSO_LEGACY")?.lowercased() ?? ""),
             legacyClientID: legacyClientID,
             trustedProxies: Set(trustedProxies + (Environment.value("SSO_TRUSTED_PROXIES") ?? "")
-                .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }))
+                .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }),
+            upstreamTimeout: upstreamTimeout)
         let app = try await SSOServer.makeApplication(options)
         try await app.runService()
     }

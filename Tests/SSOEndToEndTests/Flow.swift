@@ -3,7 +3,7 @@ import HTTPTypes
 import SSOCore
 
 /// The steps a relying party and a user take, shared by the end-to-end tests.
-struct PKCEPair {
+struct PKCEPair: Sendable {
     let verifier: String
     let challenge: String
     init() {

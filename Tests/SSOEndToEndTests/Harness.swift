@@ -24,6 +24,8 @@ struct Harness {
     var issuer = Harness.issuer
     var legacy = true
     var trustedProxies: Set<String> = []
+    var port = 0
+    var upstreamTimeout = 10
 
     init(dataDirectory: String? = nil) throws {
         self.dataDirectory = dataDirectory
@@ -56,6 +58,11 @@ struct Harness {
         return client
     }
 
+    /// The key-encryption key of this data directory, as the server will use it.
+    func sealer() async throws -> KeySealer {
+        try await DataDirectory(dataDirectory).keySealer(storage: storage, environment: [:], random: SystemSecureRandom())
+    }
+
     /// Turns TOTP on for `login` as `sso user totp enroll` does; returns the secret.
     func enrollTOTP(_ login: String) async throws -> String {
         let sealer = try await DataDirectory(dataDirectory).keySealer(
@@ -71,12 +78,24 @@ struct Harness {
         HummingbirdTOTP().code(secret: secret, at: clock.now().addingTimeInterval(TimeInterval(30 * offset)))
     }
 
+    /// Runs the server on `port` (which the issuer names) while `body` runs: an upstream
+    /// provider for another instance.
+    func serve<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        let options = ServerOptions(
+            host: "127.0.0.1", port: port, issuer: issuer, dataDirectory: dataDirectory,
+            resourcesDirectory: Self.resources, lifetimes: lifetimes)
+        let ready = ReadySignal()
+        let app = try await SSOServer.makeApplication(
+            options, clock: clock, environment: ["SSO_LOG_LEVEL": "error"], onServerRunning: { _ in await ready.signal() })
+        return try await RunningServer.run(app, ready: ready, body)
+    }
+
     /// Runs `body` against the live server.
     func run<T: Sendable>(_ body: @Sendable (Browser) async throws -> T) async throws -> T {
         let options = ServerOptions(
-            host: "127.0.0.1", port: 0, issuer: issuer, dataDirectory: dataDirectory,
+            host: "127.0.0.1", port: port, issuer: issuer, dataDirectory: dataDirectory,
             resourcesDirectory: Self.resources, lifetimes: lifetimes, legacy: legacy,
-            trustedProxies: trustedProxies)
+            trustedProxies: trustedProxies, upstreamTimeout: upstreamTimeout)
         let app = try await SSOServer.makeApplication(options, clock: clock, environment: ["SSO_LOG_LEVEL": "error"])
         return try await app.test(.live) { client in
             try await body(Browser(client: client))
@@ -110,11 +129,35 @@ final class Browser: @unchecked Sendable {
         }
     }
 
-    let client: any TestClientProtocol
+    typealias Transport = @Sendable (String, HTTPRequest.Method, HTTPFields, ByteBuffer?) async throws
+        -> (HTTPResponse, ByteBuffer)
+    let transport: Transport
     private let lock = NSLock()
     private var jar: [String: String] = [:]
 
-    init(client: any TestClientProtocol) { self.client = client }
+    init(client: any TestClientProtocol) {
+        transport = { uri, method, headers, body in
+            let response = try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
+            return (response.head, response.body)
+        }
+    }
+
+    init(transport: @escaping Transport) { self.transport = transport }
+
+    /// A browser talking to a server at `host:port` over a real connection (one not started by
+    /// HummingbirdTesting, such as an upstream provider). `close()` it when done.
+    static func connected(host: String, port: Int) -> (Browser, close: @Sendable () async throws -> Void) {
+        let client = TestClient(host: host, port: port)
+        client.connect()
+        let browser = Browser { uri, method, headers, body in
+            var headers = headers
+            headers[.connection] = "keep-alive"
+            let response = try await client.execute(
+                TestClient.Request(uri, method: method, authority: "\(host):\(port)", headers: headers, body: body))
+            return (response.head, response.body ?? ByteBuffer())
+        }
+        return (browser, { try await client.shutdown() })
+    }
 
     var cookies: [String: String] { lock.withLock { jar } }
     func clearCookies() { lock.withLock { jar = [:] } }
@@ -133,13 +176,12 @@ final class Browser: @unchecked Sendable {
         var headers = headers
         let cookieHeader = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ")
         if !cookieHeader.isEmpty { headers[.cookie] = cookieHeader }
-        let response = try await client.executeRequest(
-            uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
-        for setCookie in response.headers[values: .setCookie] {
+        let (head, responseBody) = try await transport(uri, method, headers, body.map { ByteBuffer(string: $0) })
+        for setCookie in head.headerFields[values: .setCookie] {
             let pair = setCookie.split(separator: ";")[0].split(separator: "=", maxSplits: 1)
             if pair.count == 2 { lock.withLock { jar[String(pair[0])] = String(pair[1]) } }
         }
-        return Page(status: response.status, headers: response.headers, body: String(buffer: response.body))
+        return Page(status: head.status, headers: head.headerFields, body: String(buffer: responseBody))
     }
 
     static func encode(_ form: [(String, String)]) -> String {

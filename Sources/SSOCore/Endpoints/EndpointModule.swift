@@ -25,6 +25,8 @@ public struct EndpointRoute: Sendable {
 /// A request as a module sees it.
 public struct EndpointRequest: Sendable {
     public var query: RequestParameters
+    /// Values of the `{name}` segments of the route's path.
+    public var pathParameters: [String: String] = [:]
     /// Header values by lower-cased name.
     public var headers: [String: String]
     public var cookies: [String: String]

@@ -15,6 +15,7 @@ public struct SecurityEvent: Sendable, Codable, Equatable {
         public static let secondFactorFailed: Kind = "login.second_factor_failed"
         public static let accountLocked: Kind = "login.locked"
         public static let totpEnrolled: Kind = "totp.enrolled"
+        public static let federatedLogin: Kind = "login.federated"
         public static let totpDisabled: Kind = "totp.disabled"
         public static let consentGranted: Kind = "consent.granted"
         public static let consentDenied: Kind = "consent.denied"

@@ -9,6 +9,8 @@ public protocol UserStore: Sendable {
     func user(id: String) async throws -> User?
     /// Finds a user by login, ignoring case.
     func user(login: String) async throws -> User?
+    /// Users with this email address, ignoring case.
+    func users(email: String) async throws -> [User]
     /// Adds a user; throws `DuplicateLoginError` when the login (ignoring case) is taken.
     func insert(_ user: User) async throws
     /// Replaces the stored user with the same id.

@@ -110,6 +110,15 @@ extension SSORoutes {
         context["login"] = login ?? ""
         context["client"] = client?.name ?? interaction.request.clientID
         if let error { context["error"] = pages.message(error, request: request) }
+        let providers = try await services.providers?.providers() ?? []
+        if !providers.isEmpty {
+            context["hasProviders"] = true
+            context["providers"] = providers.map { provider in
+                ["label": provider.displayName,
+                 "url": "/federation/\(RedirectURL.percentEncode(provider.name))/start?interaction="
+                    + RedirectURL.percentEncode(interaction.id)]
+            }
+        }
         return pages.render("login", context, request: request)
     }
 

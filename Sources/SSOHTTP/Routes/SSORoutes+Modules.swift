@@ -46,10 +46,16 @@ extension SSORoutes {
             body = Data()
         }
         let (browserSecret, isNew) = csrfToken(request)
-        let endpointRequest = EndpointRequest(
+        var pathParameters: [String: String] = [:]
+        for segment in route.path.split(separator: "/") where segment.hasPrefix("{") && segment.hasSuffix("}") {
+            let name = String(segment.dropFirst().dropLast())
+            pathParameters[name] = context.parameters.get(name)
+        }
+        var endpointRequest = EndpointRequest(
             query: request.queryParameters, headers: headers, cookies: cookies, body: body,
             clientAddress: clientAddress(request, context: context), sessionSecret: cookies[Self.sessionCookie],
             browserSecret: browserSecret)
+        endpointRequest.pathParameters = pathParameters
         var answer = response(from: await route.handler(endpointRequest), request: request)
         if isNew { answer.setCookie(cookie(Self.csrfCookie, browserSecret, maxAge: nil)) }
         return answer

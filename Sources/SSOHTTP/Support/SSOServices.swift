@@ -16,12 +16,14 @@ public struct SSOServices: Sendable {
     public var random: any SecureRandom
     /// Endpoint modules (the legacy adapters) whose routes the HTTP layer serves.
     public var modules: [any EndpointModule]
+    /// Upstream providers, for the login page's buttons; `nil` without federation.
+    public var providers: (any ProviderStore)?
 
     public init(
         clients: any ClientStore, users: any UserStore, interactions: any InteractionStore, sessions: any SessionStore,
         validator: AuthorizationRequestValidator, flow: AuthorizationFlow, login: LoginService,
         tokenEndpoint: TokenEndpoint, userInfo: UserInfoService, signer: any TokenSigner, clock: any SSOClock,
-        random: any SecureRandom, modules: [any EndpointModule] = []
+        random: any SecureRandom, modules: [any EndpointModule] = [], providers: (any ProviderStore)? = nil
     ) {
         self.clients = clients
         self.users = users
@@ -36,5 +38,6 @@ public struct SSOServices: Sendable {
         self.clock = clock
         self.random = random
         self.modules = modules
+        self.providers = providers
     }
 }

@@ -1,5 +1,5 @@
 import SSOCore
-import SSOHTTP
+
 import Testing
 
 @Suite("The form decoder")

@@ -1,4 +1,4 @@
-import SSOCore
+
 
 /// The one decoder of `application/x-www-form-urlencoded` text, for query strings and form
 /// bodies alike. It keeps repeated names (so the core can refuse them) and never throws:

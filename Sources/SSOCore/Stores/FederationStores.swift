@@ -1,0 +1,26 @@
+import Foundation
+
+/// Upstream providers; read on every use, so adding or removing one needs no restart.
+public protocol ProviderStore: Sendable {
+    func providers() async throws -> [UpstreamProvider]
+    func provider(name: String) async throws -> UpstreamProvider?
+    func save(_ provider: UpstreamProvider) async throws
+    func removeProvider(name: String) async throws -> Bool
+}
+
+/// Which local user an upstream account (provider, subject) is.
+public protocol FederatedIdentityStore: Sendable {
+    func linkedUserID(provider: String, subject: String) async throws -> String?
+    /// Links (provider, subject) to `userID`, first inserting `newUser` when given: one
+    /// transaction, so a failed sign-in leaves no user without a link.
+    func link(provider: String, subject: String, userID: String, creating newUser: User?, at: Date) async throws
+}
+
+/// Pending upstream sign-ins, single use.
+public protocol FederationStateStore: Sendable {
+    func insert(_ state: FederationState) async throws
+    func federationState(id: String) async throws -> FederationState?
+    /// Deletes the state and returns it, or `nil` when it was used (or never existed): of two
+    /// concurrent uses exactly one gets it.
+    func consumeFederationState(id: String) async throws -> FederationState?
+}

@@ -1,0 +1,78 @@
+import Foundation
+import SSOCore
+
+/// Sign-in through upstream providers, as an endpoint module:
+/// - the browser flow: a button on the login page → `/federation/{provider}/start` → the
+///   provider → `/federation/{provider}/callback` → our SSO session → the pending `/authorize`;
+/// - seed 002's API for sites that drive the federation themselves:
+///   `POST /api/v1/oauth/authorize-url/`, the callback passing the provider's code to the site,
+///   and `POST /api/v1/oauth/authorize/` answering our tokens.
+public struct FederationModule: EndpointModule {
+    let service: FederationService
+    let providers: any ProviderStore
+    let states: any FederationStateStore
+    let clients: any ClientStore
+    let interactions: any InteractionStore
+    let grants: any GrantStore
+    let login: LoginService
+    let flow: AuthorizationFlow
+    let issuer: any TokenIssuer
+    let events: any SecurityEventRecorder
+    let clock: any SSOClock
+    let random: any SecureRandom
+
+    public init(
+        service: FederationService, providers: any ProviderStore, states: any FederationStateStore,
+        clients: any ClientStore, interactions: any InteractionStore, grants: any GrantStore, login: LoginService,
+        flow: AuthorizationFlow, issuer: any TokenIssuer, events: any SecurityEventRecorder, clock: any SSOClock,
+        random: any SecureRandom
+    ) {
+        self.service = service
+        self.providers = providers
+        self.states = states
+        self.clients = clients
+        self.interactions = interactions
+        self.grants = grants
+        self.login = login
+        self.flow = flow
+        self.issuer = issuer
+        self.events = events
+        self.clock = clock
+        self.random = random
+    }
+
+    public var routes: [EndpointRoute] {
+        [
+            EndpointRoute(.get, "/federation/{provider}/start", handler: start),
+            EndpointRoute(.get, "/federation/{provider}/callback", handler: callback),
+            // Hummingbird also matches the seed's trailing-slash spellings here.
+            EndpointRoute(.post, "/api/v1/oauth/authorize-url", handler: authorizeURL),
+            EndpointRoute(.post, "/api/v1/oauth/authorize", handler: authorize),
+        ]
+    }
+
+    /// Form or JSON parameters of a POST.
+    static func parameters(_ request: EndpointRequest) -> RequestParameters? {
+        switch request.mediaType {
+        case "application/x-www-form-urlencoded":
+            return FormDecoding.parse(String(decoding: request.body, as: UTF8.self))
+        case "application/json":
+            guard let object = try? JSONSerialization.jsonObject(with: request.body) as? [String: Any] else { return nil }
+            return RequestParameters(object.compactMap { key, value in (value as? String).map { (name: key, value: $0) } })
+        default:
+            return nil
+        }
+    }
+
+    static func jsonError(_ code: OAuthError.Code, _ description: String, status: Int) -> EndpointResponse {
+        .error(OAuthError(code, description), status: status)
+    }
+
+    static func upstreamFailure(_ error: UpstreamError) -> EndpointResponse {
+        switch error {
+        case .timeout: jsonError("upstream_timeout", error.description, status: 504)
+        default: jsonError("upstream_error", error.description, status: 502)
+        }
+    }
+}
+

@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import SSOCore
+import SSOFederation
+import SSOServer
+import SSOStorageSQLite
+
+/// `sso provider ...`: upstream identity providers. Changes take effect in a running server at once.
+struct ProviderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "provider", abstract: "Manage upstream sign-in providers (Yandex, Google, Mail.ru, VK ID, OpenID Connect).",
+        subcommands: [Add.self, List.self, Remove.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add or replace a provider. Presets yandex, google, mail and vk need only --client-id and --client-secret.")
+
+        @Option(help: "Name (also the callback path: ISSUER/federation/NAME/callback).") var name: String
+        @Option(help: "yandex, google, mail, vk, or oidc (default: the name when it is a preset, else oidc).")
+        var preset: String?
+        @Option(name: .customLong("client-id"), help: "Our client id at the provider.") var clientID: String
+        @Option(name: .customLong("client-secret"), help: "Our client secret at the provider (stored sealed).")
+        var clientSecret: String?
+        @Option(help: "OpenID Connect discovery URL (…/.well-known/openid-configuration).") var discovery: String?
+        @Option(name: .customLong("authorize-url")) var authorizeURL: String?
+        @Option(name: .customLong("token-url")) var tokenURL: String?
+        @Option(name: .customLong("userinfo-url")) var userinfoURL: String?
+        @Option(help: "OpenID Connect issuer (with --jwks-uri, enables ID-token validation).") var issuer: String?
+        @Option(name: .customLong("jwks-uri")) var jwksURI: String?
+        @Option(help: "Scopes to ask for, space-separated.") var scope: String?
+        @Option(name: .customLong("display-name"), help: "Text of the login page's button.") var displayName: String?
+        @Flag(inversion: .prefixedNo, help: "Use PKCE (default: as the preset or discovery says).") var pkce: Bool?
+        @Flag(name: .customLong("link-by-email"), inversion: .prefixedNo,
+              help: "Link to an existing account with the same email when the provider says it is verified.")
+        var linkByEmail = true
+        @OptionGroup var data: DataOption
+
+        func validate() throws {
+            guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                throw ValidationError("--name takes letters, digits, '-' and '_'.")
+            }
+            if let preset, preset != "oidc", ProviderPreset.all[preset] == nil {
+                throw ValidationError("Unknown preset '\(preset)'; use yandex, google, mail, vk or oidc.")
+            }
+            for url in [discovery, authorizeURL, tokenURL, userinfoURL, jwksURI].compactMap({ $0 }) {
+                guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+                    throw ValidationError("'\(url)' is not an http(s) URL.")
+                }
+            }
+        }
+
+        func run() async throws {
+            let kind = preset ?? (ProviderPreset.all[name] != nil ? name : "oidc")
+            var template = ProviderPreset.all[kind] ?? ProviderPreset(
+                displayName: name, shape: .oidc, authorizeURL: "", tokenURL: "", userinfoURL: nil, issuer: nil,
+                jwksURI: nil, scopes: "openid profile email", usesPKCE: true)
+            if let discovery {
+                do {
+                    template = try await template.discovered(from: discovery)
+                } catch {
+                    throw ValidationError("Discovery failed: \(error)")
+                }
+            }
+            let authorize = authorizeURL ?? template.authorizeURL
+            let token = tokenURL ?? template.tokenURL
+            guard !authorize.isEmpty, !token.isEmpty else {
+                throw ValidationError("An oidc provider needs --discovery, or --authorize-url and --token-url.")
+            }
+            let directory = DataDirectory(data.directory)
+            let storage = try directory.openStorage()
+            let sealer = try await directory.keySealer(
+                storage: storage, environment: ProcessInfo.processInfo.environment, random: SystemSecureRandom())
+            let provider = UpstreamProvider(
+                name: name, displayName: displayName ?? template.displayName, shape: template.shape, clientID: clientID,
+                clientSecretSealed: try clientSecret.map { try sealer.seal(Data($0.utf8)) },
+                authorizeURL: authorize, tokenURL: token, userinfoURL: userinfoURL ?? template.userinfoURL,
+                issuer: issuer ?? template.issuer, jwksURI: jwksURI ?? template.jwksURI,
+                scopes: ScopeSet((scope ?? template.scopes).split(separator: " ").map(String.init)),
+                usesPKCE: pkce ?? template.usesPKCE, linkByVerifiedEmail: linkByEmail, createdAt: Date())
+            try await storage.save(provider)
+            print(try ProviderJSON(provider).encoded())
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List providers as JSON lines.")
+        @OptionGroup var data: DataOption
+        func run() async throws {
+            for provider in try await DataDirectory(data.directory).openStorage().providers() {
+                print(try ProviderJSON(provider).encoded(pretty: false))
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a provider.")
+        @Option(help: "Provider name.") var name: String
+        @OptionGroup var data: DataOption
+        func run() async throws {
+            guard try await DataDirectory(data.directory).openStorage().removeProvider(name: name) else {
+                throw ValidationError("No provider named '\(name)'.")
+            }
+            print("removed \(name)")
+        }
+    }
+}
+
+/// A provider as the command line prints it; never the secret.
+struct ProviderJSON: Encodable {
+    var name, display_name, kind, client_id, authorize_url, token_url, scope: String
+    var userinfo_url, issuer, jwks_uri: String?
+    var pkce, link_by_verified_email, has_client_secret: Bool
+
+    init(_ provider: UpstreamProvider) {
+        name = provider.name
+        display_name = provider.displayName
+        kind = provider.shape.rawValue
+        client_id = provider.clientID
+        authorize_url = provider.authorizeURL
+        token_url = provider.tokenURL
+        scope = provider.scopes.description
+        userinfo_url = provider.userinfoURL
+        issuer = provider.issuer
+        jwks_uri = provider.jwksURI
+        pkce = provider.usesPKCE
+        link_by_verified_email = provider.linkByVerifiedEmail
+        has_client_secret = provider.clientSecretSealed != nil
+    }
+
+    func encoded(pretty: Bool = true) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}

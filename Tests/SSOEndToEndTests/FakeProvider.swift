@@ -1,0 +1,136 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import JWTKit
+import NIOCore
+import SSOCore
+
+/// A small upstream provider on loopback, for what our own server will not do on purpose:
+/// Yandex's user-info shape, and OpenID Connect answers with a wrong nonce, a bad signature,
+/// a slow answer or an error.
+final class FakeProvider: @unchecked Sendable {
+    enum Mode: Sendable { case normal, wrongNonce, badSignature, slow, tokenError }
+
+    let port: Int
+    let mode: Mode
+    let clientID = "fake-client"
+    let clientSecret = "fake-secret"
+    private let signingKey = ES256PrivateKey()
+    private let otherKey = ES256PrivateKey()
+    private let lock = NSLock()
+    private var codes: [String: (nonce: String?, challenge: String?)] = [:]
+    var profile: [String: String] = ["id": "4242", "login": "ivan.petrov", "real_name": "Ivan Petrov",
+                                     "default_email": "ivan@yandex.example"]
+
+    init(mode: Mode = .normal) {
+        self.mode = mode
+        port = freePort()
+    }
+
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    /// Our provider definition for this fake, as `sso provider add` would store it.
+    func provider(name: String, oidc: Bool, sealer: any SecretSealer) throws -> UpstreamProvider {
+        UpstreamProvider(
+            name: name, displayName: "Fake \(name)", shape: oidc ? .oidc : .yandex, clientID: clientID,
+            clientSecretSealed: try sealer.seal(Data(clientSecret.utf8)), authorizeURL: base + "/authorize",
+            tokenURL: base + "/token", userinfoURL: base + (oidc ? "/userinfo" : "/info"),
+            issuer: oidc ? base : nil, jwksURI: oidc ? base + "/jwks" : nil,
+            scopes: ScopeSet(oidc ? ["openid", "email"] : ["login:info", "login:email"]), usesPKCE: true,
+            createdAt: Date())
+    }
+
+    /// Runs the fake while `body` runs.
+    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        let router = Router()
+        // The user is signed in and consents at once: straight back with a code.
+        router.get("/authorize") { request, _ in
+            let query = request.uri.queryParameters
+            let code = UUID().uuidString
+            self.lock.withLock {
+                self.codes[code] = (query["nonce"].map(String.init), query["code_challenge"].map(String.init))
+            }
+            let redirect = String(query["redirect_uri"] ?? "")
+            let state = String(query["state"] ?? "")
+            return Response(status: .found, headers: [.location: "\(redirect)?code=\(code)&state=\(state)"])
+        }
+        router.post("/token") { request, context in
+            if self.mode == .slow { try await Task.sleep(for: .seconds(3)) }
+            if self.mode == .tokenError {
+                return try Self.json(["error": "invalid_grant", "error_description": "code expired"], status: .badRequest)
+            }
+            let form = FormDecoding.parse(String(buffer: try await request.body.collect(upTo: 65536)))
+            let code = (try? form.value("code")) ?? nil
+            guard let code, let issued = self.lock.withLock({ self.codes.removeValue(forKey: code) }) else {
+                return try Self.json(["error": "invalid_grant"], status: .badRequest)
+            }
+            if let challenge = issued.challenge {
+                guard let verifier = (try? form.value("code_verifier")) ?? nil,
+                    PKCE.verify(verifier: verifier, challenge: challenge)
+                else { return try Self.json(["error": "invalid_grant", "error_description": "PKCE"], status: .badRequest) }
+            }
+            var answer = ["access_token": "upstream-access-" + code, "token_type": "bearer"]
+            if issued.nonce != nil { answer["id_token"] = try await self.idToken(nonce: issued.nonce) }
+            return try Self.json(answer)
+        }
+        router.get("/info") { request, _ in
+            guard request.headers[.authorization]?.hasPrefix("OAuth upstream-access-") == true else {
+                return Response(status: .unauthorized)
+            }
+            return try Self.json(self.profile)
+        }
+        router.get("/userinfo") { _, _ in try Self.json(["sub": "oidc-sub-1", "email": "ivan@oidc.example"]) }
+        router.get("/jwks") { _, _ in
+            let parameters = self.signingKey.publicKey.parameters!
+            return try Self.json(["keys": [["kty": "EC", "crv": "P-256", "alg": "ES256", "kid": "fake", "use": "sig",
+                                            "x": parameters.x, "y": parameters.y]]])
+        }
+        let ready = ReadySignal()
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                              onServerRunning: { _ in await ready.signal() })
+        return try await RunningServer.run(app, ready: ready, body)
+    }
+
+    private func idToken(nonce: String?) async throws -> String {
+        struct Claims: JWTPayload {
+            var iss: String, sub: String, aud: String, exp: Int, iat: Int, nonce: String?, email: String
+            var email_verified: Bool
+            func verify(using algorithm: some JWTAlgorithm) async throws {}
+        }
+        let now = Int(Date().timeIntervalSince1970)
+        let claims = Claims(iss: base, sub: "oidc-sub-1", aud: clientID, exp: now + 300, iat: now,
+                            nonce: mode == .wrongNonce ? "not-the-nonce" : nonce, email: "ivan@oidc.example",
+                            email_verified: true)
+        let keys = JWTKeyCollection()
+        await keys.add(ecdsa: mode == .badSignature ? otherKey : signingKey, kid: "fake")
+        return try await keys.sign(claims, kid: "fake")
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        Response(status: status, headers: [.contentType: "application/json"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(value))))
+    }
+}
+
+/// A port nothing listens on right now.
+func freePort() -> Int {
+    let socket = try! ServerBootstrapPort.bindEphemeral()
+    return socket
+}
+
+enum ServerBootstrapPort {
+    static func bindEphemeral() throws -> Int {
+        let fd = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
