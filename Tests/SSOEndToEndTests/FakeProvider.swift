@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import JWTKit
+import Logging
 import NIOCore
 import SSOCore
 
@@ -15,6 +16,8 @@ final class FakeProvider: @unchecked Sendable {
     let mode: Mode
     let clientID = "fake-client"
     let clientSecret = "fake-secret"
+    /// The downstream server's clock, so token lifetimes agree with it.
+    var clock: any SSOClock = SystemClock()
     private let signingKey = ES256PrivateKey()
     private let otherKey = ES256PrivateKey()
     private let lock = NSLock()
@@ -86,8 +89,10 @@ final class FakeProvider: @unchecked Sendable {
                                             "x": parameters.x, "y": parameters.y]]])
         }
         let ready = ReadySignal()
+        var logger = Logger(label: "fake-provider")
+        logger.logLevel = .critical
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-                              onServerRunning: { _ in await ready.signal() })
+                              onServerRunning: { _ in await ready.signal() }, logger: logger)
         return try await RunningServer.run(app, ready: ready, body)
     }
 
@@ -97,7 +102,7 @@ final class FakeProvider: @unchecked Sendable {
             var email_verified: Bool
             func verify(using algorithm: some JWTAlgorithm) async throws {}
         }
-        let now = Int(Date().timeIntervalSince1970)
+        let now = Int(clock.now().timeIntervalSince1970)
         let claims = Claims(iss: base, sub: "oidc-sub-1", aud: clientID, exp: now + 300, iat: now,
                             nonce: mode == .wrongNonce ? "not-the-nonce" : nonce, email: "ivan@oidc.example",
                             email_verified: true)

@@ -107,3 +107,145 @@ struct FederationTests {
         #expect(try await downstream.storage.users(email: "bob@example.com").count == 1)
     }
 }
+
+@Suite("Seed 002's federation API and upstream failures")
+struct FederationAPITests {
+    static func setUp(_ fake: FakeProvider, oidc: Bool, timeout: Int = 10) async throws -> Harness {
+        let harness = try await FederationTests.downstream(upstreamTimeout: timeout)
+        fake.clock = harness.clock
+        try await harness.storage.save(try fake.provider(name: oidc ? "fakeid" : "yandex", oidc: oidc,
+                                                         sealer: try await harness.sealer()))
+        return harness
+    }
+
+    /// authorize-url, the provider, our callback: the site's callback URL with code and state.
+    static func toSite(_ browser: Browser, provider: String) async throws -> (state: String, code: String) {
+        let start = try await browser.post("/api/v1/oauth/authorize-url/", form: [
+            ("provider", provider), ("client_redirect_url", "https://app.example/cb")])
+        #expect(start.status == .ok, "\(start.body)")
+        let state = try #require(start.json["state"] as? String)
+        let authorizeURL = try #require(start.json["authorize_url"] as? String)
+        let callback = try await fetchRedirect(authorizeURL)
+        #expect(callback.hasPrefix("\(Harness.issuer)/federation/\(provider)/callback?"))
+        let atSite = try await browser.follow(callback)
+        #expect(atSite.location?.hasPrefix("https://app.example/cb?") == true)
+        #expect(atSite.redirectParameters["state"] == state)
+        return (state, try #require(atSite.redirectParameters["code"]))
+    }
+
+    @Test("the seed's two calls with a Yandex-like provider: tokens for a new user, then the same user; state is single use")
+    func seedAPI() async throws {
+        let fake = FakeProvider()
+        let harness = try await Self.setUp(fake, oidc: false)
+        try await fake.run {
+            try await harness.run { browser in
+                var subjects: [String] = []
+                for _ in 0..<2 {
+                    let (state, code) = try await Self.toSite(browser, provider: "yandex")
+                    let tokens = try await browser.post("/api/v1/oauth/authorize/", form: [
+                        ("provider", "yandex"), ("state", state), ("code", code)])
+                    #expect(tokens.status == .ok, "\(tokens.body)")
+                    let access = try #require(tokens.json["access_token"] as? String)
+                    #expect(access.split(separator: ".").count == 3)
+                    #expect(tokens.json["refresh_token"] is String)
+                    let info = try await browser.get("/userinfo", headers: [.authorization: "Bearer \(access)"])
+                    #expect(info.json["preferred_username"] as? String == "ivan.petrov@yandex")
+                    #expect(info.json["name"] as? String == "Ivan Petrov")
+                    subjects.append(info.json["sub"] as? String ?? "")
+
+                    let replay = try await browser.post("/api/v1/oauth/authorize/", form: [
+                        ("provider", "yandex"), ("state", state), ("code", code)])
+                    #expect(replay.status == .badRequest)
+                    #expect(replay.json["error"] as? String == "invalid_grant")
+                }
+                #expect(subjects[0] == subjects[1])
+
+                let foreign = try await browser.post("/api/v1/oauth/authorize/", form: [
+                    ("provider", "yandex"), ("state", "made-up"), ("code", "x")])
+                #expect(foreign.json["error"] as? String == "invalid_grant")
+                let unknown = try await browser.post("/api/v1/oauth/authorize-url/", form: [
+                    ("provider", "nowhere"), ("client_redirect_url", "https://app.example/cb")])
+                #expect(unknown.status == .badRequest)
+                #expect(unknown.json["error"] as? String == "unknown_provider")
+                let openRedirect = try await browser.post("/api/v1/oauth/authorize-url/", form: [
+                    ("provider", "yandex"), ("client_redirect_url", "https://evil.example/cb")])
+                #expect(openRedirect.json["error"] as? String == "invalid_redirect_url")
+            }
+        }
+        #expect(try await harness.storage.users(email: "ivan@yandex.example").count == 1)
+    }
+
+    @Test("a verified email links to the existing local account; with linking off it does not")
+    func verifiedEmailLinking() async throws {
+        for linking in [true, false] {
+            let fake = FakeProvider()
+            let harness = try await Self.setUp(fake, oidc: true)
+            var provider = try #require(try await harness.storage.provider(name: "fakeid"))
+            provider.linkByVerifiedEmail = linking
+            try await harness.storage.save(provider)
+            let local = try await harness.addUser("ivan", password: "local-password-1", email: "IVAN@oidc.example")
+            try await fake.run {
+                try await harness.run { browser in
+                    let (state, code) = try await Self.toSite(browser, provider: "fakeid")
+                    let tokens = try await browser.post("/api/v1/oauth/authorize/", form: [
+                        ("provider", "fakeid"), ("state", state), ("code", code)])
+                    let access = try #require(tokens.json["access_token"] as? String, "\(tokens.body)")
+                    let info = try await browser.get("/userinfo", headers: [.authorization: "Bearer \(access)"])
+                    #expect((info.json["sub"] as? String == local.id) == linking)
+                }
+            }
+        }
+    }
+
+    @Test("a wrong nonce, a bad signature, a slow or failing provider: a clear error and no user")
+    func upstreamFailures() async throws {
+        let cases: [(FakeProvider.Mode, Int, String)] = [
+            (.wrongNonce, 502, "nonce"), (.badSignature, 502, "signature"), (.slow, 504, "in time"),
+            (.tokenError, 502, "code expired"),
+        ]
+        for (mode, status, words) in cases {
+            let fake = FakeProvider(mode: mode)
+            let harness = try await Self.setUp(fake, oidc: true, timeout: 1)
+            try await fake.run {
+                try await harness.run { browser in
+                    let (state, code) = try await Self.toSite(browser, provider: "fakeid")
+                    let answer = try await browser.post("/api/v1/oauth/authorize/", form: [
+                        ("provider", "fakeid"), ("state", state), ("code", code)])
+                    #expect(answer.status.code == status, "\(mode): \(answer.body)")
+                    #expect((answer.json["error_description"] as? String)?.contains(words) == true, "\(mode): \(answer.body)")
+                }
+            }
+            #expect(try await harness.storage.users(email: "ivan@oidc.example").isEmpty, "\(mode)")
+        }
+    }
+
+    @Test("the browser flow refuses a callback whose state is replayed or from another browser")
+    func browserStateBinding() async throws {
+        let fake = FakeProvider()
+        let harness = try await Self.setUp(fake, oidc: false)
+        try await fake.run {
+            try await harness.run { browser in
+                let start = try await browser.authorize(client: "app")
+                let page = try await browser.get(start.location!)
+                #expect(page.body.contains("Sign in with Fake yandex"))
+                let interaction = try #require(page.hidden("interaction"))
+                let toProvider = try await browser.get("/federation/yandex/start?interaction=\(interaction)")
+                let callback = try await fetchRedirect(try #require(toProvider.location))
+
+                let csrf = browser.cookies["sso_csrf"]
+                browser.clearCookies()
+                let elsewhere = try await browser.follow(callback)
+                #expect(elsewhere.status == .badRequest)
+                #expect(elsewhere.location == nil)
+
+                // The right browser completes it once; the same callback again is refused.
+                _ = try await browser.get("/")  // (fresh jar)
+                browser.setCookie("sso_csrf", csrf ?? "")
+                let done = try await browser.follow(callback)
+                #expect(done.location?.hasPrefix("https://app.example/cb?code=") == true, "\(done.body)")
+                let replay = try await browser.follow(callback)
+                #expect(replay.status == .badRequest)
+            }
+        }
+    }
+}

@@ -161,6 +161,7 @@ final class Browser: @unchecked Sendable {
 
     var cookies: [String: String] { lock.withLock { jar } }
     func clearCookies() { lock.withLock { jar = [:] } }
+    func setCookie(_ name: String, _ value: String) { lock.withLock { jar[name] = value } }
 
     func get(_ uri: String, headers: HTTPFields = [:]) async throws -> Page {
         try await send(uri, method: .get, headers: headers, body: nil)

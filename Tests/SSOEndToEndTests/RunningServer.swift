@@ -11,7 +11,9 @@ enum RunningServer {
         _ app: some ApplicationProtocol, ready: ReadySignal, _ body: @Sendable () async throws -> T
     ) async throws -> T {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            let services = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test-server")))
+            var logger = Logger(label: "test-server")
+            logger.logLevel = .critical
+            let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
             group.addTask { try await services.run() }
             await ready.wait()
             do {
