@@ -63,7 +63,8 @@ extension FederationModule {
         else { return Self.expired }
         let profile = try await service.profile(provider, code: code, state: state)
         let user = try await service.localUser(for: profile, provider: provider)
-        let (session, secret) = try await login.openSession(for: user, methods: ["fed"], clientID: client.id)
+        let (session, secret) = try await login.openSession(
+            for: user, methods: ["fed"], identityProvider: provider.name, clientID: client.id)
         await events.record(SecurityEvent(kind: .federatedLogin, at: clock.now(), userID: user.id, clientID: client.id,
                                           detail: provider.name))
         var response: EndpointResponse

@@ -49,13 +49,14 @@ extension FederationModule {
             let user = try await service.localUser(for: profile, provider: provider)
             let now = clock.now()
             let grant = GrantRecord(id: random.token(byteCount: 16), clientID: client.id, userID: user.id, sessionID: nil,
-                                    scopes: client.allowedScopes, authTime: now, methods: ["fed"], createdAt: now)
+                                    scopes: client.allowedScopes, authTime: now, methods: ["fed"],
+                                    identityProvider: provider.name, createdAt: now)
             try await grants.insertGrant(grant)
             await events.record(SecurityEvent(kind: .federatedLogin, at: now, userID: user.id, clientID: client.id,
                                               detail: provider.name))
             let tokens = try await issuer.issue(
                 AuthorizedGrant(grantID: grant.id, clientID: client.id, userID: user.id, scopes: grant.scopes,
-                                authTime: now, methods: ["fed"], issueRefreshToken: true),
+                                authTime: now, methods: ["fed"], identityProvider: provider.name, issueRefreshToken: true),
                 for: client)
             return .json(SeedTokens(access_token: tokens.accessToken, refresh_token: tokens.refreshToken,
                                     token_type: tokens.tokenType, expires_in: tokens.expiresIn))

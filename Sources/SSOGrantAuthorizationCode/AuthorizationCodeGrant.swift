@@ -51,13 +51,15 @@ public struct AuthorizationCodeGrant: Grant {
 
         let grant = GrantRecord(
             id: random.token(byteCount: 16), clientID: code.clientID, userID: code.userID, sessionID: code.sessionID,
-            scopes: code.scopes, authTime: code.authTime, methods: code.methods, createdAt: now
+            scopes: code.scopes, authTime: code.authTime, methods: code.methods,
+            identityProvider: code.identityProvider, createdAt: now
         )
         switch try await codes.redeem(digest: digest, creating: grant, at: now) {
         case .redeemed:
             return AuthorizedGrant(
                 grantID: grant.id, clientID: code.clientID, userID: code.userID, scopes: code.scopes,
-                authTime: code.authTime, methods: code.methods, sessionID: code.sessionID, nonce: code.nonce,
+                authTime: code.authTime, methods: code.methods, identityProvider: code.identityProvider,
+                sessionID: code.sessionID, nonce: code.nonce,
                 issueRefreshToken: true
             )
         case .alreadyConsumed(let grantID):

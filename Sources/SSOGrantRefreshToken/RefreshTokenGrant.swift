@@ -58,7 +58,8 @@ public struct RefreshTokenGrant: Grant {
         }
         return AuthorizedGrant(
             grantID: grant.id, clientID: token.clientID, userID: token.userID, scopes: scopes,
-            authTime: grant.authTime, methods: grant.methods, sessionID: grant.sessionID, nonce: nil,
+            authTime: grant.authTime, methods: grant.methods, identityProvider: grant.identityProvider,
+            sessionID: grant.sessionID, nonce: nil,
             issueRefreshToken: true, replacesRefreshTokenDigest: digest,
             refreshTokenScopes: token.scopes
         )

@@ -88,7 +88,8 @@ extension LegacyAlorModule {
         try await grants.insertGrant(grant)
         let response = try await issuer.issue(
             AuthorizedGrant(grantID: grant.id, clientID: client.id, userID: session.userID, scopes: grant.scopes,
-                            authTime: session.authTime, methods: session.methods, sessionID: session.id,
+                            authTime: session.authTime, methods: session.methods,
+                            identityProvider: session.identityProvider, sessionID: session.id,
                             issueRefreshToken: true),
             for: client)
         return LegacyTokens(jwt: response.accessToken, refreshToken: response.refreshToken, expiresIn: response.expiresIn,

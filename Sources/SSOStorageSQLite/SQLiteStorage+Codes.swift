@@ -8,13 +8,14 @@ extension SQLiteStorage: AuthorizationCodeStore {
             try db.execute(
                 sql: """
                     INSERT INTO authorization_codes (digest, client_id, redirect_uri, redirect_uri_sent, user_id,
-                        session_id, scopes, nonce, code_challenge, auth_time, methods, created_at, expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        session_id, scopes, nonce, code_challenge, auth_time, methods, identity_provider, created_at,
+                        expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     code.digest, code.clientID, code.redirectURI, code.redirectURIWasSent, code.userID, code.sessionID,
                     code.scopes.description, code.nonce, code.codeChallenge, Self.time(code.authTime),
-                    code.methods.joined(separator: " "), Self.time(code.createdAt), Self.time(code.expiresAt),
+                    code.methods.joined(separator: " "), code.identityProvider, Self.time(code.createdAt),
+                    Self.time(code.expiresAt),
                 ]
             )
         }
@@ -29,7 +30,7 @@ extension SQLiteStorage: AuthorizationCodeStore {
                 redirectURIWasSent: row["redirect_uri_sent"], userID: row["user_id"], sessionID: row["session_id"],
                 scopes: Self.scopes(row, "scopes"), nonce: row["nonce"], codeChallenge: row["code_challenge"],
                 authTime: Self.date(row, "auth_time"), methods: Self.list(row, "methods"),
-                createdAt: Self.date(row, "created_at"), expiresAt: Self.date(row, "expires_at"),
+                identityProvider: row["identity_provider"], createdAt: Self.date(row, "created_at"), expiresAt: Self.date(row, "expires_at"),
                 consumedAt: Self.optionalDate(row, "consumed_at"), grantID: row["grant_id"]
             )
         }

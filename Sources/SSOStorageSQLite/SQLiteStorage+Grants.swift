@@ -9,7 +9,7 @@ extension SQLiteStorage: GrantStore {
             return GrantRecord(
                 id: row["id"], clientID: row["client_id"], userID: row["user_id"], sessionID: row["session_id"],
                 scopes: Self.scopes(row, "scopes"), authTime: Self.date(row, "auth_time"), methods: Self.list(row, "methods"),
-                createdAt: Self.date(row, "created_at"), revokedAt: Self.optionalDate(row, "revoked_at")
+                identityProvider: row["identity_provider"], createdAt: Self.date(row, "created_at"), revokedAt: Self.optionalDate(row, "revoked_at")
             )
         }
     }
@@ -34,12 +34,12 @@ extension SQLiteStorage: GrantStore {
     static func insertGrant(_ grant: GrantRecord, db: Database) throws {
         try db.execute(
             sql: """
-                INSERT INTO grants (id, client_id, user_id, session_id, scopes, auth_time, methods, created_at, revoked_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO grants (id, client_id, user_id, session_id, scopes, auth_time, methods, identity_provider,
+                    created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 grant.id, grant.clientID, grant.userID, grant.sessionID, grant.scopes.description, time(grant.authTime),
-                grant.methods.joined(separator: " "), time(grant.createdAt), time(grant.revokedAt),
+                grant.methods.joined(separator: " "), grant.identityProvider, time(grant.createdAt), time(grant.revokedAt),
             ]
         )
     }

@@ -38,6 +38,7 @@ extension SQLiteStorage {
                     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
                     auth_time REAL NOT NULL,
                     methods TEXT NOT NULL,
+                    identity_provider TEXT,
                     created_at REAL NOT NULL,
                     expires_at REAL NOT NULL,
                     absolute_expires_at REAL NOT NULL,
@@ -62,6 +63,7 @@ extension SQLiteStorage {
                     scopes TEXT NOT NULL,
                     auth_time REAL NOT NULL,
                     methods TEXT NOT NULL,
+                    identity_provider TEXT,
                     created_at REAL NOT NULL,
                     revoked_at REAL
                 );
@@ -77,6 +79,7 @@ extension SQLiteStorage {
                     code_challenge TEXT,
                     auth_time REAL NOT NULL,
                     methods TEXT NOT NULL,
+                    identity_provider TEXT,
                     created_at REAL NOT NULL,
                     expires_at REAL NOT NULL,
                     consumed_at REAL,

@@ -7,12 +7,12 @@ extension SQLiteStorage: SessionStore {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO sessions (id, secret_digest, user_id, auth_time, methods, created_at, expires_at,
-                        absolute_expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO sessions (id, secret_digest, user_id, auth_time, methods, identity_provider, created_at,
+                        expires_at, absolute_expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     session.id, session.secretDigest, session.userID, Self.time(session.authTime),
-                    session.methods.joined(separator: " "), Self.time(session.createdAt), Self.time(session.expiresAt),
+                    session.methods.joined(separator: " "), session.identityProvider, Self.time(session.createdAt), Self.time(session.expiresAt),
                     Self.time(session.absoluteExpiresAt), Self.time(session.revokedAt),
                 ]
             )
@@ -50,7 +50,7 @@ extension SQLiteStorage: SessionStore {
     static func session(from row: Row) -> SSOSession {
         SSOSession(
             id: row["id"], secretDigest: row["secret_digest"], userID: row["user_id"], authTime: date(row, "auth_time"),
-            methods: list(row, "methods"), createdAt: date(row, "created_at"), expiresAt: date(row, "expires_at"),
+            methods: list(row, "methods"), identityProvider: row["identity_provider"], createdAt: date(row, "created_at"), expiresAt: date(row, "expires_at"),
             absoluteExpiresAt: date(row, "absolute_expires_at"), revokedAt: optionalDate(row, "revoked_at")
         )
     }

@@ -100,6 +100,7 @@ struct FederationTests {
                     let idToken = try #require(tokens.json["id_token"] as? String)
                     let claims = try JSONSerialization.jsonObject(with: Base64URL.decode(String(idToken.split(separator: ".")[1]))!) as? [String: Any]
                     #expect(claims?["amr"] as? [String] == ["fed"])
+                    #expect(claims?["idp"] as? String == "corp")
                 }
                 #expect(subjects[0] == subjects[1])
             }

@@ -179,7 +179,8 @@ public struct AuthorizationFlow: Sendable {
                 digest: SecretDigest.sha256(code), clientID: request.clientID, redirectURI: request.redirectURI,
                 redirectURIWasSent: request.redirectURIWasSent, userID: session.userID, sessionID: session.id,
                 scopes: request.scopes, nonce: request.nonce, codeChallenge: request.codeChallenge,
-                authTime: session.authTime, methods: session.methods, createdAt: now,
+                authTime: session.authTime, methods: session.methods, identityProvider: session.identityProvider,
+                createdAt: now,
                 expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.authorizationCode))
             )
         )

@@ -111,14 +111,16 @@ public struct LoginService: Sendable {
     }
 
     /// Opens a session for `user`; returns it with the secret for the browser's cookie.
-    public func openSession(for user: User, methods: [String], clientID: String? = nil) async throws -> (SSOSession, secret: String) {
+    public func openSession(
+        for user: User, methods: [String], identityProvider: String? = nil, clientID: String? = nil
+    ) async throws -> (SSOSession, secret: String) {
         let now = clock.now()
         await events.record(SecurityEvent(kind: .loginSucceeded, at: now, userID: user.id, clientID: clientID,
                                           detail: methods.joined(separator: "+")))
         let secret = random.token()
         let session = SSOSession(
             id: random.token(byteCount: 16), secretDigest: SecretDigest.sha256(secret), userID: user.id, authTime: now,
-            methods: methods, createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.sessionIdle)),
+            methods: methods, identityProvider: identityProvider, createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.sessionIdle)),
             absoluteExpiresAt: now.addingTimeInterval(TimeInterval(lifetimes.sessionAbsolute))
         )
         try await sessions.insert(session)

@@ -10,6 +10,8 @@ public struct AuthorizedGrant: Sendable, Equatable {
     public var scopes: ScopeSet
     public var authTime: Date?
     public var methods: [String]
+    /// The upstream provider of the sign-in (`idp` claim), if any.
+    public var identityProvider: String?
     public var sessionID: String?
     /// The `nonce` of the authorization request, echoed in the ID token.
     public var nonce: String?
@@ -22,7 +24,7 @@ public struct AuthorizedGrant: Sendable, Equatable {
 
     public init(
         grantID: String?, clientID: String, userID: String?, scopes: ScopeSet, authTime: Date?,
-        methods: [String] = [], sessionID: String? = nil, nonce: String? = nil, issueRefreshToken: Bool,
+        methods: [String] = [], identityProvider: String? = nil, sessionID: String? = nil, nonce: String? = nil, issueRefreshToken: Bool,
         replacesRefreshTokenDigest: String? = nil, refreshTokenScopes: ScopeSet? = nil
     ) {
         self.grantID = grantID
@@ -31,6 +33,7 @@ public struct AuthorizedGrant: Sendable, Equatable {
         self.scopes = scopes
         self.authTime = authTime
         self.methods = methods
+        self.identityProvider = identityProvider
         self.sessionID = sessionID
         self.nonce = nonce
         self.issueRefreshToken = issueRefreshToken

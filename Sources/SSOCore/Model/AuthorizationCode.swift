@@ -15,6 +15,7 @@ public struct AuthorizationCode: Sendable, Codable, Equatable {
     public var codeChallenge: String?
     public var authTime: Date
     public var methods: [String]
+    public var identityProvider: String?
     public var createdAt: Date
     public var expiresAt: Date
     /// Set once the code has been exchanged; a second exchange finds it set.
@@ -25,7 +26,8 @@ public struct AuthorizationCode: Sendable, Codable, Equatable {
     public init(
         digest: String, clientID: String, redirectURI: String, redirectURIWasSent: Bool, userID: String,
         sessionID: String, scopes: ScopeSet, nonce: String?, codeChallenge: String?, authTime: Date,
-        methods: [String], createdAt: Date, expiresAt: Date, consumedAt: Date? = nil, grantID: String? = nil
+        methods: [String], identityProvider: String? = nil, createdAt: Date, expiresAt: Date, consumedAt: Date? = nil,
+        grantID: String? = nil
     ) {
         self.digest = digest
         self.clientID = clientID
@@ -38,6 +40,7 @@ public struct AuthorizationCode: Sendable, Codable, Equatable {
         self.codeChallenge = codeChallenge
         self.authTime = authTime
         self.methods = methods
+        self.identityProvider = identityProvider
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.consumedAt = consumedAt

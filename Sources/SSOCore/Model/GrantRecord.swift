@@ -11,12 +11,13 @@ public struct GrantRecord: Sendable, Codable, Equatable {
     public var scopes: ScopeSet
     public var authTime: Date
     public var methods: [String]
+    public var identityProvider: String?
     public var createdAt: Date
     public var revokedAt: Date?
 
     public init(
         id: String, clientID: String, userID: String, sessionID: String?, scopes: ScopeSet, authTime: Date,
-        methods: [String], createdAt: Date, revokedAt: Date? = nil
+        methods: [String], identityProvider: String? = nil, createdAt: Date, revokedAt: Date? = nil
     ) {
         self.id = id
         self.clientID = clientID
@@ -25,6 +26,7 @@ public struct GrantRecord: Sendable, Codable, Equatable {
         self.scopes = scopes
         self.authTime = authTime
         self.methods = methods
+        self.identityProvider = identityProvider
         self.createdAt = createdAt
         self.revokedAt = revokedAt
     }

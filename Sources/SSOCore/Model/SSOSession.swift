@@ -13,6 +13,8 @@ public struct SSOSession: Sendable, Codable, Equatable {
     public var authTime: Date
     /// Authentication methods (`amr`), e.g. `["pwd"]`.
     public var methods: [String]
+    /// The upstream provider the user signed in through (`idp`), if any.
+    public var identityProvider: String?
     public var createdAt: Date
     /// Idle expiry: moved forward on each use, never beyond `absoluteExpiresAt`.
     public var expiresAt: Date
@@ -20,14 +22,15 @@ public struct SSOSession: Sendable, Codable, Equatable {
     public var revokedAt: Date?
 
     public init(
-        id: String, secretDigest: String, userID: String, authTime: Date, methods: [String], createdAt: Date,
-        expiresAt: Date, absoluteExpiresAt: Date, revokedAt: Date? = nil
+        id: String, secretDigest: String, userID: String, authTime: Date, methods: [String],
+        identityProvider: String? = nil, createdAt: Date, expiresAt: Date, absoluteExpiresAt: Date, revokedAt: Date? = nil
     ) {
         self.id = id
         self.secretDigest = secretDigest
         self.userID = userID
         self.authTime = authTime
         self.methods = methods
+        self.identityProvider = identityProvider
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.absoluteExpiresAt = absoluteExpiresAt

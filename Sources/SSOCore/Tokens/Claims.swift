@@ -53,11 +53,13 @@ public struct IDTokenClaims: Sendable, Codable, Equatable {
     public var azp: String?
     public var sid: String?
     public var amr: [String]?
+    /// The upstream identity provider the user signed in through.
+    public var idp: String?
     public var user: UserClaims?
 
     public init(
         iss: String, sub: String, aud: String, exp: Int, iat: Int, authTime: Int?, nonce: String?, atHash: String?,
-        azp: String?, sid: String?, amr: [String]?, user: UserClaims?
+        azp: String?, sid: String?, amr: [String]?, idp: String? = nil, user: UserClaims?
     ) {
         self.iss = iss
         self.sub = sub
@@ -70,11 +72,12 @@ public struct IDTokenClaims: Sendable, Codable, Equatable {
         self.azp = azp
         self.sid = sid
         self.amr = amr
+        self.idp = idp
         self.user = user
     }
 
     enum CodingKeys: String, CodingKey {
-        case iss, sub, aud, exp, iat, nonce, azp, sid, amr
+        case iss, sub, aud, exp, iat, nonce, azp, sid, amr, idp
         case authTime = "auth_time"
         case atHash = "at_hash"
     }
@@ -92,6 +95,7 @@ public struct IDTokenClaims: Sendable, Codable, Equatable {
         azp = try c.decodeIfPresent(String.self, forKey: .azp)
         sid = try c.decodeIfPresent(String.self, forKey: .sid)
         amr = try c.decodeIfPresent([String].self, forKey: .amr)
+        idp = try c.decodeIfPresent(String.self, forKey: .idp)
         user = try UserClaims(from: decoder)
     }
 
@@ -108,6 +112,7 @@ public struct IDTokenClaims: Sendable, Codable, Equatable {
         try c.encodeIfPresent(azp, forKey: .azp)
         try c.encodeIfPresent(sid, forKey: .sid)
         try c.encodeIfPresent(amr, forKey: .amr)
+        try c.encodeIfPresent(idp, forKey: .idp)
         try user?.encode(to: encoder)
     }
 }

@@ -86,7 +86,7 @@ public struct DefaultTokenIssuer: TokenIssuer {
             iss: issuer, sub: user.id, aud: client.id, exp: iat + lifetimes.accessToken, iat: iat,
             authTime: grant.authTime.map { Int($0.timeIntervalSince1970) }, nonce: grant.nonce,
             atHash: Self.atHash(accessToken), azp: client.id, sid: grant.sessionID,
-            amr: grant.methods.isEmpty ? nil : grant.methods, user: UserClaims(user: user, scopes: grant.scopes)
+            amr: grant.methods.isEmpty ? nil : grant.methods, idp: grant.identityProvider, user: UserClaims(user: user, scopes: grant.scopes)
         )
         return try await signer.signIDToken(claims, algorithm: client.idTokenSigningAlgorithm)
     }
