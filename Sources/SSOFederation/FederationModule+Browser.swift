@@ -37,7 +37,7 @@ extension FederationModule {
                 let code = try request.query.value("code")
                 return .redirect(RedirectURL.build(site, parameters: [
                     ("code", code), ("error", error), ("error_description", try request.query.value("error_description")),
-                    ("state", stateID),
+                    ("device_id", try request.query.value("device_id")), ("state", stateID),
                 ]))
             }
             return try await finishBrowserSignIn(state, request: request)
@@ -61,7 +61,8 @@ extension FederationModule {
             let interactionID = state.interactionID, let interaction = try await interactions.interaction(id: interactionID),
             clock.now() < interaction.expiresAt, let client = try await clients.client(id: interaction.request.clientID)
         else { return Self.expired }
-        let profile = try await service.profile(provider, code: code, state: state)
+        let profile = try await service.profile(
+            provider, code: code, state: state, deviceID: try request.query.value("device_id"))
         let user = try await service.localUser(for: profile, provider: provider)
         let (session, secret) = try await login.openSession(
             for: user, methods: ["fed"], identityProvider: provider.name, clientID: client.id)

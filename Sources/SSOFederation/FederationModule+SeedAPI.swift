@@ -45,7 +45,8 @@ extension FederationModule {
             guard let provider = try await providers.provider(name: name),
                 let clientID = state.clientID, let client = try await clients.client(id: clientID)
             else { return Self.jsonError("unknown_provider", "The provider or client is no longer configured.", status: 400) }
-            let profile = try await service.profile(provider, code: code, state: state)
+            let profile = try await service.profile(
+                provider, code: code, state: state, deviceID: try parameters.value("device_id"))
             let user = try await service.localUser(for: profile, provider: provider)
             let now = clock.now()
             let grant = GrantRecord(id: random.token(byteCount: 16), clientID: client.id, userID: user.id, sessionID: nil,

@@ -70,10 +70,17 @@ public struct FederationService: Sendable {
 
     /// Exchanges `code` at the provider, validates the ID token (OpenID Connect), fetches the
     /// profile. Nothing local is written.
-    func profile(_ provider: UpstreamProvider, code: String, state: FederationState) async throws -> FederatedProfile {
+    func profile(
+        _ provider: UpstreamProvider, code: String, state: FederationState, deviceID: String? = nil
+    ) async throws -> FederatedProfile {
         let secret = try provider.clientSecretSealed.map { String(decoding: try sealer.unseal($0), as: UTF8.self) }
         var form = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", callbackURL(provider.name))]
         if let verifier = state.codeVerifier { form.append(("code_verifier", verifier)) }
+        if provider.shape == .vk {
+            // VK ID (OAuth 2.1) wants the device_id of its callback and the state back.
+            form.append(("state", state.id))
+            if let deviceID { form.append(("device_id", deviceID)) }
+        }
         var headers: [(String, String)] = []
         if provider.isOpenIDConnect, let secret {
             let credentials = "\(UpstreamHTTP.encode(provider.clientID)):\(UpstreamHTTP.encode(secret))"

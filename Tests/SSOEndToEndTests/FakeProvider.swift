@@ -10,7 +10,7 @@ import SSOCore
 /// Yandex's user-info shape, and OpenID Connect answers with a wrong nonce, a bad signature,
 /// a slow answer or an error.
 final class FakeProvider: @unchecked Sendable {
-    enum Mode: Sendable { case normal, wrongNonce, badSignature, slow, tokenError }
+    enum Mode: Sendable { case normal, wrongNonce, badSignature, slow, tokenError, vk }
 
     let port: Int
     let mode: Mode
@@ -34,7 +34,14 @@ final class FakeProvider: @unchecked Sendable {
 
     /// Our provider definition for this fake, as `sso provider add` would store it.
     func provider(name: String, oidc: Bool, sealer: any SecretSealer) throws -> UpstreamProvider {
-        UpstreamProvider(
+        if mode == .vk {
+            return UpstreamProvider(
+                name: name, displayName: "Fake VK", shape: .vk, clientID: clientID,
+                clientSecretSealed: try sealer.seal(Data(clientSecret.utf8)), authorizeURL: base + "/authorize",
+                tokenURL: base + "/token", userinfoURL: base + "/oauth2/user_info", issuer: nil, jwksURI: nil,
+                scopes: ScopeSet(["email"]), usesPKCE: true, createdAt: Date())
+        }
+        return UpstreamProvider(
             name: name, displayName: "Fake \(name)", shape: oidc ? .oidc : .yandex, clientID: clientID,
             clientSecretSealed: try sealer.seal(Data(clientSecret.utf8)), authorizeURL: base + "/authorize",
             tokenURL: base + "/token", userinfoURL: base + (oidc ? "/userinfo" : "/info"),
@@ -55,7 +62,8 @@ final class FakeProvider: @unchecked Sendable {
             }
             let redirect = String(query["redirect_uri"] ?? "")
             let state = String(query["state"] ?? "")
-            return Response(status: .found, headers: [.location: "\(redirect)?code=\(code)&state=\(state)"])
+            let device = self.mode == .vk ? "&device_id=device-7" : ""
+            return Response(status: .found, headers: [.location: "\(redirect)?code=\(code)&state=\(state)\(device)"])
         }
         router.post("/token") { request, context in
             if self.mode == .slow { try await Task.sleep(for: .seconds(3)) }
@@ -72,6 +80,12 @@ final class FakeProvider: @unchecked Sendable {
                     PKCE.verify(verifier: verifier, challenge: challenge)
                 else { return try Self.json(["error": "invalid_grant", "error_description": "PKCE"], status: .badRequest) }
             }
+            if self.mode == .vk {
+                // VK ID wants the callback's device_id and the state back.
+                guard (try? form.value("device_id")) == "device-7", ((try? form.value("state")) ?? nil) != nil else {
+                    return try Self.json(["error": "invalid_request", "error_description": "device_id"], status: .badRequest)
+                }
+            }
             var answer = ["access_token": "upstream-access-" + code, "token_type": "bearer"]
             if issued.nonce != nil { answer["id_token"] = try await self.idToken(nonce: issued.nonce) }
             return try Self.json(answer)
@@ -81,6 +95,13 @@ final class FakeProvider: @unchecked Sendable {
                 return Response(status: .unauthorized)
             }
             return try Self.json(self.profile)
+        }
+        router.post("/oauth2/user_info") { request, _ in
+            let form = FormDecoding.parse(String(buffer: try await request.body.collect(upTo: 65536)))
+            guard (try? form.value("access_token"))??.hasPrefix("upstream-access-") == true else {
+                return Response(status: .unauthorized)
+            }
+            return try Self.json(["user": ["user_id": 777, "first_name": "Vasya", "last_name": "Pupkin"]] as [String: [String: AnyEncodable]])
         }
         router.get("/userinfo") { _, _ in try Self.json(["sub": "oidc-sub-1", "email": "ivan@oidc.example"]) }
         router.get("/jwks") { _, _ in
@@ -137,5 +158,19 @@ enum ServerBootstrapPort {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// A JSON value of either kind, for the fake's mixed answers.
+enum AnyEncodable: Encodable, ExpressibleByIntegerLiteral, ExpressibleByStringLiteral {
+    case int(Int), string(String)
+    init(integerLiteral value: Int) { self = .int(value) }
+    init(stringLiteral value: String) { self = .string(value) }
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .int(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        }
     }
 }

@@ -250,3 +250,50 @@ struct FederationAPITests {
         }
     }
 }
+
+@Suite("Upstream failures in the browser")
+struct FederationBrowserFailureTests {
+    @Test("a failing provider gives the browser an error page, no session and no user")
+    func errorPage() async throws {
+        let fake = FakeProvider(mode: .tokenError)
+        let harness = try await FederationAPITests.setUp(fake, oidc: false)
+        try await fake.run {
+            try await harness.run { browser in
+                let start = try await browser.authorize(client: "app")
+                let page = try await browser.get(start.location!)
+                let interaction = try #require(page.hidden("interaction"))
+                let toProvider = try await browser.get("/federation/yandex/start?interaction=\(interaction)")
+                let failed = try await browser.follow(try await fetchRedirect(try #require(toProvider.location)))
+                #expect(failed.status == .badGateway)
+                #expect(failed.headers[.contentType]?.hasPrefix("text/html") == true)
+                #expect(failed.body.contains("code expired"))
+                #expect(failed.location == nil)
+                #expect(browser.cookies["sso_session"] == nil)
+                let unknown = try await browser.get("/federation/nowhere/start?interaction=\(interaction)")
+                #expect(unknown.status == .notFound)
+            }
+        }
+        #expect(try await harness.storage.users(email: "ivan@yandex.example").isEmpty)
+    }
+}
+
+@Suite("The VK ID preset's exchange")
+struct FederationVKTests {
+    @Test("the callback's device_id and the state go back to VK ID; the nested user profile is read")
+    func vk() async throws {
+        let fake = FakeProvider(mode: .vk)
+        let harness = try await FederationAPITests.setUp(fake, oidc: false)
+        try await fake.run {
+            try await harness.run { browser in
+                let start = try await browser.authorize(client: "app")
+                let page = try await browser.get(start.location!)
+                let interaction = try #require(page.hidden("interaction"))
+                let toProvider = try await browser.get("/federation/yandex/start?interaction=\(interaction)")
+                let done = try await browser.follow(try await fetchRedirect(try #require(toProvider.location)))
+                #expect(done.redirectParameters["code"] != nil, "\(done.body)")
+            }
+        }
+        let created = try await harness.storage.user(login: "777@yandex")
+        #expect(created?.name == "Vasya Pupkin")
+    }
+}
