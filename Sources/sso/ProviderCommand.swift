@@ -9,7 +9,7 @@ import SSOStorageSQLite
 struct ProviderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "provider", abstract: "Manage upstream sign-in providers (Yandex, Google, Mail.ru, VK ID, OpenID Connect).",
-        subcommands: [Add.self, List.self, Remove.self])
+        subcommands: [Add.self, Import.self, List.self, Remove.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -35,51 +35,48 @@ struct ProviderCommand: AsyncParsableCommand {
         var linkByEmail = true
         @OptionGroup var data: DataOption
 
-        func validate() throws {
-            guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
-                throw ValidationError("--name takes letters, digits, '-' and '_'.")
-            }
-            if let preset, preset != "oidc", ProviderPreset.all[preset] == nil {
-                throw ValidationError("Unknown preset '\(preset)'; use yandex, google, mail, vk or oidc.")
-            }
-            for url in [discovery, authorizeURL, tokenURL, userinfoURL, jwksURI].compactMap({ $0 }) {
-                guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
-                    throw ValidationError("'\(url)' is not an http(s) URL.")
-                }
-            }
-        }
-
         func run() async throws {
-            let kind = preset ?? (ProviderPreset.all[name] != nil ? name : "oidc")
-            var template = ProviderPreset.all[kind] ?? ProviderPreset(
-                displayName: name, shape: .oidc, authorizeURL: "", tokenURL: "", userinfoURL: nil, issuer: nil,
-                jwksURI: nil, scopes: "openid profile email", usesPKCE: true)
-            if let discovery {
-                do {
-                    template = try await template.discovered(from: discovery)
-                } catch {
-                    throw ValidationError("Discovery failed: \(error)")
-                }
-            }
-            let authorize = authorizeURL ?? template.authorizeURL
-            let token = tokenURL ?? template.tokenURL
-            guard !authorize.isEmpty, !token.isEmpty else {
-                throw ValidationError("An oidc provider needs --discovery, or --authorize-url and --token-url.")
-            }
-            let directory = DataDirectory(data.directory)
-            let storage = try directory.openStorage()
-            let sealer = try await directory.keySealer(
-                storage: storage, environment: ProcessInfo.processInfo.environment, random: SystemSecureRandom())
-            let provider = UpstreamProvider(
-                name: name, displayName: displayName ?? template.displayName, shape: template.shape, clientID: clientID,
-                clientSecretSealed: try clientSecret.map { try sealer.seal(Data($0.utf8)) },
-                authorizeURL: authorize, tokenURL: token, userinfoURL: userinfoURL ?? template.userinfoURL,
-                issuer: issuer ?? template.issuer, jwksURI: jwksURI ?? template.jwksURI,
-                scopes: ScopeSet((scope ?? template.scopes).split(separator: " ").map(String.init)),
-                usesPKCE: pkce ?? template.usesPKCE, linkByVerifiedEmail: linkByEmail, createdAt: Date())
+            let spec = ProviderSpec(
+                name: name, preset: preset, client_id: clientID, client_secret: clientSecret, discovery: discovery,
+                authorize_url: authorizeURL, token_url: tokenURL, userinfo_url: userinfoURL, issuer: issuer,
+                jwks_uri: jwksURI, scope: scope, display_name: displayName, pkce: pkce, link_by_email: linkByEmail)
+            let (storage, sealer) = try await ProviderCommand.open(data)
+            let provider = try await spec.provider(sealer: sealer)
             try await storage.save(provider)
             print(try ProviderJSON(provider).encoded())
         }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add or replace the providers of a JSON file: an array of objects whose keys are the options of 'add' (client_id, client_secret, discovery, authorize_url, …).")
+        @Option(help: "The JSON file.") var file: String
+        @OptionGroup var data: DataOption
+
+        func run() async throws {
+            let specs: [ProviderSpec]
+            do {
+                specs = try JSONDecoder().decode([ProviderSpec].self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+            } catch {
+                throw ValidationError("\(file) is not a JSON array of providers: \(error)")
+            }
+            let (storage, sealer) = try await ProviderCommand.open(data)
+            // All are checked (and discovered) before any is saved: a bad file changes nothing.
+            var providers: [UpstreamProvider] = []
+            for spec in specs { providers.append(try await spec.provider(sealer: sealer)) }
+            for provider in providers {
+                try await storage.save(provider)
+                print(try ProviderJSON(provider).encoded(pretty: false))
+            }
+        }
+    }
+
+    static func open(_ data: DataOption) async throws -> (SQLiteStorage, KeySealer) {
+        let directory = DataDirectory(data.directory)
+        let storage = try directory.openStorage()
+        let sealer = try await directory.keySealer(
+            storage: storage, environment: ProcessInfo.processInfo.environment, random: SystemSecureRandom())
+        return (storage, sealer)
     }
 
     struct List: AsyncParsableCommand {
@@ -131,5 +128,59 @@ struct ProviderJSON: Encodable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
+
+/// One provider as `add` takes it on the command line or `import` in a file.
+struct ProviderSpec: Decodable {
+    var name: String
+    var preset: String?
+    var client_id: String
+    var client_secret: String?
+    var discovery, authorize_url, token_url, userinfo_url, issuer, jwks_uri, scope, display_name: String?
+    var pkce: Bool?
+    var link_by_email: Bool?
+
+    func validate() throws {
+        guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            throw ValidationError("A provider name takes letters, digits, '-' and '_': '\(name)'.")
+        }
+        if let preset, preset != "oidc", ProviderPreset.all[preset] == nil {
+            throw ValidationError("Unknown preset '\(preset)'; use yandex, google, mail, vk or oidc.")
+        }
+        guard !client_id.isEmpty else { throw ValidationError("The provider '\(name)' needs a client id.") }
+        for url in [discovery, authorize_url, token_url, userinfo_url, jwks_uri].compactMap({ $0 }) {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+                throw ValidationError("'\(url)' is not an http(s) URL.")
+            }
+        }
+    }
+
+    /// The provider: preset (or generic OpenID Connect), then discovery, then explicit fields.
+    func provider(sealer: KeySealer) async throws -> UpstreamProvider {
+        try validate()
+        let kind = preset ?? (ProviderPreset.all[name] != nil ? name : "oidc")
+        var template = ProviderPreset.all[kind] ?? ProviderPreset(
+            displayName: name, shape: .oidc, authorizeURL: "", tokenURL: "", userinfoURL: nil, issuer: nil,
+            jwksURI: nil, scopes: "openid profile email", usesPKCE: true)
+        if let discovery {
+            do {
+                template = try await template.discovered(from: discovery)
+            } catch {
+                throw ValidationError("Discovery at \(discovery) failed: \(error)")
+            }
+        }
+        let authorize = authorize_url ?? template.authorizeURL
+        let token = token_url ?? template.tokenURL
+        guard !authorize.isEmpty, !token.isEmpty else {
+            throw ValidationError("The oidc provider '\(name)' needs a discovery URL, or authorize and token URLs.")
+        }
+        return UpstreamProvider(
+            name: name, displayName: display_name ?? template.displayName, shape: template.shape, clientID: client_id,
+            clientSecretSealed: try client_secret.map { try sealer.seal(Data($0.utf8)) },
+            authorizeURL: authorize, tokenURL: token, userinfoURL: userinfo_url ?? template.userinfoURL,
+            issuer: issuer ?? template.issuer, jwksURI: jwks_uri ?? template.jwksURI,
+            scopes: ScopeSet((scope ?? template.scopes).split(separator: " ").map(String.init)),
+            usesPKCE: pkce ?? template.usesPKCE, linkByVerifiedEmail: link_by_email ?? true, createdAt: Date())
     }
 }

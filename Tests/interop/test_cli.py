@@ -56,3 +56,30 @@ def test_client_add_refuses_bad_input_and_writes_nothing(tmp_path):
         assert result.returncode != 0, args
         assert result.stderr.strip(), args
     assert len(cli(tmp_path, "client", "list").splitlines()) == 1
+
+
+def test_providers_from_the_command_line_and_from_a_file(tmp_path):
+    added = json.loads(cli(tmp_path, "provider", "add", "--name", "yandex", "--client-id", "yid", "--client-secret", "ys"))
+    assert added["authorize_url"] == "https://oauth.yandex.ru/authorize" and added["pkce"] is True
+    assert added["has_client_secret"] is True and "ys" not in json.dumps(added)
+    with sqlite3.connect(tmp_path / "sso.sqlite") as db:
+        assert b"ys" not in db.execute("SELECT definition FROM providers").fetchone()[0].encode()
+    config = tmp_path / "providers.json"
+    config.write_text(json.dumps([
+        {"name": "google", "client_id": "gid", "client_secret": "gs"},
+        {"name": "corp", "client_id": "cid", "authorize_url": "https://idp.example/auth",
+         "token_url": "https://idp.example/token", "issuer": "https://idp.example", "jwks_uri": "https://idp.example/jwks",
+         "link_by_email": False}]))
+    imported = [json.loads(line) for line in cli(tmp_path, "provider", "import", "--file", str(config)).splitlines()]
+    assert [p["name"] for p in imported] == ["google", "corp"]
+    assert imported[0]["issuer"] == "https://accounts.google.com" and imported[1]["link_by_verified_email"] is False
+    assert len(cli(tmp_path, "provider", "list").splitlines()) == 3
+
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"name": "ok", "client_id": "x", "authorize_url": "https://a/x", "token_url": "https://a/t"},
+                               {"name": "broken name", "client_id": "x"}]))
+    assert run(tmp_path, "provider", "import", "--file", str(bad)).returncode != 0
+    assert len(cli(tmp_path, "provider", "list").splitlines()) == 3   # nothing of the bad file was saved
+    assert run(tmp_path, "provider", "add", "--name", "x", "--client-id", "y", "--preset", "facebook").returncode != 0
+    cli(tmp_path, "provider", "remove", "--name", "corp")
+    assert run(tmp_path, "provider", "remove", "--name", "corp").returncode != 0
