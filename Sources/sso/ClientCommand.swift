@@ -110,7 +110,7 @@ struct ClientCommand: AsyncParsableCommand {
 }
 
 /// A client as the command line prints it: RFC 7591 field names.
-struct ClientJSON: Encodable {
+struct ClientJSON: PrintedJSON {
     var client_id: String
     var client_secret: String?
     var client_name: String
@@ -135,6 +135,12 @@ struct ClientJSON: Encodable {
         id_token_signed_response_alg = client.idTokenSigningAlgorithm.rawValue
     }
 
+}
+
+/// What the commands print: JSON, pretty for one record, one line each for lists.
+protocol PrintedJSON: Encodable {}
+
+extension PrintedJSON {
     func encoded(pretty: Bool = true) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]

@@ -103,7 +103,7 @@ struct ProviderCommand: AsyncParsableCommand {
 }
 
 /// A provider as the command line prints it; never the secret.
-struct ProviderJSON: Encodable {
+struct ProviderJSON: PrintedJSON {
     var name, display_name, kind, client_id, authorize_url, token_url, scope: String
     var userinfo_url, issuer, jwks_uri: String?
     var pkce, link_by_verified_email, has_client_secret: Bool
@@ -122,12 +122,6 @@ struct ProviderJSON: Encodable {
         pkce = provider.usesPKCE
         link_by_verified_email = provider.linkByVerifiedEmail
         has_client_secret = provider.clientSecretSealed != nil
-    }
-
-    func encoded(pretty: Bool = true) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }
 

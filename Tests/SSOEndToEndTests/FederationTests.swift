@@ -34,6 +34,16 @@ func fetchRedirect(_ url: String) async throws -> String {
     return location
 }
 
+/// From `/authorize` to the login page, its provider button, and the provider (which consents
+/// at once): the login page and the callback URL the provider sends the browser to.
+func startFederatedSignIn(_ browser: Browser, provider: String = "yandex") async throws -> (Browser.Page, String) {
+    let start = try await browser.authorize(client: "app")
+    let page = try await browser.get(try #require(start.location))
+    let interaction = try #require(page.hidden("interaction"))
+    let toProvider = try await browser.get("/federation/\(provider)/start?interaction=\(interaction)")
+    return (page, try await fetchRedirect(try #require(toProvider.location)))
+}
+
 @Suite("Sign-in through upstream providers")
 struct FederationTests {
     static let appSecret = "app-secret-0123456789-0123456789"
@@ -226,12 +236,8 @@ struct FederationAPITests {
         let harness = try await Self.setUp(fake, oidc: false)
         try await fake.run {
             try await harness.run { browser in
-                let start = try await browser.authorize(client: "app")
-                let page = try await browser.get(start.location!)
+                let (page, callback) = try await startFederatedSignIn(browser)
                 #expect(page.body.contains("Sign in with Fake yandex"))
-                let interaction = try #require(page.hidden("interaction"))
-                let toProvider = try await browser.get("/federation/yandex/start?interaction=\(interaction)")
-                let callback = try await fetchRedirect(try #require(toProvider.location))
 
                 let csrf = browser.cookies["sso_csrf"]
                 browser.clearCookies()
@@ -259,17 +265,14 @@ struct FederationBrowserFailureTests {
         let harness = try await FederationAPITests.setUp(fake, oidc: false)
         try await fake.run {
             try await harness.run { browser in
-                let start = try await browser.authorize(client: "app")
-                let page = try await browser.get(start.location!)
-                let interaction = try #require(page.hidden("interaction"))
-                let toProvider = try await browser.get("/federation/yandex/start?interaction=\(interaction)")
-                let failed = try await browser.follow(try await fetchRedirect(try #require(toProvider.location)))
+                let (_, callback) = try await startFederatedSignIn(browser)
+                let failed = try await browser.follow(callback)
                 #expect(failed.status == .badGateway)
                 #expect(failed.headers[.contentType]?.hasPrefix("text/html") == true)
                 #expect(failed.body.contains("code expired"))
                 #expect(failed.location == nil)
                 #expect(browser.cookies["sso_session"] == nil)
-                let unknown = try await browser.get("/federation/nowhere/start?interaction=\(interaction)")
+                let unknown = try await browser.get("/federation/nowhere/start?interaction=x")
                 #expect(unknown.status == .notFound)
             }
         }
@@ -285,11 +288,8 @@ struct FederationVKTests {
         let harness = try await FederationAPITests.setUp(fake, oidc: false)
         try await fake.run {
             try await harness.run { browser in
-                let start = try await browser.authorize(client: "app")
-                let page = try await browser.get(start.location!)
-                let interaction = try #require(page.hidden("interaction"))
-                let toProvider = try await browser.get("/federation/yandex/start?interaction=\(interaction)")
-                let done = try await browser.follow(try await fetchRedirect(try #require(toProvider.location)))
+                let (_, callback) = try await startFederatedSignIn(browser)
+                let done = try await browser.follow(callback)
                 #expect(done.redirectParameters["code"] != nil, "\(done.body)")
             }
         }
