@@ -71,13 +71,16 @@ public enum SSOServer {
             providers: storage, states: storage, clients: storage, interactions: storage, grants: storage, login: login,
             flow: flow, issuer: issuer, events: events, clock: clock, random: random))
 
+        let authenticator = ClientAuthenticator(clients: storage, events: events, clock: clock)
         let services = SSOServices(
             clients: storage, users: storage, interactions: storage, sessions: storage,
             validator: AuthorizationRequestValidator(clients: storage), flow: flow, login: login,
-            tokenEndpoint: TokenEndpoint(
-                authenticator: ClientAuthenticator(clients: storage, events: events, clock: clock),
-                registry: registry, issuer: issuer),
+            tokenEndpoint: TokenEndpoint(authenticator: authenticator, registry: registry, issuer: issuer),
             userInfo: UserInfoService(signer: signer, grants: storage, users: storage),
+            introspection: TokenIntrospection(
+                issuer: options.issuer, signer: signer, refreshTokens: storage, grants: storage, users: storage,
+                events: events, clock: clock),
+            authenticator: authenticator,
             signer: signer, clock: clock, random: random, modules: modules, providers: storage)
 
         let routes = try await SSORoutes(

@@ -20,6 +20,7 @@ public struct SecurityEvent: Sendable, Codable, Equatable {
         public static let consentGranted: Kind = "consent.granted"
         public static let consentDenied: Kind = "consent.denied"
         public static let tokenIssued: Kind = "token.issued"
+        public static let tokenRevoked: Kind = "token.revoked"
         public static let clientAuthFailed: Kind = "client.auth_failed"
         public static let codeReplayed: Kind = "code.replayed"
         public static let refreshTokenReused: Kind = "refresh_token.reused"

@@ -4,11 +4,13 @@ import SSOCore
 
 extension SSORoutes {
     func registerAuthorize(on router: Router<some RequestContext>) {
-        router.get("/authorize") { request, _ in await authorize(request, parameters: request.queryParameters) }
-        router.post("/authorize") { request, _ in
-            var request = request
-            guard let form = await request.formParameters() else { return badFormPage(request) }
-            return await authorize(request, parameters: form)
+        for path in ["/authorize", "/connect/authorize"] {
+            router.get(RouterPath(path)) { request, _ in await authorize(request, parameters: request.queryParameters) }
+            router.post(RouterPath(path)) { request, _ in
+                var request = request
+                guard let form = await request.formParameters() else { return badFormPage(request) }
+                return await authorize(request, parameters: form)
+            }
         }
     }
 

@@ -10,6 +10,10 @@ extension SSORoutes {
         var token_endpoint: String
         var userinfo_endpoint: String
         var jwks_uri: String
+        var introspection_endpoint: String
+        var revocation_endpoint: String
+        var introspection_endpoint_auth_methods_supported = ["client_secret_basic", "client_secret_post"]
+        var revocation_endpoint_auth_methods_supported = ClientAuthMethod.allCases.map(\.rawValue)
         var response_types_supported = ["code"]
         var response_modes_supported = ["query"]
         var grant_types_supported: [String]
@@ -33,6 +37,7 @@ extension SSORoutes {
         let metadata = Metadata(
             issuer: issuer, authorization_endpoint: issuer + "/authorize", token_endpoint: issuer + "/token",
             userinfo_endpoint: issuer + "/userinfo", jwks_uri: issuer + "/jwks",
+            introspection_endpoint: issuer + "/introspect", revocation_endpoint: issuer + "/revoke",
             grant_types_supported: services.tokenEndpoint.grantTypes
         )
         let document: @Sendable (Request, any RequestContext) async throws -> Response = { _, _ in

@@ -4,11 +4,13 @@ import SSOCore
 
 extension SSORoutes {
     func registerUserInfo(on router: Router<some RequestContext>) {
-        router.get("/userinfo") { request, _ in await userInfo(request, formToken: nil) }
-        router.post("/userinfo") { request, _ in
-            var request = request
-            let formToken = await request.formParameters().flatMap { (try? $0.value("access_token")) ?? nil }
-            return await userInfo(request, formToken: formToken)
+        for path in ["/userinfo", "/connect/userinfo"] {
+            router.get(RouterPath(path)) { request, _ in await userInfo(request, formToken: nil) }
+            router.post(RouterPath(path)) { request, _ in
+                var request = request
+                let formToken = await request.formParameters().flatMap { (try? $0.value("access_token")) ?? nil }
+                return await userInfo(request, formToken: formToken)
+            }
         }
     }
 

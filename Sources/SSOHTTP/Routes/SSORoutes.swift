@@ -37,6 +37,7 @@ public struct SSORoutes: Sendable {
         registerLogin(on: router)
         registerConsent(on: router)
         registerToken(on: router)
+        registerIntrospection(on: router)
         registerUserInfo(on: router)
         registerPages(on: router)
         registerModules(on: router)

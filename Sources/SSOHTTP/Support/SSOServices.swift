@@ -11,6 +11,9 @@ public struct SSOServices: Sendable {
     public var login: LoginService
     public var tokenEndpoint: TokenEndpoint
     public var userInfo: UserInfoService
+    public var introspection: TokenIntrospection
+    /// Client authentication for the endpoints beside /token (introspection, revocation).
+    public var authenticator: ClientAuthenticator
     public var signer: any TokenSigner
     public var clock: any SSOClock
     public var random: any SecureRandom
@@ -22,7 +25,8 @@ public struct SSOServices: Sendable {
     public init(
         clients: any ClientStore, users: any UserStore, interactions: any InteractionStore, sessions: any SessionStore,
         validator: AuthorizationRequestValidator, flow: AuthorizationFlow, login: LoginService,
-        tokenEndpoint: TokenEndpoint, userInfo: UserInfoService, signer: any TokenSigner, clock: any SSOClock,
+        tokenEndpoint: TokenEndpoint, userInfo: UserInfoService, introspection: TokenIntrospection,
+        authenticator: ClientAuthenticator, signer: any TokenSigner, clock: any SSOClock,
         random: any SecureRandom, modules: [any EndpointModule] = [], providers: (any ProviderStore)? = nil
     ) {
         self.clients = clients
@@ -34,6 +38,8 @@ public struct SSOServices: Sendable {
         self.login = login
         self.tokenEndpoint = tokenEndpoint
         self.userInfo = userInfo
+        self.introspection = introspection
+        self.authenticator = authenticator
         self.signer = signer
         self.clock = clock
         self.random = random

@@ -1,0 +1,115 @@
+import Foundation
+
+/// An RFC 7662 introspection answer. An inactive token gets `{"active": false}` and nothing else,
+/// so introspection never tells why a token is not valid.
+public struct IntrospectionResponse: Sendable, Encodable, Equatable {
+    public var active: Bool
+    public var scope: String?
+    public var clientID: String?
+    public var username: String?
+    public var tokenType: String?
+    public var exp: Int?
+    public var iat: Int?
+    public var sub: String?
+    public var aud: String?
+    public var iss: String?
+    public var jti: String?
+
+    public static let inactive = IntrospectionResponse(active: false)
+
+    public init(
+        active: Bool, scope: String? = nil, clientID: String? = nil, username: String? = nil, tokenType: String? = nil,
+        exp: Int? = nil, iat: Int? = nil, sub: String? = nil, aud: String? = nil, iss: String? = nil, jti: String? = nil
+    ) {
+        self.active = active
+        self.scope = scope
+        self.clientID = clientID
+        self.username = username
+        self.tokenType = tokenType
+        self.exp = exp
+        self.iat = iat
+        self.sub = sub
+        self.aud = aud
+        self.iss = iss
+        self.jti = jti
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case active, scope, username, exp, iat, sub, aud, iss, jti
+        case clientID = "client_id"
+        case tokenType = "token_type"
+    }
+}
+
+/// Introspection (RFC 7662) and revocation (RFC 7009) of the tokens we issue: JWT access tokens
+/// and refresh tokens. Revoking either ends its whole grant, so no token minted under it stays usable.
+public struct TokenIntrospection: Sendable {
+    let issuer: String
+    let signer: any TokenSigner
+    let refreshTokens: any RefreshTokenStore
+    let grants: any GrantStore
+    let users: any UserStore
+    let events: any SecurityEventRecorder
+    let clock: any SSOClock
+
+    public init(
+        issuer: String, signer: any TokenSigner, refreshTokens: any RefreshTokenStore, grants: any GrantStore,
+        users: any UserStore, events: any SecurityEventRecorder, clock: any SSOClock
+    ) {
+        self.issuer = issuer
+        self.signer = signer
+        self.refreshTokens = refreshTokens
+        self.grants = grants
+        self.users = users
+        self.events = events
+        self.clock = clock
+    }
+
+    /// What `token` is, for a resource server (any authenticated confidential client).
+    public func introspect(_ token: String) async throws -> IntrospectionResponse {
+        if let claims = await signer.verifyAccessToken(token) {
+            guard try await isLive(grantID: claims.grantID) else { return .inactive }
+            let username = try await users.user(id: claims.sub)?.login
+            return IntrospectionResponse(
+                active: true, scope: claims.scope, clientID: claims.clientID, username: username, tokenType: "Bearer",
+                exp: claims.exp, iat: claims.iat, sub: claims.sub, aud: claims.aud, iss: claims.iss, jti: claims.jti)
+        }
+        guard let record = try await liveRefreshToken(token) else { return .inactive }
+        return IntrospectionResponse(
+            active: true, scope: record.scopes.description, clientID: record.clientID,
+            username: try await users.user(id: record.userID)?.login, tokenType: "refresh_token",
+            exp: Int(record.expiresAt.timeIntervalSince1970), iat: Int(record.createdAt.timeIntervalSince1970),
+            sub: record.userID, iss: issuer)
+    }
+
+    /// Revokes `token` when it was issued to `client`; anything else is silently ignored
+    /// (RFC 7009 2.2: invalid tokens get the same answer as revoked ones).
+    public func revoke(_ token: String, by client: Client) async throws {
+        let grantID: String?
+        if let claims = await signer.verifyAccessToken(token) {
+            grantID = claims.clientID == client.id ? claims.grantID : nil
+        } else if let record = try await refreshTokens.refreshToken(digest: SecretDigest.sha256(token)),
+            record.clientID == client.id {
+            grantID = record.grantID
+        } else {
+            grantID = nil
+        }
+        guard let grantID else { return }
+        let now = clock.now()
+        try await grants.revokeGrant(id: grantID, at: now)
+        await events.record(SecurityEvent(kind: .tokenRevoked, at: now, clientID: client.id, detail: grantID))
+    }
+
+    private func isLive(grantID: String?) async throws -> Bool {
+        guard let grantID else { return true }
+        guard let grant = try await grants.grant(id: grantID) else { return false }
+        return grant.revokedAt == nil
+    }
+
+    private func liveRefreshToken(_ token: String) async throws -> RefreshTokenRecord? {
+        guard let record = try await refreshTokens.refreshToken(digest: SecretDigest.sha256(token)),
+            record.rotatedAt == nil, clock.now() < record.expiresAt, try await isLive(grantID: record.grantID)
+        else { return nil }
+        return record
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Hummingbird
+import SSOCore
+
+extension SSORoutes {
+    func registerIntrospection(on router: Router<some RequestContext>) {
+        // `/connect/*` are the IdentityServer-style names partners use (seed 004).
+        for path in ["/introspect", "/connect/introspect"] {
+            router.post(RouterPath(path)) { request, _ in await introspect(request) }
+        }
+        for path in ["/revoke", "/connect/revocation"] {
+            router.post(RouterPath(path)) { request, _ in await revoke(request) }
+        }
+    }
+
+    /// RFC 7662: any authenticated confidential client (resource servers are registered as such).
+    func introspect(_ request: Request) async -> Response {
+        let parameters: RequestParameters
+        let basic: BasicCredentials?
+        switch await clientRequest(request) {
+        case .failure(let error): return error.response
+        case .success(let read): (parameters, basic) = read
+        }
+        do {
+            let client = try await services.authenticator.authenticate(parameters, basic: basic)
+            guard !client.isPublic else {
+                throw OAuthError.invalidClient("Only confidential clients may introspect tokens.")
+            }
+            let token = try parameters.required("token")
+            return try Responses.json(try await services.introspection.introspect(token))
+        } catch let error as OAuthError {
+            return clientError(error, request: request)
+        } catch {
+            return internalErrorJSON(error, request: request)
+        }
+    }
+
+    /// RFC 7009: the client revokes one of its own tokens; unknown or foreign tokens answer 200 too.
+    func revoke(_ request: Request) async -> Response {
+        let parameters: RequestParameters
+        let basic: BasicCredentials?
+        switch await clientRequest(request) {
+        case .failure(let error): return error.response
+        case .success(let read): (parameters, basic) = read
+        }
+        do {
+            let client = try await services.authenticator.authenticate(parameters, basic: basic)
+            let token = try parameters.required("token")
+            if let hint = try parameters.value("token_type_hint"), !["access_token", "refresh_token"].contains(hint) {
+                return Responses.oauthError(OAuthError("unsupported_token_type", "Only access and refresh tokens are revoked here."))
+            }
+            try await services.introspection.revoke(token, by: client)
+            var response = Response(status: .ok)
+            response.headers[.cacheControl] = "no-store"
+            return response
+        } catch let error as OAuthError {
+            return clientError(error, request: request)
+        } catch {
+            return internalErrorJSON(error, request: request)
+        }
+    }
+}
