@@ -13,14 +13,16 @@ extension SQLiteStorage: ClientStore {
             try db.execute(
                 sql: """
                     INSERT OR REPLACE INTO clients (id, name, secret_digest, redirect_uris, scopes, grant_types,
-                        auth_method, skip_consent, pkce_required, id_token_alg, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        auth_method, auth_method_pinned, skip_consent, pkce_required, id_token_alg, access_token_ttl,
+                        refresh_token_ttl, post_logout_redirect_uris, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     client.id, client.name, client.secretDigest, try Self.json(client.redirectURIs),
                     client.allowedScopes.description, client.grantTypes.joined(separator: " "),
-                    client.authMethod.rawValue, client.skipConsent, client.pkceRequired,
-                    client.idTokenSigningAlgorithm.rawValue, Self.time(client.createdAt),
+                    client.authMethod.rawValue, client.authMethodPinned, client.skipConsent, client.pkceRequired,
+                    client.idTokenSigningAlgorithm.rawValue, client.accessTokenTTL, client.refreshTokenTTL,
+                    try Self.json(client.postLogoutRedirectURIs), Self.time(client.createdAt),
                 ]
             )
         }
@@ -45,8 +47,11 @@ extension SQLiteStorage: ClientStore {
             redirectURIs: try decodeJSON([String].self, row["redirect_uris"]), allowedScopes: scopes(row, "scopes"),
             grantTypes: list(row, "grant_types"),
             authMethod: ClientAuthMethod(rawValue: row["auth_method"]) ?? .clientSecretBasic,
-            skipConsent: row["skip_consent"], pkceRequired: row["pkce_required"],
+            authMethodPinned: row["auth_method_pinned"], skipConsent: row["skip_consent"],
+            pkceRequired: row["pkce_required"],
             idTokenSigningAlgorithm: SigningAlgorithm(rawValue: row["id_token_alg"]) ?? .rs256,
+            accessTokenTTL: row["access_token_ttl"], refreshTokenTTL: row["refresh_token_ttl"],
+            postLogoutRedirectURIs: try decodeJSON([String].self, row["post_logout_redirect_uris"]),
             createdAt: date(row, "created_at")
         )
     }

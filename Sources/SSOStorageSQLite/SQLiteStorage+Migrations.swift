@@ -16,9 +16,13 @@ extension SQLiteStorage {
                     scopes TEXT NOT NULL,
                     grant_types TEXT NOT NULL,
                     auth_method TEXT NOT NULL,
+                    auth_method_pinned INTEGER NOT NULL DEFAULT 0,
                     skip_consent INTEGER NOT NULL,
                     pkce_required INTEGER NOT NULL,
                     id_token_alg TEXT NOT NULL,
+                    access_token_ttl INTEGER,
+                    refresh_token_ttl INTEGER,
+                    post_logout_redirect_uris TEXT NOT NULL DEFAULT '[]',
                     created_at REAL NOT NULL
                 );
                 CREATE TABLE users (

@@ -7,50 +7,28 @@ import SSOStorageSQLite
 /// `sso client ...`: registers and inspects clients.
 struct ClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "client", abstract: "Manage OAuth clients.", subcommands: [Add.self, List.self, Show.self, Remove.self])
+        commandName: "client", abstract: "Manage OAuth clients.", subcommands: [Add.self, Update.self, RotateSecret.self, List.self, Show.self, Remove.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register a client; prints it as JSON, with a generated secret shown once.")
 
         @Option(help: "Client identifier.") var id: String
-        @Option(name: .customLong("redirect-uri"), help: "A redirect URI, compared exactly (repeatable).")
-        var redirectURIs: [String] = []
-        @Option(help: "Allowed scopes, space-separated (default \"openid profile email\").") var scope: String?
         @Option(help: "Client secret (default: generated, 256 bits).") var secret: String?
         @Flag(help: "A public client (no secret; authenticates with PKCE only).") var `public` = false
-        @Flag(name: .customLong("skip-consent"), help: "Do not ask users for consent (first-party sites).")
-        var skipConsent = false
-        @Option(help: "Display name shown on the login and consent pages.") var name: String?
-        @Option(name: .customLong("grant-types"), parsing: .singleValue,
-                help: "Allowed grant types (comma-separated or repeated; default authorization_code,refresh_token).")
-        var grantTypes: [String] = []
-        @Option(help: "PKCE: required (default) or optional (for legacy partners; a sent challenge is still enforced).")
-        var pkce: String = "required"
+        @OptionGroup var policy: ClientPolicyOptions
         @OptionGroup var data: DataOption
 
         func validate() throws {
             guard !id.isEmpty, id.utf8.count <= 128, id.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
                 throw ValidationError("--id must be 1 to 128 printable ASCII characters without spaces.")
             }
-            guard !redirectURIs.isEmpty else { throw ValidationError("Give at least one --redirect-uri.") }
-            for uri in redirectURIs {
-                guard let url = URL(string: uri), let scheme = url.scheme, !scheme.isEmpty, url.fragment == nil,
-                    !uri.contains("#")
-                else { throw ValidationError("'\(uri)' is not an absolute URI without a fragment.") }
-            }
-            if let scope, ScopeSet(parsing: scope) == nil { throw ValidationError("--scope has characters RFC 6749 forbids.") }
+            guard !policy.redirectURIs.isEmpty else { throw ValidationError("Give at least one --redirect-uri.") }
             if `public`, secret != nil { throw ValidationError("A --public client has no --secret.") }
-            guard ["required", "optional"].contains(pkce) else { throw ValidationError("--pkce is required or optional.") }
-            let known: Set = ["authorization_code", "refresh_token"]
-            for type in parsedGrantTypes where !known.contains(type) {
-                throw ValidationError("Unknown grant type '\(type)'; this server offers \(known.sorted().joined(separator: ", ")).")
+            if `public`, let method = policy.tokenEndpointAuth, method != "none" {
+                throw ValidationError("A --public client authenticates with 'none'.")
             }
-        }
-
-        var parsedGrantTypes: [String] {
-            let list = grantTypes.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-            return list.isEmpty ? ["authorization_code", "refresh_token"] : list
+            try policy.check()
         }
 
         func run() async throws {
@@ -58,19 +36,59 @@ struct ClientCommand: AsyncParsableCommand {
             if try await storage.client(id: id) != nil {
                 throw ValidationError("A client with id '\(id)' exists already.")
             }
-            let generated = `public` || secret != nil ? nil : SystemSecureRandom().token()
+            let isPublic = `public` || policy.tokenEndpointAuth == "none"
+            let generated = isPublic || secret != nil ? nil : SystemSecureRandom().token()
             let plainSecret = secret ?? generated
             if let secret, secret.utf8.count < 32 {
                 FileHandle.standardError.write(Data("warning: a client secret under 32 characters is weak; prefer a generated one.\n".utf8))
             }
-            let client = Client(
-                id: id, name: name ?? id, secretDigest: plainSecret.map(SecretDigest.sha256),
-                redirectURIs: redirectURIs,
-                allowedScopes: scope.flatMap(ScopeSet.init(parsing:)) ?? StandardScope.defaultForClients,
-                grantTypes: parsedGrantTypes, authMethod: `public` ? .none : .clientSecretBasic,
-                skipConsent: skipConsent, pkceRequired: pkce == "required", createdAt: Date())
+            var client = Client(
+                id: id, name: id, secretDigest: plainSecret.map(SecretDigest.sha256), redirectURIs: [],
+                authMethod: isPublic ? .none : .clientSecretBasic, createdAt: Date())
+            policy.apply(to: &client)
             try await storage.save(client)
             print(try ClientJSON(client, secret: generated).encoded())
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a client's policy; only the options given change (a repeated option replaces the list).")
+        @Option(help: "Client identifier.") var id: String
+        @OptionGroup var policy: ClientPolicyOptions
+        @OptionGroup var data: DataOption
+
+        func validate() throws { try policy.check() }
+
+        func run() async throws {
+            let storage = try DataDirectory(data.directory).openStorage()
+            guard var client = try await storage.client(id: id) else { throw ValidationError("No client with id '\(id)'.") }
+            if client.isPublic, let method = policy.tokenEndpointAuth, method != "none" {
+                throw ValidationError("'\(id)' is public; it has no secret to authenticate with \(method).")
+            }
+            if !client.isPublic, policy.tokenEndpointAuth == "none" {
+                throw ValidationError("'\(id)' is confidential; it cannot switch to 'none'.")
+            }
+            policy.apply(to: &client)
+            try await storage.save(client)
+            print(try ClientJSON(client, secret: nil).encoded())
+        }
+    }
+
+    struct RotateSecret: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-secret", abstract: "Give a confidential client a new generated secret, shown once; the old one stops working.")
+        @Option(help: "Client identifier.") var id: String
+        @OptionGroup var data: DataOption
+
+        func run() async throws {
+            let storage = try DataDirectory(data.directory).openStorage()
+            guard var client = try await storage.client(id: id) else { throw ValidationError("No client with id '\(id)'.") }
+            guard !client.isPublic else { throw ValidationError("'\(id)' is a public client; it has no secret.") }
+            let secret = SystemSecureRandom().token()
+            client.secretDigest = SecretDigest.sha256(secret)
+            try await storage.save(client)
+            print(try ClientJSON(client, secret: secret).encoded())
         }
     }
 
@@ -121,6 +139,9 @@ struct ClientJSON: PrintedJSON {
     var skip_consent: Bool
     var pkce_required: Bool
     var id_token_signed_response_alg: String
+    var access_token_ttl: Int?
+    var refresh_token_ttl: Int?
+    var post_logout_redirect_uris: [String]
 
     init(_ client: Client, secret: String?) {
         client_id = client.id
@@ -133,6 +154,9 @@ struct ClientJSON: PrintedJSON {
         skip_consent = client.skipConsent
         pkce_required = client.pkceRequired
         id_token_signed_response_alg = client.idTokenSigningAlgorithm.rawValue
+        access_token_ttl = client.accessTokenTTL
+        refresh_token_ttl = client.refreshTokenTTL
+        post_logout_redirect_uris = client.postLogoutRedirectURIs
     }
 
 }

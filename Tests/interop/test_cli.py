@@ -1,4 +1,5 @@
 """The `sso` command line, as an operator uses it."""
+import hashlib
 import json
 import sqlite3
 import subprocess
@@ -83,3 +84,25 @@ def test_providers_from_the_command_line_and_from_a_file(tmp_path):
     assert run(tmp_path, "provider", "add", "--name", "x", "--client-id", "y", "--preset", "facebook").returncode != 0
     cli(tmp_path, "provider", "remove", "--name", "corp")
     assert run(tmp_path, "provider", "remove", "--name", "corp").returncode != 0
+
+
+def test_client_update_and_rotate_secret(tmp_path):
+    first = json.loads(cli(tmp_path, "client", "add", "--id", "partner", "--redirect-uri", "https://p.example/cb"))
+    updated = json.loads(cli(tmp_path, "client", "update", "--id", "partner", "--access-token-ttl", "86400",
+                             "--refresh-token-ttl", "600", "--id-token-alg", "ES256", "--token-endpoint-auth",
+                             "client_secret_post", "--no-refresh-token", "--pkce", "optional",
+                             "--post-logout-redirect-uri", "https://p.example/bye", "--scope", "openid extern.api"))
+    assert updated["access_token_ttl"] == 86400 and updated["refresh_token_ttl"] == 600
+    assert updated["id_token_signed_response_alg"] == "ES256"
+    assert updated["token_endpoint_auth_method"] == "client_secret_post"
+    assert updated["grant_types"] == ["authorization_code"] and updated["pkce_required"] is False
+    assert updated["post_logout_redirect_uris"] == ["https://p.example/bye"] and updated["scope"] == "openid extern.api"
+    assert updated["redirect_uris"] == ["https://p.example/cb"]   # untouched
+    rotated = json.loads(cli(tmp_path, "client", "rotate-secret", "--id", "partner"))
+    assert rotated["client_secret"] != first["client_secret"]
+    with sqlite3.connect(tmp_path / "sso.sqlite") as db:
+        digest = db.execute("SELECT secret_digest FROM clients WHERE id = 'partner'").fetchone()[0]
+    assert digest == hashlib.sha256(rotated["client_secret"].encode()).hexdigest()
+    for args in (["--id", "nobody", "--scope", "openid"], ["--id", "partner", "--id-token-alg", "HS256"],
+                 ["--id", "partner", "--token-endpoint-auth", "none"], ["--id", "partner", "--access-token-ttl", "0"]):
+        assert run(tmp_path, "client", "update", *args).returncode != 0, args

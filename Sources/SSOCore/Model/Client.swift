@@ -18,6 +18,9 @@ public struct Client: Sendable, Codable, Equatable {
     public var allowedScopes: ScopeSet
     public var grantTypes: [String]
     public var authMethod: ClientAuthMethod
+    /// When set, a confidential client must authenticate exactly with `authMethod`; otherwise
+    /// it may use either `client_secret_basic` or `client_secret_post`.
+    public var authMethodPinned: Bool
     /// Skips the consent page: for first-party sites of the broker itself.
     public var skipConsent: Bool
     /// Whether `/authorize` demands a PKCE challenge. A challenge that is sent is always enforced.
@@ -25,14 +28,21 @@ public struct Client: Sendable, Codable, Equatable {
     /// JWS algorithm of ID tokens for this client; RS256 unless registered otherwise,
     /// since OpenID Connect makes RS256 the default every client must accept.
     public var idTokenSigningAlgorithm: SigningAlgorithm
+    /// Access- and ID-token lifetime for this client, seconds; `nil` means the server's default.
+    public var accessTokenTTL: Int?
+    /// Refresh-token lifetime for this client, seconds; `nil` means the server's default.
+    public var refreshTokenTTL: Int?
+    /// Where RP-initiated logout may return to.
+    public var postLogoutRedirectURIs: [String]
     public var createdAt: Date
 
     public init(
         id: String, name: String, secretDigest: String?, redirectURIs: [String],
         allowedScopes: ScopeSet = StandardScope.defaultForClients,
         grantTypes: [String] = ["authorization_code", "refresh_token"],
-        authMethod: ClientAuthMethod = .clientSecretBasic, skipConsent: Bool = false,
-        pkceRequired: Bool = true, idTokenSigningAlgorithm: SigningAlgorithm = .rs256, createdAt: Date
+        authMethod: ClientAuthMethod = .clientSecretBasic, authMethodPinned: Bool = false, skipConsent: Bool = false,
+        pkceRequired: Bool = true, idTokenSigningAlgorithm: SigningAlgorithm = .rs256, accessTokenTTL: Int? = nil,
+        refreshTokenTTL: Int? = nil, postLogoutRedirectURIs: [String] = [], createdAt: Date
     ) {
         self.id = id
         self.name = name
@@ -41,9 +51,13 @@ public struct Client: Sendable, Codable, Equatable {
         self.allowedScopes = allowedScopes
         self.grantTypes = grantTypes
         self.authMethod = authMethod
+        self.authMethodPinned = authMethodPinned
         self.skipConsent = skipConsent
         self.pkceRequired = pkceRequired
         self.idTokenSigningAlgorithm = idTokenSigningAlgorithm
+        self.accessTokenTTL = accessTokenTTL
+        self.refreshTokenTTL = refreshTokenTTL
+        self.postLogoutRedirectURIs = postLogoutRedirectURIs
         self.createdAt = createdAt
     }
 

@@ -45,6 +45,13 @@ public struct ClientAuthenticator: Sendable {
             await failed(clientID, "unknown client")
             throw OAuthError.invalidClient("Client authentication failed.")
         }
+        if client.authMethodPinned, secret != nil {
+            let used: ClientAuthMethod = basic != nil ? .clientSecretBasic : .clientSecretPost
+            guard used == client.authMethod else {
+                await failed(clientID, "\(used.rawValue) instead of \(client.authMethod.rawValue)")
+                throw OAuthError.invalidClient("This client must authenticate with \(client.authMethod.rawValue).")
+            }
+        }
         switch (client.secretDigest, secret) {
         case (nil, nil):
             return client

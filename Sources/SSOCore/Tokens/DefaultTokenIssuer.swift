@@ -37,19 +37,20 @@ public struct DefaultTokenIssuer: TokenIssuer {
         let refreshToken = try await mintRefreshToken(grant, client: client, now: now)
         let iat = Int(now.timeIntervalSince1970)
         let subject = grant.userID ?? client.id
+        let lifetime = client.accessTokenTTL ?? lifetimes.accessToken
         let accessClaims = AccessTokenClaims(
-            iss: issuer, sub: subject, aud: issuer, exp: iat + lifetimes.accessToken, iat: iat,
+            iss: issuer, sub: subject, aud: issuer, exp: iat + lifetime, iat: iat,
             jti: random.token(byteCount: 16), clientID: client.id, scope: grant.scopes.description,
             authTime: grant.authTime.map { Int($0.timeIntervalSince1970) }, sid: grant.sessionID,
             grantID: grant.grantID
         )
         let accessToken = try await signer.signAccessToken(accessClaims)
-        let idToken = try await mintIDToken(grant, client: client, accessToken: accessToken, iat: iat)
+        let idToken = try await mintIDToken(grant, client: client, accessToken: accessToken, iat: iat, lifetime: lifetime)
         await events.record(
             SecurityEvent(kind: .tokenIssued, at: now, userID: grant.userID, clientID: client.id, detail: grant.grantID)
         )
         return TokenResponse(
-            accessToken: accessToken, expiresIn: lifetimes.accessToken, refreshToken: refreshToken,
+            accessToken: accessToken, expiresIn: lifetime, refreshToken: refreshToken,
             scope: grant.scopes.description, idToken: idToken
         )
     }
@@ -61,7 +62,8 @@ public struct DefaultTokenIssuer: TokenIssuer {
         let token = random.token()
         let record = RefreshTokenRecord(
             digest: SecretDigest.sha256(token), grantID: grantID, clientID: client.id, userID: userID,
-            scopes: grant.refreshTokenScopes ?? grant.scopes, createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.refreshToken))
+            scopes: grant.refreshTokenScopes ?? grant.scopes, createdAt: now,
+            expiresAt: now.addingTimeInterval(TimeInterval(client.refreshTokenTTL ?? lifetimes.refreshToken))
         )
         if let old = grant.replacesRefreshTokenDigest {
             guard try await refreshTokens.rotate(oldDigest: old, to: record, at: now) else {
@@ -78,12 +80,14 @@ public struct DefaultTokenIssuer: TokenIssuer {
         return token
     }
 
-    private func mintIDToken(_ grant: AuthorizedGrant, client: Client, accessToken: String, iat: Int) async throws -> String? {
+    private func mintIDToken(
+        _ grant: AuthorizedGrant, client: Client, accessToken: String, iat: Int, lifetime: Int
+    ) async throws -> String? {
         guard grant.scopes.contains(StandardScope.openid), let userID = grant.userID,
             let user = try await users.user(id: userID)
         else { return nil }
         let claims = IDTokenClaims(
-            iss: issuer, sub: user.id, aud: client.id, exp: iat + lifetimes.accessToken, iat: iat,
+            iss: issuer, sub: user.id, aud: client.id, exp: iat + lifetime, iat: iat,
             authTime: grant.authTime.map { Int($0.timeIntervalSince1970) }, nonce: grant.nonce,
             atHash: Self.atHash(accessToken), azp: client.id, sid: grant.sessionID,
             amr: grant.methods.isEmpty ? nil : grant.methods, idp: grant.identityProvider, user: UserClaims(user: user, scopes: grant.scopes)

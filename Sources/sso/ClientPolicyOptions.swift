@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import SSOCore
+
+/// The per-client policy options shared by `client add` and `client update`. Every one is
+/// optional: `add` starts from the defaults, `update` from the stored client.
+struct ClientPolicyOptions: ParsableArguments {
+    static let grantTypes: Set = ["authorization_code", "refresh_token"]
+
+    @Option(name: .customLong("redirect-uri"), help: "A redirect URI, compared exactly (repeatable).")
+    var redirectURIs: [String] = []
+    @Option(help: "Allowed scopes, space-separated (default \"openid profile email\").") var scope: String?
+    @Option(help: "Display name shown on the login and consent pages.") var name: String?
+    @Flag(name: .customLong("skip-consent"), inversion: .prefixedNo, help: "Do not ask users for consent (first-party sites).")
+    var skipConsent: Bool?
+    @Option(name: .customLong("grant-types"), parsing: .singleValue,
+            help: "Allowed grant types (comma-separated or repeated; default authorization_code,refresh_token).")
+    var grantTypes: [String] = []
+    @Flag(name: .customLong("no-refresh-token"), help: "Issue no refresh tokens (removes the refresh_token grant).")
+    var noRefreshToken = false
+    @Option(help: "PKCE: required (default) or optional (for legacy partners; a sent challenge is still enforced).")
+    var pkce: String?
+    @Option(name: .customLong("access-token-ttl"), help: "Access- and ID-token lifetime, seconds (default: the server's).")
+    var accessTokenTTL: Int?
+    @Option(name: .customLong("refresh-token-ttl"), help: "Refresh-token lifetime, seconds (default: the server's).")
+    var refreshTokenTTL: Int?
+    @Option(name: .customLong("id-token-alg"), help: "ID-token signature: RS256 (default) or ES256.") var idTokenAlg: String?
+    @Option(name: .customLong("token-endpoint-auth"),
+            help: "Pin the client authentication: client_secret_basic, client_secret_post, or none (public).")
+    var tokenEndpointAuth: String?
+    @Option(name: .customLong("post-logout-redirect-uri"), help: "Where logout may return to (repeatable).")
+    var postLogoutRedirectURIs: [String] = []
+
+    var parsedGrantTypes: [String] {
+        grantTypes.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+    }
+
+    func check() throws {
+        for uri in redirectURIs + postLogoutRedirectURIs {
+            guard let url = URL(string: uri), let scheme = url.scheme, !scheme.isEmpty, url.fragment == nil, !uri.contains("#")
+            else { throw ValidationError("'\(uri)' is not an absolute URI without a fragment.") }
+        }
+        if let scope, ScopeSet(parsing: scope) == nil { throw ValidationError("--scope has characters RFC 6749 forbids.") }
+        if let pkce, !["required", "optional"].contains(pkce) { throw ValidationError("--pkce is required or optional.") }
+        for type in parsedGrantTypes where !Self.grantTypes.contains(type) {
+            throw ValidationError("Unknown grant type '\(type)'; this server offers \(Self.grantTypes.sorted().joined(separator: ", ")).")
+        }
+        for (flag, value) in [("--access-token-ttl", accessTokenTTL), ("--refresh-token-ttl", refreshTokenTTL)] {
+            if let value, value <= 0 { throw ValidationError("\(flag) must be a positive number of seconds.") }
+        }
+        if let idTokenAlg, SigningAlgorithm(rawValue: idTokenAlg) == nil {
+            throw ValidationError("--id-token-alg is RS256 or ES256.")
+        }
+        if let tokenEndpointAuth, ClientAuthMethod(rawValue: tokenEndpointAuth) == nil {
+            throw ValidationError("--token-endpoint-auth is client_secret_basic, client_secret_post or none.")
+        }
+    }
+
+    func apply(to client: inout Client) {
+        if !redirectURIs.isEmpty { client.redirectURIs = redirectURIs }
+        if let scope, let scopes = ScopeSet(parsing: scope) { client.allowedScopes = scopes }
+        if let name { client.name = name }
+        if let skipConsent { client.skipConsent = skipConsent }
+        if !parsedGrantTypes.isEmpty { client.grantTypes = parsedGrantTypes }
+        if noRefreshToken { client.grantTypes.removeAll { $0 == "refresh_token" } }
+        if let pkce { client.pkceRequired = pkce == "required" }
+        if let accessTokenTTL { client.accessTokenTTL = accessTokenTTL }
+        if let refreshTokenTTL { client.refreshTokenTTL = refreshTokenTTL }
+        if let idTokenAlg, let algorithm = SigningAlgorithm(rawValue: idTokenAlg) { client.idTokenSigningAlgorithm = algorithm }
+        if let tokenEndpointAuth, let method = ClientAuthMethod(rawValue: tokenEndpointAuth) {
+            client.authMethod = method
+            client.authMethodPinned = method != .none
+        }
+        if !postLogoutRedirectURIs.isEmpty { client.postLogoutRedirectURIs = postLogoutRedirectURIs }
+    }
+}
