@@ -34,6 +34,10 @@ extension SQLiteStorage {
                     name TEXT,
                     totp_secret_sealed BLOB,
                     totp_last_step INTEGER,
+                    roles TEXT NOT NULL DEFAULT '',
+                    domestic INTEGER,
+                    application_status TEXT,
+                    accounts TEXT NOT NULL DEFAULT '[]',
                     created_at REAL NOT NULL
                 );
                 CREATE TABLE sessions (

@@ -33,10 +33,12 @@ extension SQLiteStorage: UserStore {
                 try db.execute(
                     sql: """
                         INSERT INTO users (id, login, password_hash, email, email_verified, name, totp_secret_sealed,
-                            created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                            roles, domestic, application_status, accounts, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [user.id, user.login, user.passwordHash, user.email, user.emailVerified, user.name,
-                                user.totpSecretSealed, time(user.createdAt)]
+                                user.totpSecretSealed, user.roles.joined(separator: " "), user.domestic,
+                                user.applicationStatus, try json(user.accounts), time(user.createdAt)]
                 )
     }
 
@@ -45,12 +47,13 @@ extension SQLiteStorage: UserStore {
             try db.execute(
                 sql: """
                     UPDATE users SET login = ?, password_hash = ?, email = ?, email_verified = ?, name = ?,
-                        totp_secret_sealed = ?,
+                        roles = ?, domestic = ?, application_status = ?, accounts = ?, totp_secret_sealed = ?,
                         totp_last_step = CASE WHEN totp_secret_sealed IS ? THEN totp_last_step ELSE NULL END
                     WHERE id = ?
                     """,
                 arguments: [user.login, user.passwordHash, user.email, user.emailVerified, user.name,
-                            user.totpSecretSealed, user.totpSecretSealed, user.id]
+                            user.roles.joined(separator: " "), user.domestic, user.applicationStatus,
+                            try Self.json(user.accounts), user.totpSecretSealed, user.totpSecretSealed, user.id]
             )
         }
     }
@@ -64,11 +67,16 @@ extension SQLiteStorage: UserStore {
         }
     }
 
-    static func user(from row: Row) -> User {
-        User(
+    static func user(from row: Row) throws -> User {
+        var user = User(
             id: row["id"], login: row["login"], passwordHash: row["password_hash"], email: row["email"],
             emailVerified: row["email_verified"], name: row["name"], totpSecretSealed: row["totp_secret_sealed"],
             createdAt: date(row, "created_at")
         )
+        user.roles = list(row, "roles")
+        user.domestic = row["domestic"]
+        user.applicationStatus = row["application_status"]
+        user.accounts = try decodeJSON([TradingAccount].self, row["accounts"])
+        return user
     }
 }

@@ -9,7 +9,7 @@ import SSOTOTP
 /// `sso user ...`: manages the people who sign in.
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Manage users.", subcommands: [Add.self, TOTPCommand.self])
+        commandName: "user", abstract: "Manage users.", subcommands: [Add.self, SetAttributes.self, RoleCommand.self, AccountCommand.self, TOTPCommand.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a user; the password is stored as a bcrypt hash.")
@@ -100,5 +100,101 @@ struct TOTPCommand: AsyncParsableCommand {
             storage: storage, environment: ProcessInfo.processInfo.environment, random: random)
         return (storage, SecondFactorService(users: storage, sealer: sealer, algorithm: HummingbirdTOTP(),
                                              clock: SystemClock(), random: random))
+    }
+}
+
+/// Loads a user by login, lets `change` edit it, saves it and prints the result.
+func updateUser(_ login: String, data: DataOption, _ change: (inout User) throws -> Void) async throws {
+    let storage = try DataDirectory(data.directory).openStorage()
+    guard var user = try await storage.user(login: login) else { throw ValidationError("No user '\(login)'.") }
+    try change(&user)
+    try await storage.update(user)
+    struct Printed: Encodable {
+        var id, login: String
+        var email, name, application_status: String?
+        var domestic: Bool?
+        var roles: [String]
+        var accounts: [[String: String]]
+    }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    print(String(decoding: try encoder.encode(Printed(
+        id: user.id, login: user.login, email: user.email, name: user.name, application_status: user.applicationStatus,
+        domestic: user.domestic, roles: user.roles,
+        accounts: user.accounts.map { ["account_number": $0.number, "trade_platform": $0.platform] })), as: UTF8.self))
+}
+
+/// `sso user set`: profile attributes.
+struct SetAttributes: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "set", abstract: "Change a user's attributes.")
+    @Option(help: "The user's login.") var login: String
+    @Option(help: "true or false (seed 004's profile).") var domestic: Bool?
+    @Option(name: .customLong("application-status"), help: "Status of the user's application, e.g. process.")
+    var applicationStatus: String?
+    @Option(help: "Email address.") var email: String?
+    @Option(help: "Full name.") var name: String?
+    @OptionGroup var data: DataOption
+
+    func run() async throws {
+        try await updateUser(login, data: data) { user in
+            if let domestic { user.domestic = domestic }
+            if let applicationStatus { user.applicationStatus = applicationStatus }
+            if let email, email != user.email {
+                user.email = email
+                user.emailVerified = false
+            }
+            if let name { user.name = name }
+        }
+    }
+}
+
+/// `sso user role add|remove`: authorities carried in access tokens as `roles`.
+struct RoleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "role", abstract: "Give or take a role.",
+                                                    subcommands: [Add.self, Remove.self])
+    struct Add: AsyncParsableCommand {
+        @Option(help: "The user's login.") var login: String
+        @Option(help: "Role name.") var role: String
+        @OptionGroup var data: DataOption
+        func validate() throws {
+            guard !role.isEmpty, !role.contains(" ") else { throw ValidationError("A role is one word.") }
+        }
+        func run() async throws {
+            try await updateUser(login, data: data) { if !$0.roles.contains(role) { $0.roles.append(role) } }
+        }
+    }
+    struct Remove: AsyncParsableCommand {
+        @Option(help: "The user's login.") var login: String
+        @Option(help: "Role name.") var role: String
+        @OptionGroup var data: DataOption
+        func run() async throws { try await updateUser(login, data: data) { $0.roles.removeAll { $0 == role } } }
+    }
+}
+
+/// `sso user account add|remove`: trading accounts listed by the profile endpoint.
+struct AccountCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "account", abstract: "Add or remove a trading account.",
+                                                    subcommands: [Add.self, Remove.self])
+    struct Add: AsyncParsableCommand {
+        @Option(help: "The user's login.") var login: String
+        @Option(help: "Account number, e.g. 12345678@vision.") var number: String
+        @Option(help: "Trading platform, e.g. ETNA.") var platform: String
+        @OptionGroup var data: DataOption
+        func run() async throws {
+            try await updateUser(login, data: data) { user in
+                guard !user.accounts.contains(where: { $0.number == number }) else {
+                    throw ValidationError("'\(login)' already has account \(number).")
+                }
+                user.accounts.append(TradingAccount(number: number, platform: platform))
+            }
+        }
+    }
+    struct Remove: AsyncParsableCommand {
+        @Option(help: "The user's login.") var login: String
+        @Option(help: "Account number.") var number: String
+        @OptionGroup var data: DataOption
+        func run() async throws {
+            try await updateUser(login, data: data) { $0.accounts.removeAll { $0.number == number } }
+        }
     }
 }

@@ -15,6 +15,16 @@ public struct UserInfoService: Sendable {
     /// The claims for `token`; `invalid_token` when it is not a live access token of a user,
     /// `insufficient_scope` when it was not granted `openid`.
     public func claims(forAccessToken token: String) async throws -> UserClaims {
+        let (user, scopes) = try await user(forAccessToken: token)
+        guard scopes.contains(StandardScope.openid) else {
+            throw OAuthError(.insufficientScope, "The access token was not granted the openid scope.")
+        }
+        return UserClaims(user: user, scopes: scopes)
+    }
+
+    /// The user a live access token was issued for, and its scopes: for resource endpoints
+    /// such as the profile (`/auth`).
+    public func user(forAccessToken token: String) async throws -> (User, ScopeSet) {
         guard let claims = await signer.verifyAccessToken(token) else {
             throw OAuthError(.invalidToken, "The access token is invalid or has expired.")
         }
@@ -24,12 +34,9 @@ public struct UserInfoService: Sendable {
             }
         }
         let scopes = ScopeSet(claims.scope.split(separator: " ").map(String.init))
-        guard scopes.contains(StandardScope.openid) else {
-            throw OAuthError(.insufficientScope, "The access token was not granted the openid scope.")
-        }
         guard let user = try await users.user(id: claims.sub) else {
             throw OAuthError(.invalidToken, "The access token's user no longer exists.")
         }
-        return UserClaims(user: user, scopes: scopes)
+        return (user, scopes)
     }
 }

@@ -1,5 +1,15 @@
 import Foundation
 
+/// A brokerage account of a user (seed 004's profile).
+public struct TradingAccount: Sendable, Codable, Equatable {
+    public var number: String
+    public var platform: String
+    public init(number: String, platform: String) {
+        self.number = number
+        self.platform = platform
+    }
+}
+
 /// A person who signs in.
 public struct User: Sendable, Codable, Equatable {
     public var hasTOTP: Bool { totpSecretSealed != nil }
@@ -14,6 +24,12 @@ public struct User: Sendable, Codable, Equatable {
     public var name: String?
     /// The TOTP seed, sealed with the key-encryption key; `nil` when two-factor is off.
     public var totpSecretSealed: Data?
+    /// Authorities (seed 001), carried in access tokens as `roles`.
+    public var roles: [String] = []
+    /// Seed 004's profile attributes.
+    public var domestic: Bool?
+    public var applicationStatus: String?
+    public var accounts: [TradingAccount] = []
     public var createdAt: Date
 
     public init(

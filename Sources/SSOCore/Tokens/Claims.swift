@@ -13,10 +13,12 @@ public struct AccessTokenClaims: Sendable, Codable, Equatable {
     /// The grant (token family) this token belongs to, so resource endpoints can refuse tokens
     /// of a revoked family.
     public var grantID: String?
+    /// The user's authorities (seed 001), when the user has any.
+    public var roles: [String]?
 
     public init(
         iss: String, sub: String, aud: String, exp: Int, iat: Int, jti: String, clientID: String, scope: String,
-        authTime: Int?, sid: String?, grantID: String?
+        authTime: Int?, sid: String?, grantID: String?, roles: [String]? = nil
     ) {
         self.iss = iss
         self.sub = sub
@@ -29,10 +31,11 @@ public struct AccessTokenClaims: Sendable, Codable, Equatable {
         self.authTime = authTime
         self.sid = sid
         self.grantID = grantID
+        self.roles = roles
     }
 
     enum CodingKeys: String, CodingKey {
-        case iss, sub, aud, exp, iat, jti, scope, sid
+        case iss, sub, aud, exp, iat, jti, scope, sid, roles
         case clientID = "client_id"
         case authTime = "auth_time"
         case grantID = "gid"

@@ -38,14 +38,16 @@ public struct DefaultTokenIssuer: TokenIssuer {
         let iat = Int(now.timeIntervalSince1970)
         let subject = grant.userID ?? client.id
         let lifetime = client.accessTokenTTL ?? lifetimes.accessToken
+        let user = try await grant.userID.asyncMap { try await users.user(id: $0) } ?? nil
         let accessClaims = AccessTokenClaims(
             iss: issuer, sub: subject, aud: issuer, exp: iat + lifetime, iat: iat,
             jti: random.token(byteCount: 16), clientID: client.id, scope: grant.scopes.description,
             authTime: grant.authTime.map { Int($0.timeIntervalSince1970) }, sid: grant.sessionID,
-            grantID: grant.grantID
+            grantID: grant.grantID, roles: user.flatMap { $0.roles.isEmpty ? nil : $0.roles }
         )
         let accessToken = try await signer.signAccessToken(accessClaims)
-        let idToken = try await mintIDToken(grant, client: client, accessToken: accessToken, iat: iat, lifetime: lifetime)
+        let idToken = try await mintIDToken(grant, user: user, client: client, accessToken: accessToken, iat: iat,
+                                            lifetime: lifetime)
         await events.record(
             SecurityEvent(kind: .tokenIssued, at: now, userID: grant.userID, clientID: client.id, detail: grant.grantID)
         )
@@ -81,11 +83,9 @@ public struct DefaultTokenIssuer: TokenIssuer {
     }
 
     private func mintIDToken(
-        _ grant: AuthorizedGrant, client: Client, accessToken: String, iat: Int, lifetime: Int
+        _ grant: AuthorizedGrant, user: User?, client: Client, accessToken: String, iat: Int, lifetime: Int
     ) async throws -> String? {
-        guard grant.scopes.contains(StandardScope.openid), let userID = grant.userID,
-            let user = try await users.user(id: userID)
-        else { return nil }
+        guard grant.scopes.contains(StandardScope.openid), let user else { return nil }
         let claims = IDTokenClaims(
             iss: issuer, sub: user.id, aud: client.id, exp: iat + lifetime, iat: iat,
             authTime: grant.authTime.map { Int($0.timeIntervalSince1970) }, nonce: grant.nonce,
@@ -100,5 +100,13 @@ public struct DefaultTokenIssuer: TokenIssuer {
     public static func atHash(_ accessToken: String) -> String {
         let digest = Array(SHA256.hash(data: Data(accessToken.utf8)))
         return Base64URL.encode(digest.prefix(digest.count / 2))
+    }
+}
+
+extension Optional {
+    /// `map` with an async transform.
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }

@@ -16,6 +16,17 @@ extension SSORoutes {
 
     /// OpenID Connect UserInfo with a Bearer token (RFC 6750 sections 2.1 and 2.2).
     func userInfo(_ request: Request, formToken: String?) async -> Response {
+        await withBearerToken(request, formToken: formToken) { token in
+            var response = try Responses.json(try await services.userInfo.claims(forAccessToken: token))
+            response.headers[.accessControlAllowOrigin] = "*"
+            return response
+        }
+    }
+
+    /// The Bearer token of a resource request, checked, handed to `body`; the RFC 6750 errors otherwise.
+    func withBearerToken(
+        _ request: Request, formToken: String?, _ body: (String) async throws -> Response
+    ) async -> Response {
         var token = formToken
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
@@ -30,9 +41,7 @@ extension SSORoutes {
             return response
         }
         do {
-            var response = try Responses.json(try await services.userInfo.claims(forAccessToken: token))
-            response.headers[.accessControlAllowOrigin] = "*"
-            return response
+            return try await body(token)
         } catch let error as OAuthError {
             return Responses.bearerError(error)
         } catch {

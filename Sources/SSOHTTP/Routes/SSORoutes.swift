@@ -39,6 +39,7 @@ public struct SSORoutes: Sendable {
         registerToken(on: router)
         registerIntrospection(on: router)
         registerUserInfo(on: router)
+        registerProfile(on: router)
         registerPages(on: router)
         registerModules(on: router)
     }
