@@ -42,8 +42,8 @@ public enum SSOServer {
             clock: clock, random: random, lifetimes: lifetimes)
         let registry = try GrantRegistry(GrantModules.all(context))
         let issuer = DefaultTokenIssuer(
-            issuer: options.issuer, signer: signer, refreshTokens: storage, grants: storage, users: storage,
-            events: events, clock: clock, random: random, lifetimes: lifetimes)
+            issuer: options.issuer, signer: signer, refreshTokens: storage, references: storage, grants: storage,
+            users: storage, events: events, clock: clock, random: random, lifetimes: lifetimes)
         let throttle = Throttle(store: storage, clock: clock)
         let login = LoginService(
             users: storage, sessions: storage, hasher: hasher,
@@ -72,14 +72,16 @@ public enum SSOServer {
             flow: flow, issuer: issuer, events: events, clock: clock, random: random))
 
         let authenticator = ClientAuthenticator(clients: storage, events: events, clock: clock)
+        let validator = AccessTokenValidator(
+            issuer: options.issuer, signer: signer, references: storage, grants: storage, clock: clock)
         let services = SSOServices(
             clients: storage, users: storage, interactions: storage, sessions: storage,
             validator: AuthorizationRequestValidator(clients: storage), flow: flow, login: login,
             tokenEndpoint: TokenEndpoint(authenticator: authenticator, registry: registry, issuer: issuer),
-            userInfo: UserInfoService(signer: signer, grants: storage, users: storage),
+            userInfo: UserInfoService(validator: validator, users: storage),
             introspection: TokenIntrospection(
-                issuer: options.issuer, signer: signer, refreshTokens: storage, grants: storage, users: storage,
-                events: events, clock: clock),
+                issuer: options.issuer, validator: validator, references: storage, refreshTokens: storage,
+                grants: storage, users: storage, events: events, clock: clock),
             authenticator: authenticator,
             signer: signer, clock: clock, random: random, modules: modules, providers: storage)
 

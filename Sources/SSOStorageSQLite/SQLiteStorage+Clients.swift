@@ -14,14 +14,15 @@ extension SQLiteStorage: ClientStore {
                 sql: """
                     INSERT OR REPLACE INTO clients (id, name, secret_digest, redirect_uris, scopes, grant_types,
                         auth_method, auth_method_pinned, skip_consent, pkce_required, id_token_alg, access_token_ttl,
-                        refresh_token_ttl, post_logout_redirect_uris, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        access_token_format, sliding_max_ttl, refresh_token_ttl, post_logout_redirect_uris, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     client.id, client.name, client.secretDigest, try Self.json(client.redirectURIs),
                     client.allowedScopes.description, client.grantTypes.joined(separator: " "),
                     client.authMethod.rawValue, client.authMethodPinned, client.skipConsent, client.pkceRequired,
-                    client.idTokenSigningAlgorithm.rawValue, client.accessTokenTTL, client.refreshTokenTTL,
+                    client.idTokenSigningAlgorithm.rawValue, client.accessTokenTTL, client.accessTokenFormat.rawValue,
+                    client.slidingMaxTTL, client.refreshTokenTTL,
                     try Self.json(client.postLogoutRedirectURIs), Self.time(client.createdAt),
                 ]
             )
@@ -52,6 +53,8 @@ extension SQLiteStorage: ClientStore {
             idTokenSigningAlgorithm: SigningAlgorithm(rawValue: row["id_token_alg"]) ?? .rs256,
             accessTokenTTL: row["access_token_ttl"], refreshTokenTTL: row["refresh_token_ttl"],
             postLogoutRedirectURIs: try decodeJSON([String].self, row["post_logout_redirect_uris"]),
+            accessTokenFormat: AccessTokenFormat(rawValue: row["access_token_format"]) ?? .jwt,
+            slidingMaxTTL: row["sliding_max_ttl"],
             createdAt: date(row, "created_at")
         )
     }

@@ -21,6 +21,8 @@ extension SQLiteStorage {
                     pkce_required INTEGER NOT NULL,
                     id_token_alg TEXT NOT NULL,
                     access_token_ttl INTEGER,
+                    access_token_format TEXT NOT NULL DEFAULT 'jwt',
+                    sliding_max_ttl INTEGER,
                     refresh_token_ttl INTEGER,
                     post_logout_redirect_uris TEXT NOT NULL DEFAULT '[]',
                     created_at REAL NOT NULL
@@ -104,6 +106,20 @@ extension SQLiteStorage {
                     rotated_at REAL
                 );
                 CREATE INDEX refresh_tokens_grant ON refresh_tokens(grant_id);
+                CREATE TABLE reference_tokens (
+                    digest TEXT PRIMARY KEY NOT NULL,
+                    grant_id TEXT,
+                    client_id TEXT NOT NULL,
+                    user_id TEXT,
+                    scopes TEXT NOT NULL,
+                    auth_time REAL,
+                    session_id TEXT,
+                    created_at REAL NOT NULL,
+                    expires_at REAL NOT NULL,
+                    absolute_expires_at REAL,
+                    sliding_ttl INTEGER
+                );
+                CREATE INDEX reference_tokens_grant ON reference_tokens(grant_id);
                 CREATE TABLE consents (
                     user_id TEXT NOT NULL,
                     client_id TEXT NOT NULL,

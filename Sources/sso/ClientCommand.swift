@@ -140,6 +140,8 @@ struct ClientJSON: PrintedJSON {
     var pkce_required: Bool
     var id_token_signed_response_alg: String
     var access_token_ttl: Int?
+    var access_token_format: String
+    var sliding_max: Int?
     var refresh_token_ttl: Int?
     var post_logout_redirect_uris: [String]
 
@@ -155,6 +157,8 @@ struct ClientJSON: PrintedJSON {
         pkce_required = client.pkceRequired
         id_token_signed_response_alg = client.idTokenSigningAlgorithm.rawValue
         access_token_ttl = client.accessTokenTTL
+        access_token_format = client.accessTokenFormat.rawValue
+        sliding_max = client.slidingMaxTTL
         refresh_token_ttl = client.refreshTokenTTL
         post_logout_redirect_uris = client.postLogoutRedirectURIs
     }

@@ -22,6 +22,12 @@ struct ClientPolicyOptions: ParsableArguments {
     var pkce: String?
     @Option(name: .customLong("access-token-ttl"), help: "Access- and ID-token lifetime, seconds (default: the server's).")
     var accessTokenTTL: Int?
+    @Option(name: .customLong("access-token-format"), help: "jwt (default) or reference (opaque, checked by lookup).")
+    var accessTokenFormat: String?
+    @Flag(help: "Reference tokens: renew the lifetime on every use (with --sliding-max as the absolute cap).")
+    var sliding = false
+    @Option(name: .customLong("sliding-max"), help: "Seconds after issue beyond which a sliding token is never renewed.")
+    var slidingMax: Int?
     @Option(name: .customLong("refresh-token-ttl"), help: "Refresh-token lifetime, seconds (default: the server's).")
     var refreshTokenTTL: Int?
     @Option(name: .customLong("id-token-alg"), help: "ID-token signature: RS256 (default) or ES256.") var idTokenAlg: String?
@@ -45,7 +51,13 @@ struct ClientPolicyOptions: ParsableArguments {
         for type in parsedGrantTypes where !Self.grantTypes.contains(type) {
             throw ValidationError("Unknown grant type '\(type)'; this server offers \(Self.grantTypes.sorted().joined(separator: ", ")).")
         }
-        for (flag, value) in [("--access-token-ttl", accessTokenTTL), ("--refresh-token-ttl", refreshTokenTTL)] {
+        if let accessTokenFormat, AccessTokenFormat(rawValue: accessTokenFormat) == nil {
+            throw ValidationError("--access-token-format is jwt or reference.")
+        }
+        if sliding, accessTokenFormat == "jwt" { throw ValidationError("Only reference tokens can slide.") }
+        if slidingMax != nil, !sliding { throw ValidationError("--sliding-max goes with --sliding.") }
+        for (flag, value) in [("--access-token-ttl", accessTokenTTL), ("--refresh-token-ttl", refreshTokenTTL),
+                              ("--sliding-max", slidingMax)] {
             if let value, value <= 0 { throw ValidationError("\(flag) must be a positive number of seconds.") }
         }
         if let idTokenAlg, SigningAlgorithm(rawValue: idTokenAlg) == nil {
@@ -66,6 +78,15 @@ struct ClientPolicyOptions: ParsableArguments {
         if let pkce { client.pkceRequired = pkce == "required" }
         if let accessTokenTTL { client.accessTokenTTL = accessTokenTTL }
         if let refreshTokenTTL { client.refreshTokenTTL = refreshTokenTTL }
+        if let accessTokenFormat, let format = AccessTokenFormat(rawValue: accessTokenFormat) {
+            client.accessTokenFormat = format
+            if format == .jwt { client.slidingMaxTTL = nil }
+        }
+        if sliding {
+            client.accessTokenFormat = .reference
+            // Without an explicit cap a sliding token lives at most 30 days.
+            client.slidingMaxTTL = slidingMax ?? 30 * 24 * 3600
+        }
         if let idTokenAlg, let algorithm = SigningAlgorithm(rawValue: idTokenAlg) { client.idTokenSigningAlgorithm = algorithm }
         if let tokenEndpointAuth, let method = ClientAuthMethod(rawValue: tokenEndpointAuth) {
             client.authMethod = method

@@ -55,3 +55,79 @@ struct ClientPolicyTests {
         }
     }
 }
+
+@Suite("Reference access tokens with sliding expiry (seed 004)")
+struct ReferenceTokenTests {
+    static let secret = "partner-secret-0123456789-0123456"
+
+    @Test("issued for 24 hours and renewed with every use, up to the client's absolute cap")
+    func sliding() async throws {
+        let harness = try Harness()
+        try await harness.addUser("alice", password: "wonderland-42")
+        var partner = try await harness.addClient("partner", secret: Self.secret, skipConsent: true)
+        partner.accessTokenFormat = .reference
+        partner.accessTokenTTL = 86_400
+        partner.slidingMaxTTL = 3 * 86_400
+        try await harness.storage.save(partner)
+        _ = try await harness.addClient("api", secret: Self.secret, redirectURIs: ["https://api.example/x"])
+
+        try await harness.run { browser in
+            let (code, pkce) = try await browser.obtainCode(client: "partner")
+            let tokens = try await browser.exchange(code: code, pkce: pkce, client: "partner", secret: Self.secret)
+            let access = try #require(tokens.json["access_token"] as? String)
+            #expect(access.split(separator: ".").count == 1)   // opaque, not a JWT
+            #expect(tokens.json["expires_in"] as? Int == 86_400)
+            let stored = try await harness.storage.referenceToken(digest: SecretDigest.sha256(access))
+            #expect(stored != nil)
+
+            func use() async throws -> HTTPResponse.Status {
+                try await browser.get("/auth", headers: [.authorization: "Bearer \(access)"]).status
+            }
+            func introspect() async throws -> [String: Any] {
+                try await browser.post("/introspect", form: [("token", access)],
+                                       headers: [.authorization: Browser.basic("api", Self.secret)]).json
+            }
+            // Used every 20 hours it stays alive past its first 24 hours...
+            for _ in 0..<3 {
+                harness.clock.advance(seconds: 20 * 3600)
+                #expect(try await use() == .ok)
+            }
+            let info = try await introspect()
+            #expect(info["active"] as? Bool == true)
+            // At 60 h a renewal to +24 h would pass the cap: it stops at issue + 72 h.
+            let issued = try #require(stored?.createdAt.timeIntervalSince1970)
+            #expect(info["exp"] as? Int == Int(issued) + 3 * 86_400)
+            // ...but never past the cap of three days after issue.
+            harness.clock.advance(seconds: 11 * 3600)   // 71 h
+            #expect(try await use() == .ok)
+            harness.clock.advance(seconds: 2 * 3600)    // 73 h
+            #expect(try await use() == .unauthorized)
+            #expect(try await introspect()["active"] as? Bool == false)
+        }
+    }
+
+    @Test("unused for its lifetime it expires; revoked it stops at once")
+    func expiryAndRevocation() async throws {
+        let harness = try Harness()
+        try await harness.addUser("alice", password: "wonderland-42")
+        var partner = try await harness.addClient("partner", secret: Self.secret, skipConsent: true)
+        partner.accessTokenFormat = .reference
+        partner.slidingMaxTTL = 86_400
+        try await harness.storage.save(partner)
+        try await harness.run { browser in
+            let (code, pkce) = try await browser.obtainCode(client: "partner")
+            let access = try #require(try await browser.exchange(code: code, pkce: pkce, client: "partner",
+                                                                 secret: Self.secret).json["access_token"] as? String)
+            harness.clock.advance(seconds: 3601)
+            #expect(try await browser.get("/userinfo", headers: [.authorization: "Bearer \(access)"]).status == .unauthorized)
+
+            let (code2, pkce2) = try await browser.obtainCode(client: "partner")
+            let second = try #require(try await browser.exchange(code: code2, pkce: pkce2, client: "partner",
+                                                                 secret: Self.secret).json["access_token"] as? String)
+            #expect(try await browser.get("/userinfo", headers: [.authorization: "Bearer \(second)"]).status == .ok)
+            _ = try await browser.post("/revoke", form: [("token", second)],
+                                       headers: [.authorization: Browser.basic("partner", Self.secret)])
+            #expect(try await browser.get("/userinfo", headers: [.authorization: "Bearer \(second)"]).status == .unauthorized)
+        }
+    }
+}

@@ -27,7 +27,8 @@ struct GrantFixture {
         let signer = try await JWTTokenSigner.load(
             store: storage, sealer: try KeySealer(keyMaterial: Data(repeating: 1, count: 32)), issuer: "https://sso.test",
             clock: clock, random: random)
-        return DefaultTokenIssuer(issuer: "https://sso.test", signer: signer, refreshTokens: storage, grants: storage,
+        return DefaultTokenIssuer(issuer: "https://sso.test", signer: signer, refreshTokens: storage,
+                                  references: storage, grants: storage,
                                   users: storage, events: events, clock: clock, random: random, lifetimes: Lifetimes())
     }
 

@@ -2,13 +2,11 @@ import Foundation
 
 /// Answers `/userinfo` (OpenID Connect Core 5.3) for a Bearer access token.
 public struct UserInfoService: Sendable {
-    let signer: any TokenSigner
-    let grants: any GrantStore
+    let validator: AccessTokenValidator
     let users: any UserStore
 
-    public init(signer: any TokenSigner, grants: any GrantStore, users: any UserStore) {
-        self.signer = signer
-        self.grants = grants
+    public init(validator: AccessTokenValidator, users: any UserStore) {
+        self.validator = validator
         self.users = users
     }
 
@@ -25,13 +23,8 @@ public struct UserInfoService: Sendable {
     /// The user a live access token was issued for, and its scopes: for resource endpoints
     /// such as the profile (`/auth`).
     public func user(forAccessToken token: String) async throws -> (User, ScopeSet) {
-        guard let claims = await signer.verifyAccessToken(token) else {
-            throw OAuthError(.invalidToken, "The access token is invalid or has expired.")
-        }
-        if let grantID = claims.grantID {
-            guard let grant = try await grants.grant(id: grantID), grant.revokedAt == nil else {
-                throw OAuthError(.invalidToken, "The access token has been revoked.")
-            }
+        guard let claims = try await validator.validate(token) else {
+            throw OAuthError(.invalidToken, "The access token is invalid, expired or revoked.")
         }
         let scopes = ScopeSet(claims.scope.split(separator: " ").map(String.init))
         guard let user = try await users.user(id: claims.sub) else {

@@ -30,6 +30,10 @@ public struct Client: Sendable, Codable, Equatable {
     public var idTokenSigningAlgorithm: SigningAlgorithm
     /// Access- and ID-token lifetime for this client, seconds; `nil` means the server's default.
     public var accessTokenTTL: Int?
+    public var accessTokenFormat: AccessTokenFormat
+    /// Reference tokens only: each use renews the token for its lifetime again, until this many
+    /// seconds after issue; `nil` means no sliding.
+    public var slidingMaxTTL: Int?
     /// Refresh-token lifetime for this client, seconds; `nil` means the server's default.
     public var refreshTokenTTL: Int?
     /// Where RP-initiated logout may return to.
@@ -42,7 +46,8 @@ public struct Client: Sendable, Codable, Equatable {
         grantTypes: [String] = ["authorization_code", "refresh_token"],
         authMethod: ClientAuthMethod = .clientSecretBasic, authMethodPinned: Bool = false, skipConsent: Bool = false,
         pkceRequired: Bool = true, idTokenSigningAlgorithm: SigningAlgorithm = .rs256, accessTokenTTL: Int? = nil,
-        refreshTokenTTL: Int? = nil, postLogoutRedirectURIs: [String] = [], createdAt: Date
+        refreshTokenTTL: Int? = nil, postLogoutRedirectURIs: [String] = [], accessTokenFormat: AccessTokenFormat = .jwt,
+        slidingMaxTTL: Int? = nil, createdAt: Date
     ) {
         self.id = id
         self.name = name
@@ -56,6 +61,8 @@ public struct Client: Sendable, Codable, Equatable {
         self.pkceRequired = pkceRequired
         self.idTokenSigningAlgorithm = idTokenSigningAlgorithm
         self.accessTokenTTL = accessTokenTTL
+        self.accessTokenFormat = accessTokenFormat
+        self.slidingMaxTTL = slidingMaxTTL
         self.refreshTokenTTL = refreshTokenTTL
         self.postLogoutRedirectURIs = postLogoutRedirectURIs
         self.createdAt = createdAt

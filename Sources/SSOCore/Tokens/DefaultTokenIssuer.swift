@@ -7,6 +7,7 @@ public struct DefaultTokenIssuer: TokenIssuer {
     let issuer: String
     let signer: any TokenSigner
     let refreshTokens: any RefreshTokenStore
+    let references: any ReferenceTokenStore
     let grants: any GrantStore
     let users: any UserStore
     let events: any SecurityEventRecorder
@@ -15,13 +16,15 @@ public struct DefaultTokenIssuer: TokenIssuer {
     let lifetimes: Lifetimes
 
     public init(
-        issuer: String, signer: any TokenSigner, refreshTokens: any RefreshTokenStore, grants: any GrantStore,
+        issuer: String, signer: any TokenSigner, refreshTokens: any RefreshTokenStore,
+        references: any ReferenceTokenStore, grants: any GrantStore,
         users: any UserStore, events: any SecurityEventRecorder, clock: any SSOClock, random: any SecureRandom,
         lifetimes: Lifetimes
     ) {
         self.issuer = issuer
         self.signer = signer
         self.refreshTokens = refreshTokens
+        self.references = references
         self.grants = grants
         self.users = users
         self.events = events
@@ -45,7 +48,7 @@ public struct DefaultTokenIssuer: TokenIssuer {
             authTime: grant.authTime.map { Int($0.timeIntervalSince1970) }, sid: grant.sessionID,
             grantID: grant.grantID, roles: user.flatMap { $0.roles.isEmpty ? nil : $0.roles }
         )
-        let accessToken = try await signer.signAccessToken(accessClaims)
+        let accessToken = try await mintAccessToken(accessClaims, grant: grant, client: client, now: now)
         let idToken = try await mintIDToken(grant, user: user, client: client, accessToken: accessToken, iat: iat,
                                             lifetime: lifetime)
         await events.record(
@@ -55,6 +58,22 @@ public struct DefaultTokenIssuer: TokenIssuer {
             accessToken: accessToken, expiresIn: lifetime, refreshToken: refreshToken,
             scope: grant.scopes.description, idToken: idToken
         )
+    }
+
+    /// A JWT, or for clients registered with reference tokens an opaque value stored as a digest.
+    private func mintAccessToken(_ claims: AccessTokenClaims, grant: AuthorizedGrant, client: Client, now: Date)
+        async throws -> String
+    {
+        guard client.accessTokenFormat == .reference else { return try await signer.signAccessToken(claims) }
+        let token = random.token()
+        let lifetime = claims.exp - claims.iat
+        try await references.insert(ReferenceToken(
+            digest: SecretDigest.sha256(token), grantID: grant.grantID, clientID: client.id, userID: grant.userID,
+            scopes: grant.scopes, authTime: grant.authTime, sessionID: grant.sessionID, createdAt: now,
+            expiresAt: now.addingTimeInterval(TimeInterval(lifetime)),
+            absoluteExpiresAt: client.slidingMaxTTL.map { now.addingTimeInterval(TimeInterval($0)) },
+            slidingTTL: client.slidingMaxTTL == nil ? nil : lifetime))
+        return token
     }
 
     private func mintRefreshToken(_ grant: AuthorizedGrant, client: Client, now: Date) async throws -> String? {

@@ -45,7 +45,8 @@ public struct IntrospectionResponse: Sendable, Encodable, Equatable {
 /// and refresh tokens. Revoking either ends its whole grant, so no token minted under it stays usable.
 public struct TokenIntrospection: Sendable {
     let issuer: String
-    let signer: any TokenSigner
+    let validator: AccessTokenValidator
+    let references: any ReferenceTokenStore
     let refreshTokens: any RefreshTokenStore
     let grants: any GrantStore
     let users: any UserStore
@@ -53,11 +54,13 @@ public struct TokenIntrospection: Sendable {
     let clock: any SSOClock
 
     public init(
-        issuer: String, signer: any TokenSigner, refreshTokens: any RefreshTokenStore, grants: any GrantStore,
-        users: any UserStore, events: any SecurityEventRecorder, clock: any SSOClock
+        issuer: String, validator: AccessTokenValidator, references: any ReferenceTokenStore,
+        refreshTokens: any RefreshTokenStore, grants: any GrantStore, users: any UserStore,
+        events: any SecurityEventRecorder, clock: any SSOClock
     ) {
         self.issuer = issuer
-        self.signer = signer
+        self.validator = validator
+        self.references = references
         self.refreshTokens = refreshTokens
         self.grants = grants
         self.users = users
@@ -67,8 +70,7 @@ public struct TokenIntrospection: Sendable {
 
     /// What `token` is, for a resource server (any authenticated confidential client).
     public func introspect(_ token: String) async throws -> IntrospectionResponse {
-        if let claims = await signer.verifyAccessToken(token) {
-            guard try await isLive(grantID: claims.grantID) else { return .inactive }
+        if let claims = try await validator.validate(token) {
             let username = try await users.user(id: claims.sub)?.login
             return IntrospectionResponse(
                 active: true, scope: claims.scope, clientID: claims.clientID, username: username, tokenType: "Bearer",
@@ -86,7 +88,7 @@ public struct TokenIntrospection: Sendable {
     /// (RFC 7009 2.2: invalid tokens get the same answer as revoked ones).
     public func revoke(_ token: String, by client: Client) async throws {
         let grantID: String?
-        if let claims = await signer.verifyAccessToken(token) {
+        if let claims = try await validator.validate(token) {
             grantID = claims.clientID == client.id ? claims.grantID : nil
         } else if let record = try await refreshTokens.refreshToken(digest: SecretDigest.sha256(token)),
             record.clientID == client.id {

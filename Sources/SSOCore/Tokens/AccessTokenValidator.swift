@@ -1,0 +1,52 @@
+import Foundation
+
+/// Checks an access token of either format, as every resource endpoint of ours (userinfo,
+/// profile, introspection) must: a JWT by signature, a reference token by lookup, both against
+/// their grant's revocation. A sliding reference token is renewed by the check itself.
+public struct AccessTokenValidator: Sendable {
+    let issuer: String
+    let signer: any TokenSigner
+    let references: any ReferenceTokenStore
+    let grants: any GrantStore
+    let clock: any SSOClock
+
+    public init(issuer: String, signer: any TokenSigner, references: any ReferenceTokenStore, grants: any GrantStore,
+                clock: any SSOClock) {
+        self.issuer = issuer
+        self.signer = signer
+        self.references = references
+        self.grants = grants
+        self.clock = clock
+    }
+
+    /// The claims of a live access token, or `nil`.
+    public func validate(_ token: String) async throws -> AccessTokenClaims? {
+        if token.split(separator: ".", omittingEmptySubsequences: false).count == 3 {
+            guard let claims = await signer.verifyAccessToken(token), try await isLive(claims.grantID) else { return nil }
+            return claims
+        }
+        let digest = SecretDigest.sha256(token)
+        guard var record = try await references.referenceToken(digest: digest) else { return nil }
+        let now = clock.now()
+        guard now < record.expiresAt, try await isLive(record.grantID) else { return nil }
+        if let ttl = record.slidingTTL {
+            var renewed = now.addingTimeInterval(TimeInterval(ttl))
+            if let cap = record.absoluteExpiresAt { renewed = min(renewed, cap) }
+            if renewed > record.expiresAt {
+                try await references.slide(digest: digest, to: renewed)
+                record.expiresAt = renewed
+            }
+        }
+        return AccessTokenClaims(
+            iss: issuer, sub: record.userID ?? record.clientID, aud: issuer, exp: Int(record.expiresAt.timeIntervalSince1970),
+            iat: Int(record.createdAt.timeIntervalSince1970), jti: String(digest.prefix(16)), clientID: record.clientID,
+            scope: record.scopes.description, authTime: record.authTime.map { Int($0.timeIntervalSince1970) },
+            sid: record.sessionID, grantID: record.grantID)
+    }
+
+    private func isLive(_ grantID: String?) async throws -> Bool {
+        guard let grantID else { return true }
+        guard let grant = try await grants.grant(id: grantID) else { return false }
+        return grant.revokedAt == nil
+    }
+}

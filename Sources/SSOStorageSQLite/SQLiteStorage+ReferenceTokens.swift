@@ -1,0 +1,42 @@
+import Foundation
+import GRDB
+import SSOCore
+
+extension SQLiteStorage: ReferenceTokenStore {
+    public func insert(_ token: ReferenceToken) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO reference_tokens (digest, grant_id, client_id, user_id, scopes, auth_time, session_id,
+                        created_at, expires_at, absolute_expires_at, sliding_ttl)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    token.digest, token.grantID, token.clientID, token.userID, token.scopes.description,
+                    Self.time(token.authTime), token.sessionID, Self.time(token.createdAt), Self.time(token.expiresAt),
+                    Self.time(token.absoluteExpiresAt), token.slidingTTL,
+                ])
+        }
+    }
+
+    public func referenceToken(digest: String) async throws -> ReferenceToken? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM reference_tokens WHERE digest = ?", arguments: [digest]).map { row in
+                ReferenceToken(
+                    digest: row["digest"], grantID: row["grant_id"], clientID: row["client_id"], userID: row["user_id"],
+                    scopes: Self.scopes(row, "scopes"), authTime: Self.optionalDate(row, "auth_time"),
+                    sessionID: row["session_id"], createdAt: Self.date(row, "created_at"),
+                    expiresAt: Self.date(row, "expires_at"), absoluteExpiresAt: Self.optionalDate(row, "absolute_expires_at"),
+                    slidingTTL: row["sliding_ttl"])
+            }
+        }
+    }
+
+    public func slide(digest: String, to expiresAt: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE reference_tokens SET expires_at = MAX(expires_at, ?) WHERE digest = ?",
+                arguments: [Self.time(expiresAt), digest])
+        }
+    }
+}
