@@ -131,3 +131,37 @@ struct ReferenceTokenTests {
         }
     }
 }
+
+@Suite("Seed 004's exchange as written")
+struct Seed004Tests {
+    @Test("client_secret in /connect/authorize is ignored; grant_type, code and client_id alone work only for the weaker profile")
+    func exchange() async throws {
+        let harness = try Harness()
+        try await harness.addUser("alice", password: "wonderland-42")
+        _ = try await harness.addClient("j2t", secret: nil, redirectURIs: ["https://partner.example/cb"], skipConsent: true,
+                                        pkceRequired: false)
+        _ = try await harness.addClient("strict", secret: nil, redirectURIs: ["https://partner.example/cb"],
+                                        skipConsent: true, pkceRequired: true)
+        _ = try await harness.addClient("app", secret: nil, skipConsent: true)
+        try await harness.run { browser in
+            _ = try await browser.obtainCode(client: "app")  // signs the browser in
+            let start = try await browser.get("/connect/authorize?response_type=code&client_id=j2t"
+                + "&client_secret=whatever-the-partner-sends&redirect_uri=https%3A%2F%2Fpartner.example%2Fcb")
+            let code = try #require(start.redirectParameters["code"], "\(start.location ?? start.body)")
+            let tokens = try await browser.post("/connect/token", form: [
+                ("grant_type", "authorization_code"), ("code", code), ("client_id", "j2t")])
+            #expect(tokens.status == .ok, "\(tokens.body)")
+
+            // A client held to the standard profile must repeat redirect_uri (and use PKCE).
+            let pkce = PKCEPair()
+            let strict = try await browser.get("/connect/authorize?" + Browser.encode([
+                ("response_type", "code"), ("client_id", "strict"), ("redirect_uri", "https://partner.example/cb"),
+                ("code_challenge", pkce.challenge), ("code_challenge_method", "S256")]))
+            let strictCode = try #require(strict.redirectParameters["code"])
+            let refused = try await browser.post("/connect/token", form: [
+                ("grant_type", "authorization_code"), ("code", strictCode), ("client_id", "strict"),
+                ("code_verifier", pkce.verifier)])
+            #expect(refused.json["error"] as? String == "invalid_grant")
+        }
+    }
+}
