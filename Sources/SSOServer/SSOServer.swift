@@ -76,14 +76,14 @@ public enum SSOServer {
             issuer: options.issuer, signer: signer, references: storage, grants: storage, clock: clock)
         let services = SSOServices(
             clients: storage, users: storage, interactions: storage, sessions: storage,
-            validator: AuthorizationRequestValidator(clients: storage), flow: flow, login: login,
+            validator: AuthorizationRequestValidator(clients: storage, scopes: storage), flow: flow, login: login,
             tokenEndpoint: TokenEndpoint(authenticator: authenticator, registry: registry, issuer: issuer),
             userInfo: UserInfoService(validator: validator, users: storage),
             introspection: TokenIntrospection(
                 issuer: options.issuer, validator: validator, references: storage, refreshTokens: storage,
                 grants: storage, users: storage, events: events, clock: clock),
             authenticator: authenticator,
-            signer: signer, clock: clock, random: random, modules: modules, providers: storage)
+            signer: signer, clock: clock, random: random, modules: modules, providers: storage, scopes: storage)
 
         let routes = try await SSORoutes(
             services: services,

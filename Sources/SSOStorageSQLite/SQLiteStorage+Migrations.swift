@@ -161,6 +161,10 @@ extension SQLiteStorage {
                     state TEXT NOT NULL,
                     expires_at REAL NOT NULL
                 );
+                CREATE TABLE scopes (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    descriptions TEXT NOT NULL
+                );
                 CREATE TABLE throttles (
                     key TEXT PRIMARY KEY NOT NULL,
                     count INTEGER NOT NULL,

@@ -46,6 +46,7 @@ struct ClientCommand: AsyncParsableCommand {
                 id: id, name: id, secretDigest: plainSecret.map(SecretDigest.sha256), redirectURIs: [],
                 authMethod: isPublic ? .none : .clientSecretBasic, createdAt: Date())
             policy.apply(to: &client)
+            try await policy.checkScopesKnown(client, storage: storage)
             try await storage.save(client)
             print(try ClientJSON(client, secret: generated).encoded())
         }
@@ -70,6 +71,7 @@ struct ClientCommand: AsyncParsableCommand {
                 throw ValidationError("'\(id)' is confidential; it cannot switch to 'none'.")
             }
             policy.apply(to: &client)
+            try await policy.checkScopesKnown(client, storage: storage)
             try await storage.save(client)
             print(try ClientJSON(client, secret: nil).encoded())
         }

@@ -68,6 +68,14 @@ struct ClientPolicyOptions: ParsableArguments {
         }
     }
 
+    /// A client may only be allowed scopes the server knows (built in or `sso scope add`).
+    func checkScopesKnown(_ client: Client, storage: some ScopeStore) async throws {
+        let unknown = try await storage.unknownScopes(in: client.allowedScopes)
+        guard unknown.isEmpty else {
+            throw ValidationError("Unknown scope \(unknown.joined(separator: ", ")); register it first with 'sso scope add'.")
+        }
+    }
+
     func apply(to client: inout Client) {
         if !redirectURIs.isEmpty { client.redirectURIs = redirectURIs }
         if let scope, let scopes = ScopeSet(parsing: scope) { client.allowedScopes = scopes }

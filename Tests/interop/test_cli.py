@@ -88,6 +88,9 @@ def test_providers_from_the_command_line_and_from_a_file(tmp_path):
 
 def test_client_update_and_rotate_secret(tmp_path):
     first = json.loads(cli(tmp_path, "client", "add", "--id", "partner", "--redirect-uri", "https://p.example/cb"))
+    unknown = run(tmp_path, "client", "update", "--id", "partner", "--scope", "openid extern.api")
+    assert unknown.returncode != 0 and "sso scope add" in unknown.stderr
+    cli(tmp_path, "scope", "add", "--name", "extern.api", "--description", "Use the Extern API")
     updated = json.loads(cli(tmp_path, "client", "update", "--id", "partner", "--access-token-ttl", "86400",
                              "--refresh-token-ttl", "600", "--id-token-alg", "ES256", "--token-endpoint-auth",
                              "client_secret_post", "--no-refresh-token", "--pkce", "optional",

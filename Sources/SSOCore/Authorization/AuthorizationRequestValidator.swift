@@ -8,8 +8,14 @@ public struct AuthorizationRequestValidator: Sendable {
     static let knownPrompts: Set<String> = ["none", "login", "consent", "select_account"]
 
     let clients: any ClientStore
+    let scopes: (any ScopeStore)?
 
-    public init(clients: any ClientStore) { self.clients = clients }
+    /// With `scopes`, a request for a scope that is neither built in nor registered is refused
+    /// even if the client's list names it (it may have been unregistered since).
+    public init(clients: any ClientStore, scopes: (any ScopeStore)? = nil) {
+        self.clients = clients
+        self.scopes = scopes
+    }
 
     public func validate(_ parameters: RequestParameters) async throws -> (AuthorizationRequest, Client) {
         let client: Client
@@ -48,8 +54,11 @@ public struct AuthorizationRequestValidator: Sendable {
         }
         do {
             let request = try checkRest(parameters, client: client, redirectURI: redirectURI, state: state)
+            if let unknown = try await scopes?.unknownScopes(in: request.scopes), !unknown.isEmpty {
+                throw OAuthError.invalidScope("Unknown scope: \(unknown.joined(separator: " ")).")
+            }
             return (request, client)
-        } catch {
+        } catch let error as OAuthError {
             throw AuthorizationRequestError.redirect(error, redirectURI: redirectURI, state: state)
         }
     }

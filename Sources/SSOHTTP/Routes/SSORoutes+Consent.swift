@@ -10,9 +10,15 @@ extension SSORoutes {
                 guard let (interaction, client, _) = try await consentContext(id, request: request, csrf: nil) else {
                     return expiredPage(request)
                 }
-                let t = pages.localizer.messages(pages.localizer.language(for: request.headers[.acceptLanguage]))
+                let language = pages.localizer.language(for: request.headers[.acceptLanguage])
+                let t = pages.localizer.messages(language)
+                var registered: [String: [String: String]] = [:]
+                for definition in try await services.scopes?.scopeDefinitions() ?? [] {
+                    registered[definition.name] = definition.descriptions
+                }
                 let scopes = interaction.request.scopes.values.map { scope in
-                    ["name": scope, "description": t["scope_" + scope] ?? scope]
+                    ["name": scope,
+                     "description": registered[scope].flatMap { $0[language] ?? $0["en"] } ?? t["scope_" + scope] ?? scope]
                 }
                 return pages.render("consent", [
                     "interaction": interaction.id, "csrf": request.cookies[Self.csrfCookie]?.value ?? "",

@@ -41,7 +41,10 @@ extension SSORoutes {
             grant_types_supported: services.tokenEndpoint.grantTypes
         )
         let document: @Sendable (Request, any RequestContext) async throws -> Response = { _, _ in
-            var response = try Responses.json(metadata, noStore: false)
+            var current = metadata
+            let registered = try await services.scopes?.scopeDefinitions().map(\.name) ?? []
+            current.scopes_supported += registered.filter { !current.scopes_supported.contains($0) }
+            var response = try Responses.json(current, noStore: false)
             response.headers[.cacheControl] = "public, max-age=300"
             response.headers[.accessControlAllowOrigin] = "*"
             return response

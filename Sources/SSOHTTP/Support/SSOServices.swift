@@ -21,13 +21,16 @@ public struct SSOServices: Sendable {
     public var modules: [any EndpointModule]
     /// Upstream providers, for the login page's buttons; `nil` without federation.
     public var providers: (any ProviderStore)?
+    /// Registered scopes, for the consent page and discovery.
+    public var scopes: (any ScopeStore)?
 
     public init(
         clients: any ClientStore, users: any UserStore, interactions: any InteractionStore, sessions: any SessionStore,
         validator: AuthorizationRequestValidator, flow: AuthorizationFlow, login: LoginService,
         tokenEndpoint: TokenEndpoint, userInfo: UserInfoService, introspection: TokenIntrospection,
         authenticator: ClientAuthenticator, signer: any TokenSigner, clock: any SSOClock,
-        random: any SecureRandom, modules: [any EndpointModule] = [], providers: (any ProviderStore)? = nil
+        random: any SecureRandom, modules: [any EndpointModule] = [], providers: (any ProviderStore)? = nil,
+        scopes: (any ScopeStore)? = nil
     ) {
         self.clients = clients
         self.users = users
@@ -45,5 +48,6 @@ public struct SSOServices: Sendable {
         self.random = random
         self.modules = modules
         self.providers = providers
+        self.scopes = scopes
     }
 }
