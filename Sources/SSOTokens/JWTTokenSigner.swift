@@ -47,6 +47,11 @@ public final class JWTTokenSigner: TokenSigner {
                 await keys.add(ecdsa: key, kid: kid)
                 let parameters = key.publicKey.parameters
                 jwks.append(.init(kty: "EC", alg: "ES256", kid: record.kid, crv: "P-256", x: parameters?.x, y: parameters?.y))
+            case .edDSA:
+                let key = try EdDSA.PrivateKey(pem: pem)
+                await keys.add(eddsa: key, kid: kid)
+                jwks.append(.init(kty: "OKP", alg: "EdDSA", kid: record.kid, crv: "Ed25519",
+                                  x: Base64URL.encode(key.publicKey.rawRepresentation)))
             case .rs256:
                 let key = try Insecure.RSA.PrivateKey(pem: pem)
                 await keys.add(rsa: key, digestAlgorithm: .sha256, kid: kid)
@@ -64,6 +69,9 @@ public final class JWTTokenSigner: TokenSigner {
         switch algorithm {
         case .es256:
             let key = ES256PrivateKey()
+            (privatePEM, publicPEM) = (key.pemRepresentation, key.publicKey.pemRepresentation)
+        case .edDSA:
+            let key = try EdDSA.PrivateKey()
             (privatePEM, publicPEM) = (key.pemRepresentation, key.publicKey.pemRepresentation)
         case .rs256:
             let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)

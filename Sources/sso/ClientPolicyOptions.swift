@@ -30,7 +30,8 @@ struct ClientPolicyOptions: ParsableArguments {
     var slidingMax: Int?
     @Option(name: .customLong("refresh-token-ttl"), help: "Refresh-token lifetime, seconds (default: the server's).")
     var refreshTokenTTL: Int?
-    @Option(name: .customLong("id-token-alg"), help: "ID-token signature: RS256 (default) or ES256.") var idTokenAlg: String?
+    @Option(name: .customLong("id-token-alg"), help: "ID-token signature: RS256 (default), ES256 or EdDSA.")
+    var idTokenAlg: String?
     @Option(name: .customLong("token-endpoint-auth"),
             help: "Pin the client authentication: client_secret_basic, client_secret_post, or none (public).")
     var tokenEndpointAuth: String?
@@ -61,7 +62,7 @@ struct ClientPolicyOptions: ParsableArguments {
             if let value, value <= 0 { throw ValidationError("\(flag) must be a positive number of seconds.") }
         }
         if let idTokenAlg, SigningAlgorithm(rawValue: idTokenAlg) == nil {
-            throw ValidationError("--id-token-alg is RS256 or ES256.")
+            throw ValidationError("--id-token-alg is RS256, ES256 or EdDSA.")
         }
         if let tokenEndpointAuth, ClientAuthMethod(rawValue: tokenEndpointAuth) == nil {
             throw ValidationError("--token-endpoint-auth is client_secret_basic, client_secret_post or none.")

@@ -47,6 +47,19 @@ struct ClientPolicyTests {
                 ("client_secret", "partner-secret-0123456789-0123456")])
             #expect(late.json["error"] as? String == "invalid_grant")
 
+            // An EdDSA client's ID token verifies against the published Ed25519 key.
+            var edClient = try #require(try await harness.storage.client(id: "partner"))
+            edClient.idTokenSigningAlgorithm = .edDSA
+            try await harness.storage.save(edClient)
+            let (code3, pkce3) = try await browser.obtainCode(client: "partner")
+            let edTokens = try await browser.post("/token", form: [
+                ("grant_type", "authorization_code"), ("code", code3), ("redirect_uri", "https://app.example/cb"),
+                ("code_verifier", pkce3.verifier), ("client_id", "partner"),
+                ("client_secret", "partner-secret-0123456789-0123456")])
+            let edIDToken = try #require(edTokens.json["id_token"] as? String)
+            #expect(try header(of: edIDToken)["alg"] as? String == "EdDSA")
+            _ = try await keys.verify(edIDToken, as: ReceivedIDToken.self)
+
             let (code2, pkce2) = try await browser.obtainCode(client: "norefresh")
             let tokens = try await browser.exchange(code: code2, pkce: pkce2, client: "norefresh",
                                                     secret: "norefresh-secret-0123456789-01234")

@@ -26,7 +26,7 @@ struct StartupTests {
         }
         try original.write(toFile: keyFile, atomically: true, encoding: .utf8)
         _ = try await SSOServer.makeApplication(options(harness))
-        #expect(try await harness.storage.signingKeys().count == 2)
+        #expect(try await harness.storage.signingKeys().count == 3)
     }
 
     @Test("SSO_MASTER_KEY replaces the key file")

@@ -203,7 +203,7 @@ struct TokenEndpointTests {
             }
             let jwks = try await browser.get("/jwks").json
             let keys = try #require(jwks["keys"] as? [[String: Any]])
-            #expect(Set(keys.compactMap { $0["alg"] as? String }) == ["ES256", "RS256"])
+            #expect(Set(keys.compactMap { $0["alg"] as? String }) == ["ES256", "RS256", "EdDSA"])
             #expect(keys.allSatisfy { $0["d"] == nil })
         }
     }

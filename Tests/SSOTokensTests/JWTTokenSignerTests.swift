@@ -27,15 +27,15 @@ struct JWTTokenSignerTests {
                                  clientID: "c", scope: "openid", authTime: iat, sid: "s", grantID: "g")
     }
 
-    @Test("first start creates one ES256 and one RS256 key, sealed; later starts reuse them")
+    @Test("first start creates one ES256, one RS256 and one EdDSA key, sealed; later starts reuse them")
     func keysPersist() async throws {
         let first = try await signer()
         let records = try await storage.signingKeys()
-        #expect(Set(records.map(\.algorithm)) == [.es256, .rs256])
+        #expect(Set(records.map(\.algorithm)) == [.es256, .rs256, .edDSA])
         #expect(records.allSatisfy { !String(decoding: $0.sealedPrivateKey, as: UTF8.self).contains("PRIVATE KEY") })
         let second = try await signer()
         #expect(await first.jwks() == second.jwks())
-        #expect(try await storage.signingKeys().count == 2)
+        #expect(try await storage.signingKeys().count == 3)
     }
 
     @Test("keys sealed with another key-encryption key refuse to load")

@@ -4,6 +4,8 @@ import Foundation
 public enum SigningAlgorithm: String, Sendable, Codable, CaseIterable {
     case es256 = "ES256"
     case rs256 = "RS256"
+    /// Ed25519 (RFC 8037), for clients that register it for their ID tokens.
+    case edDSA = "EdDSA"
 }
 
 /// A signing key as stored: the private key sealed with the key-encryption key that lives
