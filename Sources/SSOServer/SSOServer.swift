@@ -80,7 +80,7 @@ public enum SSOServer {
             tokenEndpoint: TokenEndpoint(authenticator: authenticator, registry: registry, issuer: issuer),
             userInfo: UserInfoService(validator: validator, users: storage),
             introspection: TokenIntrospection(
-                issuer: options.issuer, validator: validator, references: storage, refreshTokens: storage,
+                issuer: options.issuer, validator: validator, refreshTokens: storage,
                 grants: storage, users: storage, events: events, clock: clock),
             authenticator: authenticator,
             signer: signer, clock: clock, random: random, modules: modules, providers: storage, scopes: storage)

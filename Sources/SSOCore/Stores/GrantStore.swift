@@ -8,3 +8,13 @@ public protocol GrantStore: Sendable {
     func insertGrant(_ grant: GrantRecord) async throws
     func revokeGrant(id: String, at: Date) async throws
 }
+
+extension GrantStore {
+    /// Whether tokens of `grantID` may still be used: the grant exists and is not revoked.
+    /// Tokens without a grant have nothing to be revoked through.
+    public func isLive(_ grantID: String?) async throws -> Bool {
+        guard let grantID else { return true }
+        guard let grant = try await grant(id: grantID) else { return false }
+        return grant.revokedAt == nil
+    }
+}

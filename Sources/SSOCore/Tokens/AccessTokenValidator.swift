@@ -22,13 +22,15 @@ public struct AccessTokenValidator: Sendable {
     /// The claims of a live access token, or `nil`.
     public func validate(_ token: String) async throws -> AccessTokenClaims? {
         if token.split(separator: ".", omittingEmptySubsequences: false).count == 3 {
-            guard let claims = await signer.verifyAccessToken(token), try await isLive(claims.grantID) else { return nil }
+            guard let claims = await signer.verifyAccessToken(token), try await grants.isLive(claims.grantID) else {
+                return nil
+            }
             return claims
         }
         let digest = SecretDigest.sha256(token)
         guard var record = try await references.referenceToken(digest: digest) else { return nil }
         let now = clock.now()
-        guard now < record.expiresAt, try await isLive(record.grantID) else { return nil }
+        guard now < record.expiresAt, try await grants.isLive(record.grantID) else { return nil }
         if let ttl = record.slidingTTL {
             var renewed = now.addingTimeInterval(TimeInterval(ttl))
             if let cap = record.absoluteExpiresAt { renewed = min(renewed, cap) }
@@ -42,11 +44,5 @@ public struct AccessTokenValidator: Sendable {
             iat: Int(record.createdAt.timeIntervalSince1970), jti: String(digest.prefix(16)), clientID: record.clientID,
             scope: record.scopes.description, authTime: record.authTime.map { Int($0.timeIntervalSince1970) },
             sid: record.sessionID, grantID: record.grantID)
-    }
-
-    private func isLive(_ grantID: String?) async throws -> Bool {
-        guard let grantID else { return true }
-        guard let grant = try await grants.grant(id: grantID) else { return false }
-        return grant.revokedAt == nil
     }
 }

@@ -46,7 +46,6 @@ public struct IntrospectionResponse: Sendable, Encodable, Equatable {
 public struct TokenIntrospection: Sendable {
     let issuer: String
     let validator: AccessTokenValidator
-    let references: any ReferenceTokenStore
     let refreshTokens: any RefreshTokenStore
     let grants: any GrantStore
     let users: any UserStore
@@ -54,13 +53,11 @@ public struct TokenIntrospection: Sendable {
     let clock: any SSOClock
 
     public init(
-        issuer: String, validator: AccessTokenValidator, references: any ReferenceTokenStore,
-        refreshTokens: any RefreshTokenStore, grants: any GrantStore, users: any UserStore,
+        issuer: String, validator: AccessTokenValidator, refreshTokens: any RefreshTokenStore, grants: any GrantStore, users: any UserStore,
         events: any SecurityEventRecorder, clock: any SSOClock
     ) {
         self.issuer = issuer
         self.validator = validator
-        self.references = references
         self.refreshTokens = refreshTokens
         self.grants = grants
         self.users = users
@@ -102,15 +99,9 @@ public struct TokenIntrospection: Sendable {
         await events.record(SecurityEvent(kind: .tokenRevoked, at: now, clientID: client.id, detail: grantID))
     }
 
-    private func isLive(grantID: String?) async throws -> Bool {
-        guard let grantID else { return true }
-        guard let grant = try await grants.grant(id: grantID) else { return false }
-        return grant.revokedAt == nil
-    }
-
     private func liveRefreshToken(_ token: String) async throws -> RefreshTokenRecord? {
         guard let record = try await refreshTokens.refreshToken(digest: SecretDigest.sha256(token)),
-            record.rotatedAt == nil, clock.now() < record.expiresAt, try await isLive(grantID: record.grantID)
+            record.rotatedAt == nil, clock.now() < record.expiresAt, try await grants.isLive(record.grantID)
         else { return nil }
         return record
     }
