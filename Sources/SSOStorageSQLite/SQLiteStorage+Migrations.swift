@@ -77,6 +77,7 @@ extension SQLiteStorage {
                     created_at REAL NOT NULL,
                     revoked_at REAL
                 );
+                CREATE INDEX grants_session ON grants(session_id);
                 CREATE TABLE authorization_codes (
                     digest TEXT PRIMARY KEY NOT NULL,
                     client_id TEXT NOT NULL,

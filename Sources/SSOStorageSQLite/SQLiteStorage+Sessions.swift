@@ -44,6 +44,22 @@ extension SQLiteStorage: SessionStore {
                 sql: "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                 arguments: [Self.time(at), sessionID]
             )
+            try db.execute(
+                sql: """
+                    UPDATE refresh_tokens SET rotated_at = ?
+                    WHERE rotated_at IS NULL AND grant_id IN (SELECT id FROM grants WHERE session_id = ?)
+                    """,
+                arguments: [Self.time(at), sessionID])
+            try db.execute(
+                sql: "UPDATE grants SET revoked_at = ? WHERE session_id = ? AND revoked_at IS NULL",
+                arguments: [Self.time(at), sessionID])
+        }
+    }
+
+    public func sessions(userID: String) async throws -> [SSOSession] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM sessions WHERE user_id = ? ORDER BY created_at DESC", arguments: [userID])
+                .map(Self.session(from:))
         }
     }
 

@@ -108,6 +108,13 @@ public final class JWTTokenSigner: TokenSigner {
         return claims
     }
 
+    public func verifyIDToken(_ token: String) async -> IDTokenClaims? {
+        guard let header = Self.header(of: token), header["typ"] as? String != "at+jwt",
+            let payload = try? await keys.verify(token, as: IDTokenPayload.self), payload.claims.iss == issuer
+        else { return nil }
+        return payload.claims
+    }
+
     public func jwks() async -> JWKSet { publicKeys }
 
     private func kid(_ algorithm: SigningAlgorithm) throws -> JWKIdentifier {

@@ -4,7 +4,10 @@ import json
 import sqlite3
 import subprocess
 
+import requests
+
 from conftest import SSO_BIN, cli
+from test_interop import authlib_session, sign_in
 
 
 def run(data_dir, *args, stdin=None):
@@ -109,3 +112,18 @@ def test_client_update_and_rotate_secret(tmp_path):
     for args in (["--id", "nobody", "--scope", "openid"], ["--id", "partner", "--id-token-alg", "HS256"],
                  ["--id", "partner", "--token-endpoint-auth", "none"], ["--id", "partner", "--access-token-ttl", "0"]):
         assert run(tmp_path, "client", "update", *args).returncode != 0, args
+
+
+def test_session_list_and_revoke(server, confidential_client):
+    session = authlib_session(confidential_client)
+    verifier = "v" * 50
+    _, callback = sign_in(server, session, verifier)
+    token = session.fetch_token(server.metadata["token_endpoint"], authorization_response=callback, code_verifier=verifier)
+    listed = [json.loads(line) for line in cli(server.data_dir, "session", "list", "--login", "alice").splitlines()]
+    assert len(listed) == 1 and listed[0]["active"] is True and listed[0]["methods"] == ["pwd"]
+    assert "revoked 1 session(s)" in cli(server.data_dir, "session", "revoke", "--login", "alice")
+    assert json.loads(cli(server.data_dir, "session", "list", "--login", "alice"))["revoked"] is True
+    refreshed = requests.post(server.metadata["token_endpoint"], auth=("rp", confidential_client["client_secret"]),
+                              data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]})
+    assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
+    assert run(server.data_dir, "session", "revoke").returncode != 0

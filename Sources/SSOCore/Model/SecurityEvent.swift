@@ -21,6 +21,8 @@ public struct SecurityEvent: Sendable, Codable, Equatable {
         public static let consentDenied: Kind = "consent.denied"
         public static let tokenIssued: Kind = "token.issued"
         public static let tokenRevoked: Kind = "token.revoked"
+        public static let logout: Kind = "session.logout"
+        public static let sessionRevoked: Kind = "session.revoked"
         public static let clientAuthFailed: Kind = "client.auth_failed"
         public static let codeReplayed: Kind = "code.replayed"
         public static let refreshTokenReused: Kind = "refresh_token.reused"

@@ -8,5 +8,9 @@ public protocol SessionStore: Sendable {
     func session(id: String) async throws -> SSOSession?
     /// Slides the idle expiry forward.
     func touch(sessionID: String, expiresAt: Date) async throws
+    /// Ends the session and, in the same transaction, every grant (and so every refresh token)
+    /// issued under it.
     func revoke(sessionID: String, at: Date) async throws
+    /// The sessions of a user, newest first.
+    func sessions(userID: String) async throws -> [SSOSession]
 }

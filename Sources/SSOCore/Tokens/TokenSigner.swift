@@ -7,6 +7,9 @@ public protocol TokenSigner: Sendable {
     func signIDToken(_ claims: IDTokenClaims, algorithm: SigningAlgorithm) async throws -> String
     /// Checks an access token's signature, type and expiry; `nil` when it is not a valid token of ours.
     func verifyAccessToken(_ token: String) async -> AccessTokenClaims?
+    /// Checks an ID token we issued (signature and issuer; an expired one still counts, as a
+    /// logout hint may be old); `nil` when it is not ours.
+    func verifyIDToken(_ token: String) async -> IDTokenClaims?
     /// The public keys as a JWK Set document.
     func jwks() async -> JWKSet
 }

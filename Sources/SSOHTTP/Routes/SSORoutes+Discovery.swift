@@ -12,6 +12,7 @@ extension SSORoutes {
         var jwks_uri: String
         var introspection_endpoint: String
         var revocation_endpoint: String
+        var end_session_endpoint: String
         var introspection_endpoint_auth_methods_supported = ["client_secret_basic", "client_secret_post"]
         var revocation_endpoint_auth_methods_supported = ClientAuthMethod.allCases.map(\.rawValue)
         var response_types_supported = ["code"]
@@ -38,6 +39,7 @@ extension SSORoutes {
             issuer: issuer, authorization_endpoint: issuer + "/authorize", token_endpoint: issuer + "/token",
             userinfo_endpoint: issuer + "/userinfo", jwks_uri: issuer + "/jwks",
             introspection_endpoint: issuer + "/introspect", revocation_endpoint: issuer + "/revoke",
+            end_session_endpoint: issuer + "/logout",
             grant_types_supported: services.tokenEndpoint.grantTypes
         )
         let document: @Sendable (Request, any RequestContext) async throws -> Response = { _, _ in

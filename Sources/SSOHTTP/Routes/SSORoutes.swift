@@ -40,6 +40,7 @@ public struct SSORoutes: Sendable {
         registerIntrospection(on: router)
         registerUserInfo(on: router)
         registerProfile(on: router)
+        registerLogout(on: router)
         registerPages(on: router)
         registerModules(on: router)
     }

@@ -16,6 +16,7 @@ public struct SSOServices: Sendable {
     public var authenticator: ClientAuthenticator
     public var signer: any TokenSigner
     public var clock: any SSOClock
+    public var events: any SecurityEventRecorder
     public var random: any SecureRandom
     /// Endpoint modules (the legacy adapters) whose routes the HTTP layer serves.
     public var modules: [any EndpointModule]
@@ -28,7 +29,7 @@ public struct SSOServices: Sendable {
         clients: any ClientStore, users: any UserStore, interactions: any InteractionStore, sessions: any SessionStore,
         validator: AuthorizationRequestValidator, flow: AuthorizationFlow, login: LoginService,
         tokenEndpoint: TokenEndpoint, userInfo: UserInfoService, introspection: TokenIntrospection,
-        authenticator: ClientAuthenticator, signer: any TokenSigner, clock: any SSOClock,
+        authenticator: ClientAuthenticator, signer: any TokenSigner, clock: any SSOClock, events: any SecurityEventRecorder,
         random: any SecureRandom, modules: [any EndpointModule] = [], providers: (any ProviderStore)? = nil,
         scopes: (any ScopeStore)? = nil
     ) {
@@ -45,6 +46,7 @@ public struct SSOServices: Sendable {
         self.authenticator = authenticator
         self.signer = signer
         self.clock = clock
+        self.events = events
         self.random = random
         self.modules = modules
         self.providers = providers
