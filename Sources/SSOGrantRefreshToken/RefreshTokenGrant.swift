@@ -32,6 +32,10 @@ public struct RefreshTokenGrant: Grant {
         guard let token = try await refreshTokens.refreshToken(digest: digest), token.clientID == request.client.id else {
             throw OAuthError.invalidGrant("The refresh token is invalid.")
         }
+        // A token ended by revocation (logout, a revoked session, a replayed code) is not a reuse.
+        guard let grant = try await grants.grant(id: token.grantID), grant.revokedAt == nil else {
+            throw OAuthError.invalidGrant("The refresh token has been revoked.")
+        }
         if token.rotatedAt != nil {
             try await grants.revokeGrant(id: token.grantID, at: now)
             await events.record(
@@ -41,9 +45,6 @@ public struct RefreshTokenGrant: Grant {
             throw OAuthError.invalidGrant("The refresh token has already been used; its token family is revoked.")
         }
         guard now < token.expiresAt else { throw OAuthError.invalidGrant("The refresh token has expired.") }
-        guard let grant = try await grants.grant(id: token.grantID), grant.revokedAt == nil else {
-            throw OAuthError.invalidGrant("The refresh token has been revoked.")
-        }
 
         var scopes = token.scopes
         if let requestedScope {

@@ -94,14 +94,28 @@ struct LoginAndSessionTests {
         }
     }
 
-    @Test("under an https issuer the session cookie is Secure")
+    @Test("under an https issuer: __Host- cookies with Secure, HSTS on every answer; neither under http")
     func secureCookie() async throws {
         try await Self.harness(issuer: "https://sso.example").run { browser in
             let start = try await browser.authorize(client: "app")
+            #expect(start.headers[values: .setCookie].contains { $0.hasPrefix("__Host-sso_csrf=") && $0.contains("Secure") })
             let loggedIn = try await browser.logIn(at: start.location!, login: "alice", password: "wonderland-42")
-            let cookie = loggedIn.headers[values: .setCookie].first { $0.hasPrefix("sso_session=") } ?? ""
+            let cookies = loggedIn.headers[values: .setCookie]
+            let cookie = try #require(cookies.first(where: { $0.starts(with: "__Host-sso_session=") }), "\(cookies)")
             #expect(cookie.contains("Secure"))
             #expect(cookie.contains("HttpOnly"))
+            #expect(cookie.contains("Path=/"))
+            #expect(!cookie.contains("Domain"))
+            // The prefixed session works for single sign-on.
+            #expect(try await browser.authorize(client: "app").location?.hasPrefix("/consent?") == true)
+            let hsts = HTTPField.Name("Strict-Transport-Security")!
+            #expect(loggedIn.headers[hsts]?.hasPrefix("max-age=31536000") == true)
+            #expect(try await browser.get("/.well-known/openid-configuration").headers[hsts] != nil)
+        }
+        try await Self.harness().run { browser in
+            let start = try await browser.authorize(client: "app")
+            #expect(start.headers[values: .setCookie].contains { $0.hasPrefix("sso_csrf=") && !$0.contains("Secure") })
+            #expect(start.headers[HTTPField.Name("Strict-Transport-Security")!] == nil)
         }
     }
 

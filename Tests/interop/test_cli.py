@@ -127,3 +127,9 @@ def test_session_list_and_revoke(server, confidential_client):
                               data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]})
     assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
     assert run(server.data_dir, "session", "revoke").returncode != 0
+
+    events = [json.loads(line) for line in cli(server.data_dir, "audit", "tail", "--count", "200").splitlines()]
+    kinds = [e["event"] for e in events]
+    assert "login.succeeded" in kinds and "token.issued" in kinds and kinds[-1] == "session.revoked"
+    assert "refresh_token.reused" not in kinds   # a revoked token presented again is not a theft signal
+    assert all(e["at"].endswith("Z") for e in events)

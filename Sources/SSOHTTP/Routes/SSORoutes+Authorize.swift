@@ -19,11 +19,11 @@ extension SSORoutes {
         do {
             let (authorization, client) = try await services.validator.validate(parameters)
             let (csrf, isNew) = csrfToken(request)
-            let session = try await services.login.activeSession(secret: request.cookies[Self.sessionCookie]?.value)
+            let session = try await services.login.activeSession(secret: request.cookies[sessionCookie]?.value)
             let step = try await services.flow.start(
                 authorization, client: client, session: session, browserBinding: SecretDigest.sha256(csrf))
             var response = respond(step)
-            if isNew { response.setCookie(cookie(Self.csrfCookie, csrf, maxAge: nil)) }
+            if isNew { response.setCookie(cookie(csrfCookie, csrf, maxAge: nil)) }
             return response
         } catch AuthorizationRequestError.untrustedRedirect(let message) {
             return pages.errorPage(message, request: request)
@@ -37,7 +37,7 @@ extension SSORoutes {
 
     /// The browser's anti-CSRF token (double-submit cookie), made when the browser has none.
     func csrfToken(_ request: Request) -> (String, isNew: Bool) {
-        if let existing = request.cookies[Self.csrfCookie]?.value, existing.utf8.count >= 32 {
+        if let existing = request.cookies[csrfCookie]?.value, existing.utf8.count >= 32 {
             return (existing, false)
         }
         return (services.random.token(), true)
@@ -53,7 +53,7 @@ extension SSORoutes {
 
     /// The interaction named by a login or consent page, if it is live and belongs to this browser.
     func boundInteraction(_ id: String?, request: Request, submittedCSRF: String? = nil) async throws -> Interaction? {
-        guard let id, let csrf = request.cookies[Self.csrfCookie]?.value,
+        guard let id, let csrf = request.cookies[csrfCookie]?.value,
             let interaction = try await services.interactions.interaction(id: id),
             services.clock.now() < interaction.expiresAt,
             SecretDigest.constantTimeEquals(interaction.browserBinding, SecretDigest.sha256(csrf))

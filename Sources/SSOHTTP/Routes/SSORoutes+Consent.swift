@@ -21,7 +21,7 @@ extension SSORoutes {
                      "description": registered[scope].flatMap { $0[language] ?? $0["en"] } ?? t["scope_" + scope] ?? scope]
                 }
                 return pages.render("consent", [
-                    "interaction": interaction.id, "csrf": request.cookies[Self.csrfCookie]?.value ?? "",
+                    "interaction": interaction.id, "csrf": request.cookies[csrfCookie]?.value ?? "",
                     "client": client.name, "scopes": scopes,
                 ], request: request)
             } catch {
@@ -52,7 +52,7 @@ extension SSORoutes {
         _ id: String?, request: Request, csrf: String?
     ) async throws -> (Interaction, Client, SSOSession)? {
         guard let interaction = try await boundInteraction(id, request: request, submittedCSRF: csrf),
-            let session = try await services.login.activeSession(secret: request.cookies[Self.sessionCookie]?.value),
+            let session = try await services.login.activeSession(secret: request.cookies[sessionCookie]?.value),
             interaction.sessionID == session.id,
             let client = try await services.clients.client(id: interaction.request.clientID)
         else { return nil }

@@ -90,18 +90,18 @@ extension SSORoutes {
     private func signedIn(
         _ user: User, methods: [String], interaction: Interaction, client: Client, request: Request
     ) async throws -> Response {
-        if let old = try await services.login.activeSession(secret: request.cookies[Self.sessionCookie]?.value) {
+        if let old = try await services.login.activeSession(secret: request.cookies[sessionCookie]?.value) {
             try await services.sessions.revoke(sessionID: old.id, at: services.clock.now())
         }
         let (session, secret) = try await services.login.openSession(for: user, methods: methods, clientID: client.id)
         let step = try await services.flow.loginSucceeded(interaction, client: client, session: session)
         var response = respond(step)
-        response.setCookie(cookie(Self.sessionCookie, secret, maxAge: configuration.sessionCookieMaxAge))
+        response.setCookie(cookie(sessionCookie, secret, maxAge: configuration.sessionCookieMaxAge))
         return response
     }
 
     func formContext(_ interaction: Interaction, _ request: Request) -> [String: Any] {
-        ["interaction": interaction.id, "csrf": request.cookies[Self.csrfCookie]?.value ?? ""]
+        ["interaction": interaction.id, "csrf": request.cookies[csrfCookie]?.value ?? ""]
     }
 
     func loginPage(_ interaction: Interaction, request: Request, login: String?, error: String?) async throws -> Response {

@@ -47,7 +47,7 @@ extension SSORoutes {
             case .success(let checked): target = checked
             }
             let state = try parameters.value("state")
-            let session = try await services.login.activeSession(secret: request.cookies[Self.sessionCookie]?.value)
+            let session = try await services.login.activeSession(secret: request.cookies[sessionCookie]?.value)
             // A hint naming this browser's user is the RP asking for its own user: no question.
             if let hint, session == nil || session?.userID == hint.sub {
                 return try await endSession(session, target: target, state: state, request: request)
@@ -58,7 +58,7 @@ extension SSORoutes {
                 "csrf": csrf, "post_logout_redirect_uri": target ?? "", "state": state ?? "",
                 "client_id": (try parameters.value("client_id")) ?? hint?.aud ?? "",
             ], request: request)
-            if isNew { response.setCookie(cookie(Self.csrfCookie, csrf, maxAge: nil)) }
+            if isNew { response.setCookie(cookie(csrfCookie, csrf, maxAge: nil)) }
             return response
         } catch {
             return internalErrorPage(error, request: request)
@@ -68,7 +68,7 @@ extension SSORoutes {
     /// The confirmation page's "Sign out" button.
     private func confirmedLogout(_ request: Request, form: RequestParameters) async -> Response {
         do {
-            guard let csrf = request.cookies[Self.csrfCookie]?.value, let sent = try form.value("csrf"),
+            guard let csrf = request.cookies[csrfCookie]?.value, let sent = try form.value("csrf"),
                 SecretDigest.constantTimeEquals(csrf, sent)
             else { return expiredPage(request) }
             let target: String?
@@ -76,7 +76,7 @@ extension SSORoutes {
             case .failure(let refusal): return pages.errorPage(refusal.message, request: request)
             case .success(let checked): target = checked
             }
-            let session = try await services.login.activeSession(secret: request.cookies[Self.sessionCookie]?.value)
+            let session = try await services.login.activeSession(secret: request.cookies[sessionCookie]?.value)
             return try await endSession(session, target: target, state: try form.value("state"), request: request)
         } catch {
             return internalErrorPage(error, request: request)
@@ -93,7 +93,7 @@ extension SSORoutes {
         }
         var response = target.map { Responses.redirect(RedirectURL.build($0, parameters: [("state", state)])) }
             ?? pages.render("logged_out", [:], request: request)
-        response.setCookie(cookie(Self.sessionCookie, "deleted", maxAge: 0))
+        response.setCookie(cookie(sessionCookie, "deleted", maxAge: 0))
         return response
     }
 }

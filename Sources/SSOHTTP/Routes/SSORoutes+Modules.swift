@@ -53,11 +53,11 @@ extension SSORoutes {
         }
         var endpointRequest = EndpointRequest(
             query: request.queryParameters, headers: headers, cookies: cookies, body: body,
-            clientAddress: clientAddress(request, context: context), sessionSecret: cookies[Self.sessionCookie],
+            clientAddress: clientAddress(request, context: context), sessionSecret: cookies[sessionCookie],
             browserSecret: browserSecret)
         endpointRequest.pathParameters = pathParameters
         var answer = response(from: await route.handler(endpointRequest), request: request)
-        if isNew { answer.setCookie(cookie(Self.csrfCookie, browserSecret, maxAge: nil)) }
+        if isNew { answer.setCookie(cookie(csrfCookie, browserSecret, maxAge: nil)) }
         return answer
     }
 
@@ -76,7 +76,7 @@ extension SSORoutes {
             if let field = HTTPField.Name(name) { response.headers.append(HTTPField(name: field, value: value)) }
         }
         if let secret = answer.newSessionSecret {
-            response.setCookie(cookie(Self.sessionCookie, secret, maxAge: configuration.sessionCookieMaxAge))
+            response.setCookie(cookie(sessionCookie, secret, maxAge: configuration.sessionCookieMaxAge))
         }
         return response
     }

@@ -6,8 +6,10 @@ import SSOCore
 /// The routes of the authorization server, over the services the composition root built.
 /// Each group lives in its own `SSORoutes+Group.swift` file.
 public struct SSORoutes: Sendable {
-    static let sessionCookie = "sso_session"
-    static let csrfCookie = "sso_csrf"
+    /// Cookie names. Under an https issuer they take the `__Host-` prefix, which browsers only
+    /// accept with `Secure`, `Path=/` and no `Domain`: no subdomain can plant or shadow them.
+    var sessionCookie: String { configuration.secureCookies ? "__Host-sso_session" : "sso_session" }
+    var csrfCookie: String { configuration.secureCookies ? "__Host-sso_csrf" : "sso_csrf" }
 
     let services: SSOServices
     let configuration: HTTPConfiguration
@@ -31,7 +33,8 @@ public struct SSORoutes: Sendable {
     }
 
     /// Adds every route to `router`.
-    public func register(on router: Router<some RequestContext>) {
+    public func register<Context: RequestContext>(on router: Router<Context>) {
+        if configuration.secureCookies { router.add(middleware: StrictTransportSecurity<Context>()) }
         registerDiscovery(on: router)
         registerAuthorize(on: router)
         registerLogin(on: router)
