@@ -68,12 +68,8 @@ extension FederationModule {
             for: user, methods: ["fed"], identityProvider: provider.name, clientID: client.id)
         await events.record(SecurityEvent(kind: .federatedLogin, at: clock.now(), userID: user.id, clientID: client.id,
                                           detail: provider.name))
-        var response: EndpointResponse
-        switch try await flow.loginSucceeded(interaction, client: client, session: session) {
-        case .redirect(let location): response = .redirect(location)
-        case .login(let id): response = .redirect("/login?interaction=" + RedirectURL.percentEncode(id))
-        case .consent(let id): response = .redirect("/consent?interaction=" + RedirectURL.percentEncode(id))
-        }
+        var response = EndpointResponse.redirect(
+            try await flow.loginSucceeded(interaction, client: client, session: session).location)
         response.newSessionSecret = secret
         return response
     }

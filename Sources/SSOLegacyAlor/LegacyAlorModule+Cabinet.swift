@@ -17,10 +17,8 @@ extension LegacyAlorModule {
             }
             let session = try await login.activeSession(secret: request.sessionSecret)
             let binding = SecretDigest.sha256(request.browserSecret ?? random.token())
-            switch try await flow.signInThenReturn(to: target, client: client, session: session, browserBinding: binding) {
-            case .redirect(let location): return .redirect(location)
-            case .login(let id), .consent(let id): return .redirect("/login?interaction=" + RedirectURL.percentEncode(id))
-            }
+            let step = try await flow.signInThenReturn(to: target, client: client, session: session, browserBinding: binding)
+            return .redirect(step.location)
         } catch {
             return EndpointResponse(status: 400, body: .errorPage("The sign-in link is malformed."))
         }

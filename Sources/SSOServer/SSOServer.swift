@@ -51,7 +51,7 @@ public enum SSOServer {
                                               random: random),
             throttle: throttle, events: events, clock: clock, random: random, lifetimes: lifetimes)
         let flow = AuthorizationFlow(
-            issuer: options.issuer, users: storage, interactions: storage, codes: storage, consents: storage,
+            issuer: options.issuer, interactions: storage, codes: storage, consents: storage,
             events: events, clock: clock, random: random, lifetimes: lifetimes)
 
         // Endpoint modules: each is switched on here, like the grant modules above.

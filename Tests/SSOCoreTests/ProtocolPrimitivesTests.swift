@@ -44,6 +44,13 @@ struct ProtocolPrimitivesTests {
         #expect(RedirectURL.build("https://a.example/cb#f", parameters: [("code", "z")]) == "https://a.example/cb?code=z")
     }
 
+    @Test("each authorization step names where the browser goes, with the interaction id encoded")
+    func stepLocations() {
+        #expect(AuthorizationStep.redirect("https://a.example/cb?code=1").location == "https://a.example/cb?code=1")
+        #expect(AuthorizationStep.login(interactionID: "a+b/c").location == "/login?interaction=a%2Bb%2Fc")
+        #expect(AuthorizationStep.consent(interactionID: "x").location == "/consent?interaction=x")
+    }
+
     @Test("OAuth errors carry the status RFC 6749 and RFC 6750 give them")
     func statuses() {
         #expect(OAuthError.invalidClient("x").httpStatus == 401)

@@ -8,6 +8,15 @@ public enum AuthorizationStep: Sendable, Equatable {
     case login(interactionID: String)
     /// To the consent page for this interaction.
     case consent(interactionID: String)
+
+    /// Where the browser is sent for this step: the one place the pages' URLs are spelled.
+    public var location: String {
+        switch self {
+        case .redirect(let location): location
+        case .login(let id): "/login?interaction=" + RedirectURL.percentEncode(id)
+        case .consent(let id): "/consent?interaction=" + RedirectURL.percentEncode(id)
+        }
+    }
 }
 
 /// The authorization endpoint's decisions (OpenID Connect Core 3.1.2): sign in when needed,
@@ -15,7 +24,6 @@ public enum AuthorizationStep: Sendable, Equatable {
 /// HTTP-free, so every branch is testable; `SSOHTTP` only renders what it returns.
 public struct AuthorizationFlow: Sendable {
     let issuer: String
-    let users: any UserStore
     let interactions: any InteractionStore
     let codes: any AuthorizationCodeStore
     let consents: any ConsentStore
@@ -25,12 +33,11 @@ public struct AuthorizationFlow: Sendable {
     let lifetimes: Lifetimes
 
     public init(
-        issuer: String, users: any UserStore, interactions: any InteractionStore, codes: any AuthorizationCodeStore,
+        issuer: String, interactions: any InteractionStore, codes: any AuthorizationCodeStore,
         consents: any ConsentStore, events: any SecurityEventRecorder, clock: any SSOClock, random: any SecureRandom,
         lifetimes: Lifetimes
     ) {
         self.issuer = issuer
-        self.users = users
         self.interactions = interactions
         self.codes = codes
         self.consents = consents

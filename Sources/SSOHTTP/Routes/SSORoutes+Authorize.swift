@@ -43,13 +43,7 @@ extension SSORoutes {
         return (services.random.token(), true)
     }
 
-    func respond(_ step: AuthorizationStep) -> Response {
-        switch step {
-        case .redirect(let location): Responses.redirect(location)
-        case .login(let id): Responses.redirect("/login?interaction=" + RedirectURL.percentEncode(id))
-        case .consent(let id): Responses.redirect("/consent?interaction=" + RedirectURL.percentEncode(id))
-        }
-    }
+    func respond(_ step: AuthorizationStep) -> Response { Responses.redirect(step.location) }
 
     /// The interaction named by a login or consent page, if it is live and belongs to this browser.
     func boundInteraction(_ id: String?, request: Request, submittedCSRF: String? = nil) async throws -> Interaction? {
