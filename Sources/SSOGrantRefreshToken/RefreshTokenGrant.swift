@@ -2,9 +2,10 @@ import Foundation
 import SSOCore
 
 /// The `refresh_token` grant (RFC 6749 section 6) with rotation and reuse detection
-/// (RFC 9700 section 4.14.2): every use returns a new refresh token and ends the old one;
-/// presenting an ended token again revokes the whole family, because either the legitimate
-/// client or an attacker holds a stolen copy and we cannot tell which.
+/// (RFC 9700 section 4.14.2): every use returns a new refresh token and ends the old one.
+/// Presenting an ended token again within the reuse grace window repeats the first answer
+/// (several tabs refreshing at once); later, it revokes the whole family, because either the
+/// legitimate client or an attacker holds a stolen copy and we cannot tell which.
 public struct RefreshTokenGrant: Grant {
     public let grantType = "refresh_token"
 
@@ -12,15 +13,17 @@ public struct RefreshTokenGrant: Grant {
     let grants: any GrantStore
     let events: any SecurityEventRecorder
     let clock: any SSOClock
+    let lifetimes: Lifetimes
 
     public init(
         refreshTokens: any RefreshTokenStore, grants: any GrantStore, events: any SecurityEventRecorder,
-        clock: any SSOClock
+        clock: any SSOClock, lifetimes: Lifetimes = Lifetimes()
     ) {
         self.refreshTokens = refreshTokens
         self.grants = grants
         self.events = events
         self.clock = clock
+        self.lifetimes = lifetimes
     }
 
     public func authorize(_ request: TokenRequest) async throws -> AuthorizedGrant {
@@ -36,7 +39,14 @@ public struct RefreshTokenGrant: Grant {
         guard let grant = try await grants.grant(id: token.grantID), grant.revokedAt == nil else {
             throw OAuthError.invalidGrant("The refresh token has been revoked.")
         }
-        if token.rotatedAt != nil {
+        if let rotatedAt = token.rotatedAt {
+            if now < rotatedAt.addingTimeInterval(TimeInterval(lifetimes.refreshReuseGrace)) {
+                // The issuer repeats the kept answer, or revokes the family when none is left.
+                return AuthorizedGrant(
+                    grantID: grant.id, clientID: token.clientID, userID: token.userID, scopes: token.scopes,
+                    authTime: grant.authTime, issueRefreshToken: true,
+                    replacesRefreshToken: PresentedRefreshToken(value: value, alreadyRotated: true))
+            }
             try await grants.revokeGrant(id: token.grantID, at: now)
             await events.record(
                 SecurityEvent(kind: .refreshTokenReused, at: now, userID: token.userID, clientID: token.clientID,
@@ -61,7 +71,7 @@ public struct RefreshTokenGrant: Grant {
             grantID: grant.id, clientID: token.clientID, userID: token.userID, scopes: scopes,
             authTime: grant.authTime, methods: grant.methods, identityProvider: grant.identityProvider,
             sessionID: grant.sessionID, nonce: nil,
-            issueRefreshToken: true, replacesRefreshTokenDigest: digest,
+            issueRefreshToken: true, replacesRefreshToken: PresentedRefreshToken(value: value),
             refreshTokenScopes: token.scopes
         )
     }
@@ -71,6 +81,6 @@ extension RefreshTokenGrant {
     /// The composition root's registration entry.
     public init(_ context: GrantContext) {
         self.init(refreshTokens: context.refreshTokens, grants: context.grants, events: context.events,
-                  clock: context.clock)
+                  clock: context.clock, lifetimes: context.lifetimes)
     }
 }

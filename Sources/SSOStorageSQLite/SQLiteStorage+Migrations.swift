@@ -174,6 +174,13 @@ extension SQLiteStorage {
                 );
                 """)
         }
+        migrator.registerMigration("v2") { db in
+            // The answer to a rotation, kept sealed for the reuse grace window (issue 7).
+            try db.execute(sql: """
+                ALTER TABLE refresh_tokens ADD COLUMN replay_sealed BLOB;
+                ALTER TABLE refresh_tokens ADD COLUMN replay_until REAL;
+                """)
+        }
         return migrator
     }
 }

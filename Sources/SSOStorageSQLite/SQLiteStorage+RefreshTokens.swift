@@ -19,15 +19,31 @@ extension SQLiteStorage: RefreshTokenStore {
         }
     }
 
-    public func rotate(oldDigest: String, to replacement: RefreshTokenRecord, at: Date) async throws -> Bool {
+    public func rotate(oldDigest: String, to replacement: RefreshTokenRecord, at: Date, replay: SealedReplay?)
+        async throws -> Bool
+    {
         try await pool.write { db in
             try db.execute(
-                sql: "UPDATE refresh_tokens SET rotated_at = ? WHERE digest = ? AND rotated_at IS NULL",
-                arguments: [Self.time(at), oldDigest]
+                sql: """
+                    UPDATE refresh_tokens SET rotated_at = ?, replay_sealed = ?, replay_until = ?
+                    WHERE digest = ? AND rotated_at IS NULL
+                    """,
+                arguments: [Self.time(at), replay?.sealed, Self.time(replay?.until), oldDigest]
             )
             guard db.changesCount == 1 else { return false }
             try Self.insertRefreshToken(replacement, db: db)
             return true
+        }
+    }
+
+    public func replay(digest: String, at now: Date) async throws -> SealedReplay? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT replay_sealed, replay_until FROM refresh_tokens
+                WHERE digest = ? AND replay_sealed IS NOT NULL AND replay_until > ?
+                """, arguments: [digest, Self.time(now)])
+            else { return nil }
+            return SealedReplay(sealed: row["replay_sealed"], until: Self.date(row, "replay_until"))
         }
     }
 

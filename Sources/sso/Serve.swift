@@ -20,6 +20,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("refresh-token-ttl"), help: "Refresh token lifetime, seconds.") var refreshTokenTTL = 30 * 24 * 3600
     @Option(name: .customLong("session-ttl"), help: "SSO session idle timeout, seconds.") var sessionTTL = 8 * 3600
     @Option(name: .customLong("session-max-ttl"), help: "SSO session absolute lifetime, seconds.") var sessionMaxTTL = 7 * 24 * 3600
+    @Option(name: .customLong("refresh-reuse-grace"),
+            help: "Seconds after a refresh-token rotation in which the rotated token gets the same answer again (0: strict).")
+    var refreshReuseGrace = 10
     @Flag(inversion: .prefixedNo, help: "Serve the broker's legacy login endpoints (env SSO_LEGACY=off turns them off).")
     var legacy = true
     @Option(name: .customLong("legacy-client-id"), help: "The public client legacy logins issue tokens to.")
@@ -35,6 +38,9 @@ struct Serve: AsyncParsableCommand {
                               ("refresh-token-ttl", refreshTokenTTL), ("session-ttl", sessionTTL),
                               ("session-max-ttl", sessionMaxTTL), ("upstream-timeout", upstreamTimeout)] where value <= 0 {
             throw ValidationError("--\(name) must be a positive number of seconds.")
+        }
+        guard (0...300).contains(refreshReuseGrace) else {
+            throw ValidationError("--refresh-reuse-grace must be from 0 to 300 seconds; a long window hides token theft.")
         }
     }
 
@@ -57,7 +63,8 @@ struct Serve: AsyncParsableCommand {
             host: host, port: port, issuer: issuer, dataDirectory: data.directory, resourcesDirectory: resources,
             demo: demo,
             lifetimes: Lifetimes(authorizationCode: codeTTL, accessToken: accessTokenTTL, refreshToken: refreshTokenTTL,
-                                 sessionIdle: sessionTTL, sessionAbsolute: max(sessionMaxTTL, sessionTTL)),
+                                 sessionIdle: sessionTTL, sessionAbsolute: max(sessionMaxTTL, sessionTTL),
+                                 refreshReuseGrace: refreshReuseGrace),
             legacy: legacy && !["off", "0", "false", "no"].contains(Environment.value("SSO_LEGACY")?.lowercased() ?? ""),
             legacyClientID: legacyClientID,
             trustedProxies: Set(trustedProxies + (Environment.value("SSO_TRUSTED_PROXIES") ?? "")

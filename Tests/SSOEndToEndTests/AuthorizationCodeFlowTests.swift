@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import JWTKit
 import SSOCore
+import SSOTesting
 import SSOStorageSQLite
 import Testing
 
@@ -131,7 +132,7 @@ struct AuthorizationCodeFlowTests {
         }
     }
 
-    @Test("a rotated refresh token presented again revokes the whole family")
+    @Test("a rotated refresh token presented again: the same answer within the grace window, then the family is revoked")
     func refreshReuseRevokesFamily() async throws {
         let harness = try Harness()
         try await harness.addUser("alice", password: "wonderland-42")
@@ -145,6 +146,16 @@ struct AuthorizationCodeFlowTests {
             let rotated = try #require(second["refresh_token"] as? String)
             let rotatedAccess = try #require(second["access_token"] as? String)
 
+            // A second tab with the same token, a moment later: the same pair again, not a logout.
+            harness.clock.advance(seconds: 5)
+            let twin = try await browser.token(client: "app", secret: "s3cret-s3cret-s3cret-s3cret-s3cret",
+                                               [("grant_type", "refresh_token"), ("refresh_token", original)])
+            #expect(twin.status == .ok)
+            #expect(twin.json["refresh_token"] as? String == rotated)
+            #expect(twin.json["access_token"] as? String == rotatedAccess)
+            #expect(twin.headers[.cacheControl] == "no-store")
+
+            harness.clock.advance(seconds: 6)
             let reuse = try await browser.token(client: "app", secret: "s3cret-s3cret-s3cret-s3cret-s3cret",
                                                 [("grant_type", "refresh_token"), ("refresh_token", original)])
             #expect(reuse.status == .badRequest)
@@ -158,6 +169,7 @@ struct AuthorizationCodeFlowTests {
         }
         let events = try await harness.storage.securityEvents().map(\.kind)
         #expect(events.contains(.refreshTokenReused))
+        #expect(events.contains(.refreshTokenRepeated))
     }
 
     @Test("a code used twice fails and revokes what the first use issued")

@@ -120,7 +120,8 @@ struct LegacyFlowTests {
 
     @Test("cabinet flow: 2factor, sso-auth/client, refresh with rotation; the session gives SSO to /authorize")
     func cabinetFlow() async throws {
-        try await Self.harness().run { browser in
+        let harness = try await Self.harness()
+        try await harness.run { browser in
             #expect(try await browser.get("/auth/actions/2factor/?login=alice").json["twoFactorRequired"] as? Bool == false)
             let login = try await browser.postJSON("/sso-auth/client", Seed.cabinet("alice", "wonderland-42"))
             #expect(login.status == .ok, "\(login.body)")
@@ -137,6 +138,7 @@ struct LegacyFlowTests {
             let info = try await browser.get("/userinfo", headers: [.authorization: "Bearer \(jwt)"])
             #expect(info.json["preferred_username"] as? String == "alice")
 
+            harness.clock.advance(seconds: Double(Lifetimes().refreshReuseGrace))
             let reuse = try await browser.postJSON("/auth/actions/refresh", "{\"refreshToken\":\"\(refresh)\"}")
             #expect(reuse.json["error"] as? String == "invalid_grant")
             let afterReuse = try await browser.postJSON("/auth/actions/refresh", "{\"refreshToken\":\"\(next)\"}")

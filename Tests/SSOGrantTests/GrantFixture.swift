@@ -12,15 +12,17 @@ struct GrantFixture {
     let random = SystemSecureRandom()
     let client = Client(id: "app", name: "App", secretDigest: "x", redirectURIs: ["https://a/cb"], createdAt: Date())
     let other = Client(id: "other", name: "Other", secretDigest: "y", redirectURIs: ["https://b/cb"], createdAt: Date())
+    let lifetimes: Lifetimes
 
-    init() throws {
+    init(lifetimes: Lifetimes = Lifetimes()) throws {
+        self.lifetimes = lifetimes
         storage = try SQLiteStorage(path: FileManager.default.temporaryDirectory
             .appendingPathComponent("sso-grants-\(UUID().uuidString).sqlite").path)
     }
 
     var context: GrantContext {
         GrantContext(codes: storage, refreshTokens: storage, grants: storage, clients: storage, users: storage,
-                     events: events, clock: clock, random: random, lifetimes: Lifetimes())
+                     events: events, clock: clock, random: random, lifetimes: lifetimes)
     }
 
     func issuer() async throws -> DefaultTokenIssuer {
@@ -29,7 +31,7 @@ struct GrantFixture {
             clock: clock, random: random)
         return DefaultTokenIssuer(issuer: "https://sso.test", signer: signer, refreshTokens: storage,
                                   references: storage, grants: storage,
-                                  users: storage, events: events, clock: clock, random: random, lifetimes: Lifetimes())
+                                  users: storage, events: events, clock: clock, random: random, lifetimes: lifetimes)
     }
 
     /// Stores a fresh code and returns its plain value.

@@ -10,54 +10,90 @@ import Testing
 struct RefreshTokenGrantTests {
     let fixture: GrantFixture
     let grant: RefreshTokenGrant
+    /// The same, with strict rotation (no reuse grace window).
+    let strict: GrantFixture
 
     init() throws {
         fixture = try GrantFixture()
         grant = RefreshTokenGrant(fixture.context)
+        strict = try GrantFixture(lifetimes: Lifetimes(refreshReuseGrace: 0))
     }
 
     /// A code exchanged through the real grant and issuer: the first refresh token.
-    func firstRefreshToken() async throws -> String {
+    func firstRefreshToken(_ fixture: GrantFixture? = nil) async throws -> String {
+        let fixture = fixture ?? self.fixture
         let code = try await fixture.code()
         let authorized = try await AuthorizationCodeGrant(fixture.context)
             .authorize(fixture.request([("code", code), ("redirect_uri", "https://a/cb")]))
         return try #require(try await fixture.issuer().issue(authorized, for: fixture.client).refreshToken)
     }
 
-    func refresh(_ token: String, scope: String? = nil) async throws -> TokenResponse {
+    func refresh(_ token: String, scope: String? = nil, in fixture: GrantFixture? = nil) async throws -> TokenResponse {
+        let fixture = fixture ?? self.fixture
         var pairs = [("refresh_token", token)]
         if let scope { pairs.append(("scope", scope)) }
-        let authorized = try await grant.authorize(fixture.request(pairs))
+        let authorized = try await RefreshTokenGrant(fixture.context).authorize(fixture.request(pairs))
         return try await fixture.issuer().issue(authorized, for: fixture.client)
     }
 
-    @Test("rotation: a new token each time; the old one, presented again, revokes the family")
+    @Test("strict rotation: a new token each time; the old one, presented again, revokes the family")
     func rotation() async throws {
-        let first = try await firstRefreshToken()
-        let second = try #require(try await refresh(first).refreshToken)
+        let first = try await firstRefreshToken(strict)
+        let second = try #require(try await refresh(first, in: strict).refreshToken)
         #expect(second != first)
-        await #expect(throws: OAuthError.self) { try await refresh(first) }
-        await #expect(throws: OAuthError.self) { try await refresh(second) }
-        #expect(fixture.events.kinds().contains(.refreshTokenReused))
+        await #expect(throws: OAuthError.self) { try await refresh(first, in: strict) }
+        await #expect(throws: OAuthError.self) { try await refresh(second, in: strict) }
+        #expect(strict.events.kinds().contains(.refreshTokenReused))
     }
 
-    @Test("of concurrent refreshes with one token, exactly one succeeds")
+    @Test("within the grace window the rotated token gets the same answer again; after it, reuse revokes the family")
+    func graceWindow() async throws {
+        let first = try await firstRefreshToken()
+        let answer = try await refresh(first)
+        fixture.clock.advance(seconds: 9)
+        #expect(try await refresh(first) == answer)
+        #expect(fixture.events.kinds().contains(.refreshTokenRepeated))
+        // The repeated pair is the live one: its refresh token rotates as usual.
+        let next = try await refresh(try #require(answer.refreshToken))
+        fixture.clock.advance(seconds: 2)
+        await #expect(throws: OAuthError.invalidGrant(
+            "The refresh token has already been used; its token family is revoked.")) { try await refresh(first) }
+        #expect(fixture.events.kinds().contains(.refreshTokenReused))
+        await #expect(throws: OAuthError.self) { try await refresh(try #require(next.refreshToken)) }
+    }
+
+    @Test("the kept answer opens only under the rotated token, and the database holds it sealed")
+    func keptAnswerIsSealed() async throws {
+        let first = try await firstRefreshToken()
+        let answer = try await refresh(first)
+        let kept = try #require(try await fixture.storage.replay(digest: SecretDigest.sha256(first),
+                                                                 at: fixture.clock.now()))
+        #expect(RefreshReplay.open(kept.sealed, under: first) == answer)
+        #expect(RefreshReplay.open(kept.sealed, under: try #require(answer.refreshToken)) == nil)
+        #expect(!String(decoding: kept.sealed, as: UTF8.self).contains(answer.accessToken))
+        fixture.clock.advance(seconds: 10)
+        #expect(try await fixture.storage.replay(digest: SecretDigest.sha256(first), at: fixture.clock.now()) == nil)
+    }
+
+    @Test("concurrent refreshes with one token: strict, exactly one succeeds; with grace, all get the same answer")
     func concurrentRefresh() async throws {
-        let token = try await firstRefreshToken()
-        let issuer = try await fixture.issuer()
-        let (grant, fixture) = (self.grant, self.fixture)
-        let successes = await withTaskGroup(of: Bool.self) { group in
-            for _ in 0..<6 {
-                group.addTask {
-                    guard let authorized = try? await grant.authorize(fixture.request([("refresh_token", token)])) else {
-                        return false
+        for (fixture, expected) in [(strict, 1), (self.fixture, 6)] {
+            let token = try await firstRefreshToken(fixture)
+            let issuer = try await fixture.issuer()
+            let grant = RefreshTokenGrant(fixture.context)
+            let answers = await withTaskGroup(of: TokenResponse?.self) { group in
+                for _ in 0..<6 {
+                    group.addTask {
+                        guard let authorized = try? await grant.authorize(fixture.request([("refresh_token", token)]))
+                        else { return nil }
+                        return try? await issuer.issue(authorized, for: fixture.client)
                     }
-                    return (try? await issuer.issue(authorized, for: fixture.client)) != nil
                 }
+                return await group.reduce(into: [TokenResponse]()) { if let answer = $1 { $0.append(answer) } }
             }
-            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            #expect(answers.count == expected)
+            #expect(Set(answers.map(\.accessToken)).count == 1)
         }
-        #expect(successes == 1)
     }
 
     @Test("scope may narrow, never widen; the new refresh token keeps the original scope")

@@ -59,8 +59,8 @@ struct SQLiteStorageTests {
         try await storage.insert(code("c"))
         _ = try await storage.redeem(digest: "c", creating: grant("g"), at: now)
         try await storage.insert(refresh("r1", grantID: "g"))
-        #expect(try await storage.rotate(oldDigest: "r1", to: refresh("r2", grantID: "g"), at: now))
-        #expect(try await !storage.rotate(oldDigest: "r1", to: refresh("r3", grantID: "g"), at: now))
+        #expect(try await storage.rotate(oldDigest: "r1", to: refresh("r2", grantID: "g"), at: now, replay: nil))
+        #expect(try await !storage.rotate(oldDigest: "r1", to: refresh("r3", grantID: "g"), at: now, replay: nil))
         #expect(try await storage.refreshToken(digest: "r3") == nil)
         #expect(try await storage.refreshToken(digest: "r1")?.rotatedAt != nil)
 

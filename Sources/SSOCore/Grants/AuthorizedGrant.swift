@@ -16,8 +16,9 @@ public struct AuthorizedGrant: Sendable, Equatable {
     /// The `nonce` of the authorization request, echoed in the ID token.
     public var nonce: String?
     public var issueRefreshToken: Bool
-    /// When set, the new refresh token replaces this one (rotation).
-    public var replacesRefreshTokenDigest: String?
+    /// When set, the new refresh token replaces this one (rotation): the token as the client
+    /// presented it, so that the answer can be kept for the reuse grace window sealed under it.
+    public var replacesRefreshToken: PresentedRefreshToken?
     /// Scopes of the new refresh token when they differ from the access token's: a refresh
     /// that narrows the scope keeps the refresh token's original scope (RFC 6749 section 6).
     public var refreshTokenScopes: ScopeSet?
@@ -25,7 +26,7 @@ public struct AuthorizedGrant: Sendable, Equatable {
     public init(
         grantID: String?, clientID: String, userID: String?, scopes: ScopeSet, authTime: Date?,
         methods: [String] = [], identityProvider: String? = nil, sessionID: String? = nil, nonce: String? = nil, issueRefreshToken: Bool,
-        replacesRefreshTokenDigest: String? = nil, refreshTokenScopes: ScopeSet? = nil
+        replacesRefreshToken: PresentedRefreshToken? = nil, refreshTokenScopes: ScopeSet? = nil
     ) {
         self.grantID = grantID
         self.clientID = clientID
@@ -37,7 +38,23 @@ public struct AuthorizedGrant: Sendable, Equatable {
         self.sessionID = sessionID
         self.nonce = nonce
         self.issueRefreshToken = issueRefreshToken
-        self.replacesRefreshTokenDigest = replacesRefreshTokenDigest
+        self.replacesRefreshToken = replacesRefreshToken
         self.refreshTokenScopes = refreshTokenScopes
+    }
+}
+
+/// A refresh token a client presented for rotation.
+public struct PresentedRefreshToken: Sendable, Equatable {
+    /// The token itself; it never reaches storage, only its digest does.
+    public var value: String
+    public var digest: String
+    /// The token was rotated already, by a request within the reuse grace window: the answer
+    /// to that request is to be repeated, not a new one issued.
+    public var alreadyRotated: Bool
+
+    public init(value: String, alreadyRotated: Bool = false) {
+        self.value = value
+        self.digest = SecretDigest.sha256(value)
+        self.alreadyRotated = alreadyRotated
     }
 }

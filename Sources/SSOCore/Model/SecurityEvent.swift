@@ -26,6 +26,8 @@ public struct SecurityEvent: Sendable, Codable, Equatable {
         public static let clientAuthFailed: Kind = "client.auth_failed"
         public static let codeReplayed: Kind = "code.replayed"
         public static let refreshTokenReused: Kind = "refresh_token.reused"
+        /// A rotated refresh token presented again within the grace window: the first answer repeated.
+        public static let refreshTokenRepeated: Kind = "refresh_token.repeated"
     }
 
     public var kind: Kind

@@ -9,6 +9,10 @@ public struct Lifetimes: Sendable, Equatable {
     public var sessionAbsolute: Int
     /// How long a user has to finish the login and consent pages of one authorization request.
     public var interaction: Int
+    /// Seconds after a refresh-token rotation during which presenting the rotated token again
+    /// repeats the first answer instead of revoking the family (several tabs refreshing at
+    /// once); 0 makes rotation strict.
+    public var refreshReuseGrace: Int
 
     public init(
         authorizationCode: Int = 60,
@@ -16,7 +20,8 @@ public struct Lifetimes: Sendable, Equatable {
         refreshToken: Int = 30 * 24 * 3600,
         sessionIdle: Int = 8 * 3600,
         sessionAbsolute: Int = 7 * 24 * 3600,
-        interaction: Int = 30 * 60
+        interaction: Int = 30 * 60,
+        refreshReuseGrace: Int = 10
     ) {
         self.authorizationCode = authorizationCode
         self.accessToken = accessToken
@@ -24,5 +29,6 @@ public struct Lifetimes: Sendable, Equatable {
         self.sessionIdle = sessionIdle
         self.sessionAbsolute = sessionAbsolute
         self.interaction = interaction
+        self.refreshReuseGrace = refreshReuseGrace
     }
 }

@@ -35,9 +35,10 @@ public struct DefaultTokenIssuer: TokenIssuer {
 
     public func issue(_ grant: AuthorizedGrant, for client: Client) async throws -> TokenResponse {
         let now = clock.now()
-        // The refresh token first: rotation is the one step that can lose a race, and losing it
-        // must not leave signed tokens behind.
-        let refreshToken = try await mintRefreshToken(grant, client: client, now: now)
+        if let presented = grant.replacesRefreshToken, presented.alreadyRotated {
+            return try await repeatAnswer(to: presented, grant: grant, client: client, now: now)
+        }
+        let refresh = newRefreshToken(grant, client: client, now: now)
         let iat = Int(now.timeIntervalSince1970)
         let subject = grant.userID ?? client.id
         let lifetime = client.accessTokenTTL ?? lifetimes.accessToken
@@ -51,13 +52,53 @@ public struct DefaultTokenIssuer: TokenIssuer {
         let accessToken = try await mintAccessToken(accessClaims, grant: grant, client: client, now: now)
         let idToken = try await mintIDToken(grant, user: user, client: client, accessToken: accessToken, iat: iat,
                                             lifetime: lifetime)
+        let response = TokenResponse(
+            accessToken: accessToken, expiresIn: lifetime, refreshToken: refresh?.token,
+            scope: grant.scopes.description, idToken: idToken
+        )
+        // The refresh token is stored last, in the one transaction that also ends the token it
+        // replaces: when that rotation loses a race, nothing of this answer was handed out.
+        if let refresh {
+            if let presented = grant.replacesRefreshToken {
+                let replay = lifetimes.refreshReuseGrace > 0
+                    ? SealedReplay(sealed: try RefreshReplay.seal(response, under: presented.value),
+                                   until: now.addingTimeInterval(TimeInterval(lifetimes.refreshReuseGrace)))
+                    : nil
+                guard try await refreshTokens.rotate(oldDigest: presented.digest, to: refresh.record, at: now,
+                                                     replay: replay)
+                else {
+                    // Another request rotated this token between the grant's check and now.
+                    return try await repeatAnswer(to: presented, grant: grant, client: client, now: now)
+                }
+            } else {
+                try await refreshTokens.insert(refresh.record)
+            }
+        }
         await events.record(
             SecurityEvent(kind: .tokenIssued, at: now, userID: grant.userID, clientID: client.id, detail: grant.grantID)
         )
-        return TokenResponse(
-            accessToken: accessToken, expiresIn: lifetime, refreshToken: refreshToken,
-            scope: grant.scopes.description, idToken: idToken
+        return response
+    }
+
+    /// A rotated refresh token presented again: within the grace window, the first answer
+    /// again (two tabs refreshing at once); after it, reuse: the family is revoked (RFC 9700
+    /// section 4.14.2), because the legitimate client or a thief holds a stolen copy.
+    private func repeatAnswer(to presented: PresentedRefreshToken, grant: AuthorizedGrant, client: Client, now: Date)
+        async throws -> TokenResponse
+    {
+        if lifetimes.refreshReuseGrace > 0, let kept = try await refreshTokens.replay(digest: presented.digest, at: now),
+            let answer = RefreshReplay.open(kept.sealed, under: presented.value)
+        {
+            await events.record(SecurityEvent(
+                kind: .refreshTokenRepeated, at: now, userID: grant.userID, clientID: client.id, detail: grant.grantID))
+            return answer
+        }
+        if let grantID = grant.grantID { try await grants.revokeGrant(id: grantID, at: now) }
+        await events.record(
+            SecurityEvent(kind: .refreshTokenReused, at: now, userID: grant.userID, clientID: client.id,
+                          detail: grant.grantID)
         )
+        throw OAuthError.invalidGrant("The refresh token has already been used; its token family is revoked.")
     }
 
     /// A JWT, or for clients registered with reference tokens an opaque value stored as a digest.
@@ -76,7 +117,10 @@ public struct DefaultTokenIssuer: TokenIssuer {
         return token
     }
 
-    private func mintRefreshToken(_ grant: AuthorizedGrant, client: Client, now: Date) async throws -> String? {
+    /// The refresh token this answer carries, if any: its value and its record, not yet stored.
+    private func newRefreshToken(_ grant: AuthorizedGrant, client: Client, now: Date)
+        -> (token: String, record: RefreshTokenRecord)?
+    {
         guard grant.issueRefreshToken, client.allowsGrant("refresh_token"),
             let grantID = grant.grantID, let userID = grant.userID
         else { return nil }
@@ -86,19 +130,7 @@ public struct DefaultTokenIssuer: TokenIssuer {
             scopes: grant.refreshTokenScopes ?? grant.scopes, createdAt: now,
             expiresAt: now.addingTimeInterval(TimeInterval(client.refreshTokenTTL ?? lifetimes.refreshToken))
         )
-        if let old = grant.replacesRefreshTokenDigest {
-            guard try await refreshTokens.rotate(oldDigest: old, to: record, at: now) else {
-                // Another request rotated this token between the grant's check and now: reuse.
-                try await grants.revokeGrant(id: grantID, at: now)
-                await events.record(
-                    SecurityEvent(kind: .refreshTokenReused, at: now, userID: userID, clientID: client.id, detail: grantID)
-                )
-                throw OAuthError.invalidGrant("The refresh token has already been used.")
-            }
-        } else {
-            try await refreshTokens.insert(record)
-        }
-        return token
+        return (token, record)
     }
 
     private func mintIDToken(

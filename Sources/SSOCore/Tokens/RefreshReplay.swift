@@ -1,0 +1,31 @@
+import Crypto
+import Foundation
+
+/// Seals a token response under the refresh token it answered, for the reuse grace window.
+///
+/// The key is derived (HKDF-SHA256) from the refresh token itself, which the database never
+/// holds (only its SHA-256 digest): whoever reads the database, even with the key-encryption
+/// key, cannot open the kept answer; only a client presenting the rotated token again can.
+public enum RefreshReplay {
+    public static func seal(_ response: TokenResponse, under refreshToken: String) throws -> Data {
+        let plaintext = try JSONEncoder().encode(response)
+        guard let combined = try AES.GCM.seal(plaintext, using: key(refreshToken)).combined else {
+            throw OAuthError(.serverError, "Could not seal the token response.")
+        }
+        return combined
+    }
+
+    /// The kept answer, or `nil` when it does not open under this token.
+    public static func open(_ sealed: Data, under refreshToken: String) -> TokenResponse? {
+        guard let box = try? AES.GCM.SealedBox(combined: sealed),
+            let plaintext = try? AES.GCM.open(box, using: key(refreshToken))
+        else { return nil }
+        return try? JSONDecoder().decode(TokenResponse.self, from: plaintext)
+    }
+
+    private static func key(_ refreshToken: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: Data(refreshToken.utf8)),
+            info: Data("UnifiedSSO refresh-token replay v1".utf8), outputByteCount: 32)
+    }
+}
