@@ -17,6 +17,7 @@ public struct FederationModule: EndpointModule {
     let login: LoginService
     let flow: AuthorizationFlow
     let issuer: any TokenIssuer
+    let throttle: Throttle
     let events: any SecurityEventRecorder
     let clock: any SSOClock
     let random: any SecureRandom
@@ -24,7 +25,7 @@ public struct FederationModule: EndpointModule {
     public init(
         service: FederationService, providers: any ProviderStore, states: any FederationStateStore,
         clients: any ClientStore, interactions: any InteractionStore, grants: any GrantStore, login: LoginService,
-        flow: AuthorizationFlow, issuer: any TokenIssuer, events: any SecurityEventRecorder, clock: any SSOClock,
+        flow: AuthorizationFlow, issuer: any TokenIssuer, throttle: Throttle, events: any SecurityEventRecorder, clock: any SSOClock,
         random: any SecureRandom
     ) {
         self.service = service
@@ -36,6 +37,7 @@ public struct FederationModule: EndpointModule {
         self.login = login
         self.flow = flow
         self.issuer = issuer
+        self.throttle = throttle
         self.events = events
         self.clock = clock
         self.random = random
@@ -44,11 +46,32 @@ public struct FederationModule: EndpointModule {
     public var routes: [EndpointRoute] {
         [
             EndpointRoute(.get, "/federation/{provider}/start", handler: start),
-            EndpointRoute(.get, "/federation/{provider}/callback", handler: callback),
+            EndpointRoute(.get, "/federation/{provider}/callback") { request in
+                await limitingFailures(request, html: true) { await callback(request) }
+            },
             // Hummingbird also matches the seed's trailing-slash spellings here.
             EndpointRoute(.post, "/api/v1/oauth/authorize-url", handler: authorizeURL),
-            EndpointRoute(.post, "/api/v1/oauth/authorize", handler: authorize),
+            EndpointRoute(.post, "/api/v1/oauth/authorize") { request in
+                await limitingFailures(request, html: false) { await authorize(request) }
+            },
         ]
+    }
+
+    /// Runs a callback under the per-address failure limit: 429 while the address is locked;
+    /// every 400 (a forged, replayed or expired state, a refused sign-in) counts. Upstream
+    /// failures (502, 504) are not the caller's and do not count.
+    func limitingFailures(_ request: EndpointRequest, html: Bool, _ body: () async -> EndpointResponse) async
+        -> EndpointResponse
+    {
+        guard let key = Throttle.federationAddressKey(request.clientAddress) else { return await body() }
+        if let wait = try? await throttle.retryAfter(key) {
+            let error = OAuthError.tooManyAttempts(retryAfter: wait)
+            guard html else { return .error(error) }
+            return EndpointResponse(status: 429, headers: [("Retry-After", String(wait))], body: .errorPage(error.description))
+        }
+        let response = await body()
+        if response.status == 400 { _ = try? await throttle.record(key, policy: throttle.limits.federationAddress) }
+        return response
     }
 
     /// Form or JSON parameters of a POST.

@@ -8,7 +8,7 @@ extension LegacyAlorModule {
         await answering {
             if let key = request.clientAddress.map({ "probe:" + $0 }) {
                 if let wait = try await throttle.retryAfter(key) { return Self.tooMany(wait) }
-                try await throttle.record(key, policy: .probe)
+                try await throttle.record(key, policy: throttle.limits.probe)
             }
             guard let login = try request.query.value("login") else {
                 throw OAuthError.invalidRequest("The 'login' parameter is missing.")
@@ -96,11 +96,7 @@ extension LegacyAlorModule {
                             idToken: response.idToken)
     }
 
-    static func tooMany(_ seconds: Int) -> EndpointResponse {
-        EndpointResponse.error(OAuthError(.tooManyAttempts, "Too many failed attempts; try again in \(seconds) seconds."),
-                               status: 429)
-            .adding(header: "Retry-After", String(seconds))
-    }
+    static func tooMany(_ seconds: Int) -> EndpointResponse { .error(.tooManyAttempts(retryAfter: seconds)) }
 }
 
 extension OAuthError.Code {
@@ -108,6 +104,5 @@ extension OAuthError.Code {
     static let invalidCredentials: Self = "invalid_credentials"
     static let twoFactorRequired: Self = "two_factor_required"
     static let invalidTwoFactorPin: Self = "invalid_two_factor_pin"
-    static let tooManyAttempts: Self = "too_many_attempts"
     static let invalidRedirectURL: Self = "invalid_redirect_url"
 }

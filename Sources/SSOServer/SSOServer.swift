@@ -44,7 +44,7 @@ public enum SSOServer {
         let issuer = DefaultTokenIssuer(
             issuer: options.issuer, signer: signer, refreshTokens: storage, references: storage, grants: storage,
             users: storage, events: events, clock: clock, random: random, lifetimes: lifetimes)
-        let throttle = Throttle(store: storage, clock: clock)
+        let throttle = Throttle(store: storage, clock: clock, limits: options.limits)
         let login = LoginService(
             users: storage, sessions: storage, hasher: hasher,
             secondFactor: SecondFactorService(users: storage, sealer: sealer, algorithm: HummingbirdTOTP(), clock: clock,
@@ -69,21 +69,22 @@ public enum SSOServer {
                 providers: storage, identities: storage, users: storage, sealer: sealer, clock: clock, random: random,
                 httpClient: HTTPClient.shared, timeoutSeconds: options.upstreamTimeout, issuer: options.issuer),
             providers: storage, states: storage, clients: storage, interactions: storage, grants: storage, login: login,
-            flow: flow, issuer: issuer, events: events, clock: clock, random: random))
+            flow: flow, issuer: issuer, throttle: throttle, events: events, clock: clock, random: random))
 
-        let authenticator = ClientAuthenticator(clients: storage, events: events, clock: clock)
+        let authenticator = ClientAuthenticator(clients: storage, events: events, clock: clock, throttle: throttle)
         let validator = AccessTokenValidator(
             issuer: options.issuer, signer: signer, references: storage, grants: storage, clock: clock)
         let services = SSOServices(
             clients: storage, users: storage, interactions: storage, sessions: storage,
             validator: AuthorizationRequestValidator(clients: storage, scopes: storage), flow: flow, login: login,
-            tokenEndpoint: TokenEndpoint(authenticator: authenticator, registry: registry, issuer: issuer),
+            tokenEndpoint: TokenEndpoint(authenticator: authenticator, registry: registry, issuer: issuer, throttle: throttle),
             userInfo: UserInfoService(validator: validator, users: storage),
             introspection: TokenIntrospection(
                 issuer: options.issuer, validator: validator, refreshTokens: storage,
                 grants: storage, users: storage, events: events, clock: clock),
             authenticator: authenticator,
-            signer: signer, clock: clock, events: events, random: random, modules: modules, providers: storage, scopes: storage)
+            signer: signer, clock: clock, events: events, random: random, modules: modules, providers: storage, scopes: storage,
+            throttle: throttle)
 
         let routes = try await SSORoutes(
             services: services,

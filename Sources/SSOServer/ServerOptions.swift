@@ -18,11 +18,14 @@ public struct ServerOptions: Sendable {
     public var trustedProxies: Set<String>
     /// Seconds an upstream provider has to answer each call.
     public var upstreamTimeout: Int
+    /// Failure limits per account, address and client.
+    public var limits: AbuseLimits
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, issuer: String? = nil, dataDirectory: String = "./data",
         resourcesDirectory: String, demo: Bool = false, lifetimes: Lifetimes = Lifetimes(), legacy: Bool = true,
-        legacyClientID: String = "SingleSignOn", trustedProxies: Set<String> = [], upstreamTimeout: Int = 10
+        legacyClientID: String = "SingleSignOn", trustedProxies: Set<String> = [], upstreamTimeout: Int = 10,
+        limits: AbuseLimits = AbuseLimits()
     ) {
         self.host = host
         self.port = port
@@ -36,5 +39,6 @@ public struct ServerOptions: Sendable {
         self.legacyClientID = legacyClientID
         self.trustedProxies = trustedProxies
         self.upstreamTimeout = upstreamTimeout
+        self.limits = limits
     }
 }

@@ -32,12 +32,31 @@ struct Serve: AsyncParsableCommand {
     var trustedProxies: [String] = []
     @Option(name: .customLong("upstream-timeout"), help: "Seconds an upstream sign-in provider has to answer each call.")
     var upstreamTimeout = 10
+    @Option(name: .customLong("login-failures-per-account"), help: "Failed sign-ins an account may have in an hour before it is locked.")
+    var loginFailuresPerAccount = 5
+    @Option(name: .customLong("login-failures-per-address"), help: "Failed sign-ins an address may have in an hour before it is locked.")
+    var loginFailuresPerAddress = 20
+    @Option(name: .customLong("token-failures-per-address"),
+            help: "Failed token, introspection and revocation requests an address may have in an hour.")
+    var tokenFailuresPerAddress = 50
+    @Option(name: .customLong("client-auth-failures"), help: "Failed authentications a client may have in an hour.")
+    var clientAuthFailures = 20
+    @Option(name: .customLong("federation-failures-per-address"),
+            help: "Failed federation callbacks an address may have in an hour.")
+    var federationFailuresPerAddress = 20
 
     func validate() throws {
         for (name, value) in [("code-ttl", codeTTL), ("access-token-ttl", accessTokenTTL),
                               ("refresh-token-ttl", refreshTokenTTL), ("session-ttl", sessionTTL),
                               ("session-max-ttl", sessionMaxTTL), ("upstream-timeout", upstreamTimeout)] where value <= 0 {
             throw ValidationError("--\(name) must be a positive number of seconds.")
+        }
+        for (name, value) in [("login-failures-per-account", loginFailuresPerAccount),
+                              ("login-failures-per-address", loginFailuresPerAddress),
+                              ("token-failures-per-address", tokenFailuresPerAddress),
+                              ("client-auth-failures", clientAuthFailures),
+                              ("federation-failures-per-address", federationFailuresPerAddress)] where value <= 0 {
+            throw ValidationError("--\(name) must be a positive number.")
         }
         guard (0...300).contains(refreshReuseGrace) else {
             throw ValidationError("--refresh-reuse-grace must be from 0 to 300 seconds; a long window hides token theft.")
@@ -69,7 +88,11 @@ struct Serve: AsyncParsableCommand {
             legacyClientID: legacyClientID,
             trustedProxies: Set(trustedProxies + (Environment.value("SSO_TRUSTED_PROXIES") ?? "")
                 .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }),
-            upstreamTimeout: upstreamTimeout)
+            upstreamTimeout: upstreamTimeout,
+            limits: AbuseLimits(
+                loginFailuresPerAccount: loginFailuresPerAccount, loginFailuresPerAddress: loginFailuresPerAddress,
+                tokenFailuresPerAddress: tokenFailuresPerAddress, clientAuthFailures: clientAuthFailures,
+                federationFailuresPerAddress: federationFailuresPerAddress))
         let app = try await SSOServer.makeApplication(options)
         try await app.runService()
     }

@@ -26,6 +26,7 @@ struct Harness {
     var trustedProxies: Set<String> = []
     var port = 0
     var upstreamTimeout = 10
+    var limits = AbuseLimits()
 
     init(dataDirectory: String? = nil) throws {
         self.dataDirectory = dataDirectory
@@ -95,7 +96,7 @@ struct Harness {
         let options = ServerOptions(
             host: "127.0.0.1", port: port, issuer: issuer, dataDirectory: dataDirectory,
             resourcesDirectory: Self.resources, lifetimes: lifetimes, legacy: legacy,
-            trustedProxies: trustedProxies, upstreamTimeout: upstreamTimeout)
+            trustedProxies: trustedProxies, upstreamTimeout: upstreamTimeout, limits: limits)
         let app = try await SSOServer.makeApplication(options, clock: clock, environment: ["SSO_LOG_LEVEL": "error"])
         return try await app.test(.live) { client in
             try await body(Browser(client: client))

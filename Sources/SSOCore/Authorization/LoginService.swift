@@ -83,8 +83,8 @@ public struct LoginService: Sendable {
     }
 
     private func countFailure(login: String, address: String?) async throws {
-        let state = try await throttle.record(Throttle.accountKey(login), policy: .account)
-        if let key = Throttle.addressKey(address) { try await throttle.record(key, policy: .address) }
+        let state = try await throttle.record(Throttle.accountKey(login), policy: throttle.limits.loginAccount)
+        if let key = Throttle.addressKey(address) { try await throttle.record(key, policy: throttle.limits.loginAddress) }
         if state.lockedUntil != nil {
             await events.record(SecurityEvent(kind: .accountLocked, at: clock.now(), detail: login.lowercased()))
         }

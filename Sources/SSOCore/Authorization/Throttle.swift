@@ -17,12 +17,16 @@ public struct ThrottlePolicy: Sendable, Equatable {
         self.window = window
     }
 
-    /// Failed sign-ins per account: the fifth locks for 30 s, then 60 s, 120 s ... up to 15 minutes.
-    public static let account = ThrottlePolicy(allowed: 5, baseDelay: 30, maximumDelay: 900, window: 3600)
-    /// Failed sign-ins per client address: more room (offices share addresses), same growth.
-    public static let address = ThrottlePolicy(allowed: 20, baseDelay: 30, maximumDelay: 900, window: 3600)
-    /// Requests to a probe endpoint per address: 30 a minute.
-    public static let probe = ThrottlePolicy(allowed: 30, baseDelay: 60, maximumDelay: 60, window: 60)
+    /// `allowed` failures in an hour; the last locks for 30 s, each further one doubles the
+    /// lock up to 15 minutes.
+    public static func failures(_ allowed: Int) -> ThrottlePolicy {
+        ThrottlePolicy(allowed: allowed, baseDelay: 30, maximumDelay: 900, window: 3600)
+    }
+
+    /// `allowed` requests a minute, then a minute's wait.
+    public static func perMinute(_ allowed: Int) -> ThrottlePolicy {
+        ThrottlePolicy(allowed: allowed, baseDelay: 60, maximumDelay: 60, window: 60)
+    }
 
     /// The lock after the `count`-th event, if any.
     func lock(after count: Int, from now: Date) -> Date? {
@@ -33,13 +37,43 @@ public struct ThrottlePolicy: Sendable, Equatable {
 }
 
 /// Counts failures (or requests) per key and says when a key is locked.
+///
+/// Only failures count (wrong passwords, bad client secrets, invalid grants, forged federation
+/// states), so that legitimate traffic at full speed is never throttled.
 public struct Throttle: Sendable {
     let store: any ThrottleStore
     let clock: any SSOClock
+    public let limits: AbuseLimits
 
-    public init(store: any ThrottleStore, clock: any SSOClock) {
+    public init(store: any ThrottleStore, clock: any SSOClock, limits: AbuseLimits = AbuseLimits()) {
         self.store = store
         self.clock = clock
+        self.limits = limits
+    }
+
+    /// Throws `too_many_attempts` (429, with the wait) when any of `keys` is locked.
+    public func check(_ keys: String?...) async throws {
+        var wait: Int?
+        for case let key? in keys {
+            if let seconds = try await retryAfter(key) { wait = max(wait ?? 0, seconds) }
+        }
+        if let wait { throw OAuthError.tooManyAttempts(retryAfter: wait) }
+    }
+
+    /// Runs `body` unless `key` is locked, and counts its failures with one of `codes` against
+    /// `key` under `policy`. Storage trouble while counting never hides the request's own answer.
+    public func guarding<T: Sendable>(
+        _ key: String?, policy: ThrottlePolicy, counting codes: Set<OAuthError.Code>,
+        _ body: () async throws -> T
+    ) async throws -> T {
+        guard let key else { return try await body() }
+        try await check(key)
+        do {
+            return try await body()
+        } catch let error as OAuthError where codes.contains(error.code) {
+            _ = try? await record(key, policy: policy)
+            throw error
+        }
     }
 
     /// Seconds until `key` may try again, or `nil` when it is not locked.
@@ -61,5 +95,42 @@ public struct Throttle: Sendable {
     public func clear(_ key: String) async throws { try await store.clearThrottle(key: key) }
 
     public static func accountKey(_ login: String) -> String { "account:" + login.lowercased() }
+    /// Sign-in failures of one address.
     public static func addressKey(_ address: String?) -> String? { address.map { "address:" + $0 } }
+    /// Token, introspection and revocation failures of one address.
+    public static func tokenAddressKey(_ address: String?) -> String? { address.map { "token-address:" + $0 } }
+    /// Failed federation callbacks of one address.
+    public static func federationAddressKey(_ address: String?) -> String? { address.map { "federation-address:" + $0 } }
+    /// Failed authentications of one client (capped: the id comes from the request).
+    public static func clientKey(_ clientID: String) -> String { "client:" + clientID.prefix(200) }
+}
+
+/// The failure limits, each an option of `sso serve`.
+public struct AbuseLimits: Sendable, Equatable {
+    /// Failed sign-ins (password or TOTP) per account.
+    public var loginAccount: ThrottlePolicy
+    /// Failed sign-ins per client address: more room, as offices share addresses.
+    public var loginAddress: ThrottlePolicy
+    /// Failed token, introspection and revocation requests per address (bad client
+    /// credentials, invalid grants).
+    public var tokenAddress: ThrottlePolicy
+    /// Failed authentications per client.
+    public var clientAuthentication: ThrottlePolicy
+    /// Failed federation callbacks per address (forged or replayed states, refused codes).
+    public var federationAddress: ThrottlePolicy
+    /// Requests to the legacy 2factor probe per address (every request counts: it answers
+    /// whether an account has TOTP).
+    public var probe: ThrottlePolicy
+
+    public init(
+        loginFailuresPerAccount: Int = 5, loginFailuresPerAddress: Int = 20, tokenFailuresPerAddress: Int = 50,
+        clientAuthFailures: Int = 20, federationFailuresPerAddress: Int = 20, probesPerMinute: Int = 30
+    ) {
+        loginAccount = .failures(loginFailuresPerAccount)
+        loginAddress = .failures(loginFailuresPerAddress)
+        tokenAddress = .failures(tokenFailuresPerAddress)
+        clientAuthentication = .failures(clientAuthFailures)
+        federationAddress = .failures(federationFailuresPerAddress)
+        probe = .perMinute(probesPerMinute)
+    }
 }

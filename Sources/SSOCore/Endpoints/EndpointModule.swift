@@ -96,7 +96,9 @@ public struct EndpointResponse: Sendable {
 
     /// An error as `{"error", "error_description"}` with its status.
     public static func error(_ error: OAuthError, status: Int? = nil) -> EndpointResponse {
-        json(["error": error.code.rawValue, "error_description": error.description], status: status ?? error.httpStatus)
+        let response = json(["error": error.code.rawValue, "error_description": error.description],
+                            status: status ?? error.httpStatus)
+        return error.retryAfter.map { response.adding(header: "Retry-After", String($0)) } ?? response
     }
 
     public static func redirect(_ location: String) -> EndpointResponse {

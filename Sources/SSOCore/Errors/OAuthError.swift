@@ -27,14 +27,19 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let interactionRequired: Code = "interaction_required"
         public static let requestNotSupported: Code = "request_not_supported"
         public static let requestURINotSupported: Code = "request_uri_not_supported"
+        /// Too many failures from this address, account or client: wait `retryAfter` seconds (429).
+        public static let tooManyAttempts: Code = "too_many_attempts"
     }
 
     public var code: Code
     public var description: String
+    /// Seconds to wait before trying again (`Retry-After`), for `too_many_attempts`.
+    public var retryAfter: Int?
 
-    public init(_ code: Code, _ description: String) {
+    public init(_ code: Code, _ description: String, retryAfter: Int? = nil) {
         self.code = code
         self.description = description
+        self.retryAfter = retryAfter
     }
 
     /// The HTTP status this error takes when it is the answer to a direct request
@@ -43,6 +48,7 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         switch code {
         case .invalidClient, .invalidToken: 401
         case .insufficientScope, .accessDenied: 403
+        case .tooManyAttempts: 429
         case .serverError: 500
         case .temporarilyUnavailable: 503
         default: 400
@@ -53,5 +59,8 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func invalidGrant(_ description: String) -> OAuthError { .init(.invalidGrant, description) }
     public static func invalidClient(_ description: String) -> OAuthError { .init(.invalidClient, description) }
     public static func invalidScope(_ description: String) -> OAuthError { .init(.invalidScope, description) }
+    public static func tooManyAttempts(retryAfter seconds: Int) -> OAuthError {
+        .init(.tooManyAttempts, "Too many failed attempts; try again in \(seconds) seconds.", retryAfter: seconds)
+    }
     public static func unauthorizedClient(_ description: String) -> OAuthError { .init(.unauthorizedClient, description) }
 }

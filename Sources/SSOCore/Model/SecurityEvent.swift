@@ -24,6 +24,7 @@ public struct SecurityEvent: Sendable, Codable, Equatable {
         public static let logout: Kind = "session.logout"
         public static let sessionRevoked: Kind = "session.revoked"
         public static let clientAuthFailed: Kind = "client.auth_failed"
+        public static let clientLocked: Kind = "client.locked"
         public static let codeReplayed: Kind = "code.replayed"
         public static let refreshTokenReused: Kind = "refresh_token.reused"
         /// A rotated refresh token presented again within the grace window: the first answer repeated.

@@ -13,15 +13,18 @@ public struct BasicCredentials: Sendable, Equatable {
 
 /// Authenticates the client of a token request: `client_secret_basic`, `client_secret_post`,
 /// or `none` for public clients. Exactly one method per request (RFC 6749 section 2.3).
+/// Failed authentications count per client; past the limit the client's requests get 429.
 public struct ClientAuthenticator: Sendable {
     let clients: any ClientStore
     let events: any SecurityEventRecorder
     let clock: any SSOClock
+    let throttle: Throttle?
 
-    public init(clients: any ClientStore, events: any SecurityEventRecorder, clock: any SSOClock) {
+    public init(clients: any ClientStore, events: any SecurityEventRecorder, clock: any SSOClock, throttle: Throttle? = nil) {
         self.clients = clients
         self.events = events
         self.clock = clock
+        self.throttle = throttle
     }
 
     public func authenticate(_ parameters: RequestParameters, basic: BasicCredentials?) async throws -> Client {
@@ -41,6 +44,7 @@ public struct ClientAuthenticator: Sendable {
             guard let bodyID else { throw OAuthError.invalidClient("Client authentication is required.") }
             (clientID, secret) = (bodyID, bodySecret)
         }
+        try await throttle?.check(Throttle.clientKey(clientID))
         guard let client = try await clients.client(id: clientID) else {
             await failed(clientID, "unknown client")
             throw OAuthError.invalidClient("Client authentication failed.")
@@ -69,5 +73,10 @@ public struct ClientAuthenticator: Sendable {
 
     private func failed(_ clientID: String, _ why: String) async {
         await events.record(SecurityEvent(kind: .clientAuthFailed, at: clock.now(), clientID: clientID, detail: why))
+        guard let throttle,
+            let state = try? await throttle.record(Throttle.clientKey(clientID), policy: throttle.limits.clientAuthentication),
+            state.lockedUntil != nil
+        else { return }
+        await events.record(SecurityEvent(kind: .clientLocked, at: clock.now(), clientID: clientID))
     }
 }

@@ -1,17 +1,30 @@
 /// The token endpoint's fixed pipeline (RFC 6749 section 3.2): authenticate the client, find
 /// the grant for `grant_type`, check the client may use it, let the grant decide, issue.
+/// Failures (bad client credentials, invalid grants) count against the caller's address.
 public struct TokenEndpoint: Sendable {
     let authenticator: ClientAuthenticator
     let registry: GrantRegistry
     let issuer: any TokenIssuer
+    let throttle: Throttle?
 
-    public init(authenticator: ClientAuthenticator, registry: GrantRegistry, issuer: any TokenIssuer) {
+    public init(authenticator: ClientAuthenticator, registry: GrantRegistry, issuer: any TokenIssuer,
+                throttle: Throttle? = nil) {
         self.authenticator = authenticator
         self.registry = registry
         self.issuer = issuer
+        self.throttle = throttle
     }
 
-    public func handle(_ parameters: RequestParameters, basic: BasicCredentials?) async throws -> TokenResponse {
+    public func handle(_ parameters: RequestParameters, basic: BasicCredentials?, address: String? = nil)
+        async throws -> TokenResponse
+    {
+        guard let throttle else { return try await handle(parameters, basic: basic) }
+        return try await throttle.guarding(
+            Throttle.tokenAddressKey(address), policy: throttle.limits.tokenAddress, counting: [.invalidClient, .invalidGrant]
+        ) { try await handle(parameters, basic: basic) }
+    }
+
+    private func handle(_ parameters: RequestParameters, basic: BasicCredentials?) async throws -> TokenResponse {
         let grantType = try parameters.required("grant_type")
         let client = try await authenticator.authenticate(parameters, basic: basic)
         guard let grant = registry.grant(for: grantType) else {

@@ -6,15 +6,15 @@ extension SSORoutes {
     func registerIntrospection(on router: Router<some RequestContext>) {
         // `/connect/*` are the IdentityServer-style names partners use (seed 004).
         for path in ["/introspect", "/connect/introspect"] {
-            router.post(RouterPath(path)) { request, _ in await introspect(request) }
+            router.post(RouterPath(path)) { request, context in await introspect(request, context: context) }
         }
         for path in ["/revoke", "/connect/revocation"] {
-            router.post(RouterPath(path)) { request, _ in await revoke(request) }
+            router.post(RouterPath(path)) { request, context in await revoke(request, context: context) }
         }
     }
 
     /// RFC 7662: any authenticated confidential client (resource servers are registered as such).
-    func introspect(_ request: Request) async -> Response {
+    func introspect(_ request: Request, context: some RequestContext) async -> Response {
         let parameters: RequestParameters
         let basic: BasicCredentials?
         switch await clientRequest(request) {
@@ -22,7 +22,9 @@ extension SSORoutes {
         case .success(let read): (parameters, basic) = read
         }
         do {
-            let client = try await services.authenticator.authenticate(parameters, basic: basic)
+            let client = try await limitingClientFailures(request, context: context) {
+                try await services.authenticator.authenticate(parameters, basic: basic)
+            }
             guard !client.isPublic else {
                 throw OAuthError.invalidClient("Only confidential clients may introspect tokens.")
             }
@@ -36,7 +38,7 @@ extension SSORoutes {
     }
 
     /// RFC 7009: the client revokes one of its own tokens; unknown or foreign tokens answer 200 too.
-    func revoke(_ request: Request) async -> Response {
+    func revoke(_ request: Request, context: some RequestContext) async -> Response {
         let parameters: RequestParameters
         let basic: BasicCredentials?
         switch await clientRequest(request) {
@@ -44,7 +46,9 @@ extension SSORoutes {
         case .success(let read): (parameters, basic) = read
         }
         do {
-            let client = try await services.authenticator.authenticate(parameters, basic: basic)
+            let client = try await limitingClientFailures(request, context: context) {
+                try await services.authenticator.authenticate(parameters, basic: basic)
+            }
             let token = try parameters.required("token")
             if let hint = try parameters.value("token_type_hint"), !["access_token", "refresh_token"].contains(hint) {
                 return Responses.oauthError(OAuthError("unsupported_token_type", "Only access and refresh tokens are revoked here."))
@@ -58,5 +62,17 @@ extension SSORoutes {
         } catch {
             return internalErrorJSON(error, request: request)
         }
+    }
+}
+
+extension SSORoutes {
+    /// Runs a client authentication under the per-address failure limit of the back-channel endpoints.
+    func limitingClientFailures<T: Sendable>(
+        _ request: Request, context: some RequestContext, _ body: () async throws -> T
+    ) async throws -> T {
+        guard let throttle = services.throttle else { return try await body() }
+        return try await throttle.guarding(
+            Throttle.tokenAddressKey(clientAddress(request, context: context)), policy: throttle.limits.tokenAddress,
+            counting: [.invalidClient], body)
     }
 }

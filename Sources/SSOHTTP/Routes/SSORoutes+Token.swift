@@ -7,7 +7,7 @@ extension SSORoutes {
         // `/oauth/token` is where seed 000's target flow posts; both paths are the same endpoint.
         // A GET (a token request in the query leaks it to logs) is refused with 405.
         for path in ["/token", "/oauth/token", "/connect/token"] {
-            router.post(RouterPath(path)) { request, _ in await token(request) }
+            router.post(RouterPath(path)) { request, context in await token(request, context: context) }
             router.get(RouterPath(path)) { _, _ in
                 var response = Responses.oauthError(.invalidRequest("The token endpoint accepts POST only."),
                                                     status: .methodNotAllowed)
@@ -18,14 +18,15 @@ extension SSORoutes {
     }
 
     /// The token endpoint (RFC 6749 section 3.2): form-encoded POST, JSON answer, never cached.
-    func token(_ request: Request) async -> Response {
+    func token(_ request: Request, context: some RequestContext) async -> Response {
         let (parameters, basic): (RequestParameters, BasicCredentials?)
         switch await clientRequest(request) {
         case .failure(let error): return error.response
         case .success(let read): (parameters, basic) = read
         }
         do {
-            let answer = try await services.tokenEndpoint.handle(parameters, basic: basic)
+            let answer = try await services.tokenEndpoint.handle(
+                parameters, basic: basic, address: clientAddress(request, context: context))
             var response = try Responses.json(answer)
             // Browser-based public clients on other origins call this endpoint with fetch. No
             // cookie is involved (credentials are in the request), so any origin may read it.

@@ -26,8 +26,10 @@ enum Responses {
     static func oauthError(_ error: OAuthError, status: HTTPResponse.Status? = nil) -> Response {
         let body = ["error": error.code.rawValue, "error_description": error.description]
         // Encoding a [String: String] cannot fail.
-        return (try? json(body, status: status ?? .init(code: error.httpStatus)))
+        var response = (try? json(body, status: status ?? .init(code: error.httpStatus)))
             ?? Response(status: .internalServerError)
+        if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
+        return response
     }
 
     /// Bearer-token errors for resource endpoints (RFC 6750 section 3).
