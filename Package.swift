@@ -108,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "sso",
             dependencies: [
-                "SSOServer", "SSOCore", "SSOPasswords", "SSOStorageSQLite", "SSOTOTP", "SSOFederation",
+                "SSOServer", "SSOCore", "SSOPasswords", "SSOStorageSQLite", "SSOTOTP", "SSOFederation", "SSOTokens",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

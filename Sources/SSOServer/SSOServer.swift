@@ -28,7 +28,9 @@ public enum SSOServer {
         let storage = try data.openStorage()
         let sealer = try await data.keySealer(storage: storage, environment: environment, random: random)
         let signer = try await JWTTokenSigner.load(
-            store: storage, sealer: sealer, issuer: options.issuer, clock: clock, random: random)
+            store: storage, sealer: sealer, issuer: options.issuer, clock: clock, random: random,
+            retention: { await SSOServer.tokenRetention(storage: storage, lifetimes: options.lifetimes) },
+            reloadInterval: TimeInterval(options.keyReloadInterval))
         let events = AuditLog(storage: storage, logger: logger)
         let hasher = BcryptPasswordHasher()
         let lifetimes = options.lifetimes
@@ -105,6 +107,13 @@ public enum SSOServer {
             },
             logger: logger
         )
+    }
+
+    /// How long a token signed now may live: the default access-token lifetime or the longest
+    /// a client registered (ID tokens live as long as access tokens). A replaced signing key
+    /// stays published this long.
+    public static func tokenRetention(storage: SQLiteStorage, lifetimes: Lifetimes) async -> TimeInterval {
+        TimeInterval(max(lifetimes.accessToken, (try? await storage.longestAccessTokenTTL()) ?? 0))
     }
 
     /// Finds `Resources/` when none was named: beside the working directory, or above the

@@ -20,12 +20,15 @@ public struct ServerOptions: Sendable {
     public var upstreamTimeout: Int
     /// Failure limits per account, address and client.
     public var limits: AbuseLimits
+    /// Seconds between reads of the signing keys (a key added by `sso keys rotate` is seen
+    /// within this time).
+    public var keyReloadInterval: Int
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, issuer: String? = nil, dataDirectory: String = "./data",
         resourcesDirectory: String, demo: Bool = false, lifetimes: Lifetimes = Lifetimes(), legacy: Bool = true,
         legacyClientID: String = "SingleSignOn", trustedProxies: Set<String> = [], upstreamTimeout: Int = 10,
-        limits: AbuseLimits = AbuseLimits()
+        limits: AbuseLimits = AbuseLimits(), keyReloadInterval: Int = 30
     ) {
         self.host = host
         self.port = port
@@ -40,5 +43,6 @@ public struct ServerOptions: Sendable {
         self.trustedProxies = trustedProxies
         self.upstreamTimeout = upstreamTimeout
         self.limits = limits
+        self.keyReloadInterval = keyReloadInterval
     }
 }

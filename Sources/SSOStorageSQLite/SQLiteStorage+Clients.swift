@@ -59,3 +59,11 @@ extension SQLiteStorage: ClientStore {
         )
     }
 }
+
+extension SQLiteStorage {
+    /// The longest access-token lifetime any client registered, if any registered one: how long
+    /// a replaced signing key must stay published.
+    public func longestAccessTokenTTL() async throws -> Int? {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT MAX(access_token_ttl) FROM clients") }
+    }
+}

@@ -181,6 +181,10 @@ extension SQLiteStorage {
                 ALTER TABLE refresh_tokens ADD COLUMN replay_until REAL;
                 """)
         }
+        migrator.registerMigration("v3") { db in
+            // Key rotation: a new key is published at once and signs from activates_at (issue 7).
+            try db.execute(sql: "ALTER TABLE signing_keys ADD COLUMN activates_at REAL")
+        }
         return migrator
     }
 }

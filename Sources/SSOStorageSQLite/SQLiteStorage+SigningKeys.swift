@@ -5,11 +5,13 @@ import SSOCore
 extension SQLiteStorage: SigningKeyStore {
     public func signingKeys() async throws -> [SigningKeyRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM signing_keys ORDER BY created_at").map { row in
-                SigningKeyRecord(
-                    kid: row["kid"], algorithm: SigningAlgorithm(rawValue: row["alg"]) ?? .es256,
+            try Row.fetchAll(db, sql: "SELECT * FROM signing_keys ORDER BY created_at").compactMap { row in
+                // A key of an algorithm this version does not know is left alone, not misread.
+                guard let algorithm = SigningAlgorithm(rawValue: row["alg"]) else { return nil }
+                return SigningKeyRecord(
+                    kid: row["kid"], algorithm: algorithm,
                     sealedPrivateKey: row["sealed_private_key"], publicKeyPEM: row["public_key_pem"],
-                    createdAt: Self.date(row, "created_at")
+                    createdAt: Self.date(row, "created_at"), activatesAt: Self.optionalDate(row, "activates_at")
                 )
             }
         }
@@ -18,8 +20,12 @@ extension SQLiteStorage: SigningKeyStore {
     public func insert(_ key: SigningKeyRecord) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT INTO signing_keys (kid, alg, sealed_private_key, public_key_pem, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [key.kid, key.algorithm.rawValue, key.sealedPrivateKey, key.publicKeyPEM, Self.time(key.createdAt)]
+                sql: """
+                    INSERT INTO signing_keys (kid, alg, sealed_private_key, public_key_pem, created_at, activates_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [key.kid, key.algorithm.rawValue, key.sealedPrivateKey, key.publicKeyPEM, Self.time(key.createdAt),
+                            Self.time(key.activatesAt)]
             )
         }
     }

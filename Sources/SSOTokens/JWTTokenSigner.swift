@@ -2,69 +2,153 @@ import CryptoExtras
 import Foundation
 import JWTKit
 import SSOCore
+import Synchronization
 
 /// Signs access tokens with ES256 (fast, small) and ID tokens with the algorithm each client
 /// registered (RS256 by default, as OpenID Connect requires every client to accept it).
 ///
-/// Keys are created on first start, stored sealed, and published in the JWKS.
+/// Keys are created on first start, stored sealed, and published in the JWKS. The signer
+/// reads the store again every `reloadInterval` seconds, so a key added by `sso keys rotate`
+/// (from another process, or on another instance) is published and, once active, used without
+/// a restart; `SigningKeySchedule` decides which key signs and which are published.
 public final class JWTTokenSigner: TokenSigner {
-    private let keys: JWTKeyCollection
-    private let signingKids: [SigningAlgorithm: String]
-    private let publicKeys: JWKSet
+    /// Every key loaded so far, for signing and verifying: keys are only ever added.
+    private let collection = JWTKeyCollection()
+    private let ring: Mutex<Ring>
+    private let store: any SigningKeyStore
+    private let sealer: any SecretSealer
     private let issuer: String
     private let clock: any SSOClock
+    private let retention: @Sendable () async -> TimeInterval
+    private let reloadInterval: TimeInterval
 
-    init(keys: JWTKeyCollection, signingKids: [SigningAlgorithm: String], publicKeys: JWKSet, issuer: String,
-         clock: any SSOClock) {
-        self.keys = keys
-        self.signingKids = signingKids
-        self.publicKeys = publicKeys
+    /// What has been loaded: the schedule over the usable keys and their public halves.
+    private struct Ring: Sendable {
+        var schedule = SigningKeySchedule(keys: [], retention: 0)
+        var publicKeys: [String: JWKSet.Key] = [:]
+        /// Keys that could not be unsealed after start (sealed with another key-encryption key):
+        /// never published, never used.
+        var unusable: Set<String> = []
+        var loadedAt = Date.distantPast
+    }
+
+    private init(
+        store: any SigningKeyStore, sealer: any SecretSealer, issuer: String, clock: any SSOClock,
+        retention: @escaping @Sendable () async -> TimeInterval, reloadInterval: TimeInterval
+    ) {
+        self.store = store
+        self.sealer = sealer
         self.issuer = issuer
         self.clock = clock
+        self.retention = retention
+        self.reloadInterval = reloadInterval
+        self.ring = Mutex(Ring())
     }
 
-    /// Loads the keys from `store`, creating one ES256 and one RS256 key on first start.
+    /// Loads the keys from `store`, creating one key of each algorithm on first start.
     /// Throws when a stored key cannot be unsealed: the server must not start with keys it
     /// cannot use, nor silently replace them.
+    ///
+    /// - Parameter retention: the longest lifetime of a token signed now, in seconds: how long
+    ///   a replaced key stays published.
     public static func load(
-        store: any SigningKeyStore, sealer: KeySealer, issuer: String, clock: any SSOClock, random: any SecureRandom
+        store: any SigningKeyStore, sealer: any SecretSealer, issuer: String, clock: any SSOClock,
+        random: any SecureRandom, retention: @escaping @Sendable () async -> TimeInterval = { 3600 },
+        reloadInterval: TimeInterval = 30
     ) async throws -> JWTTokenSigner {
-        var records = try await store.signingKeys()
+        let records = try await store.signingKeys()
         for algorithm in SigningAlgorithm.allCases where !records.contains(where: { $0.algorithm == algorithm }) {
-            let record = try generate(algorithm, sealer: sealer, kid: random.token(byteCount: 12), now: clock.now())
-            try await store.insert(record)
-            records.append(record)
+            try await store.insert(try generate(algorithm, sealer: sealer, kid: random.token(byteCount: 12), now: clock.now()))
         }
-        let keys = JWTKeyCollection()
-        var kids: [SigningAlgorithm: String] = [:]
-        var jwks: [JWKSet.Key] = []
-        for record in records {
-            let pem = String(decoding: try sealer.unseal(record.sealedPrivateKey), as: UTF8.self)
-            let kid = JWKIdentifier(string: record.kid)
-            switch record.algorithm {
-            case .es256:
-                let key = try ES256PrivateKey(pem: pem)
-                await keys.add(ecdsa: key, kid: kid)
-                let parameters = key.publicKey.parameters
-                jwks.append(.init(kty: "EC", alg: "ES256", kid: record.kid, crv: "P-256", x: parameters?.x, y: parameters?.y))
-            case .edDSA:
-                let key = try EdDSA.PrivateKey(pem: pem)
-                await keys.add(eddsa: key, kid: kid)
-                jwks.append(.init(kty: "OKP", alg: "EdDSA", kid: record.kid, crv: "Ed25519",
-                                  x: Base64URL.encode(key.publicKey.rawRepresentation)))
-            case .rs256:
-                let key = try Insecure.RSA.PrivateKey(pem: pem)
-                await keys.add(rsa: key, digestAlgorithm: .sha256, kid: kid)
-                let primitives = try key.publicKey.getKeyPrimitives()
-                jwks.append(.init(kty: "RSA", alg: "RS256", kid: record.kid,
-                                  n: Base64URL.encode(primitives.modulus), e: Base64URL.encode(primitives.publicExponent)))
-            }
-            kids[record.algorithm] = record.kid  // newest of each algorithm signs
-        }
-        return JWTTokenSigner(keys: keys, signingKids: kids, publicKeys: JWKSet(keys: jwks), issuer: issuer, clock: clock)
+        let signer = JWTTokenSigner(store: store, sealer: sealer, issuer: issuer, clock: clock, retention: retention,
+                                    reloadInterval: reloadInterval)
+        try await signer.reload(strict: true)
+        return signer
     }
 
-    static func generate(_ algorithm: SigningAlgorithm, sealer: KeySealer, kid: String, now: Date) throws -> SigningKeyRecord {
+    /// Reads the keys again now: new keys are unsealed and added, the schedule is rebuilt.
+    /// With `strict`, a key that cannot be unsealed is an error; otherwise it is left out.
+    public func reload(strict: Bool = false) async throws {
+        let records = try await store.signingKeys()
+        let (known, unusable) = ring.withLock { (Set($0.publicKeys.keys), $0.unusable) }
+        var added: [String: JWKSet.Key] = [:]
+        var failed: Set<String> = []
+        for record in records where !known.contains(record.kid) && !unusable.contains(record.kid) {
+            do {
+                added[record.kid] = try await add(record)
+            } catch {
+                if strict { throw error }
+                failed.insert(record.kid)
+            }
+        }
+        let retention = await retention()
+        let now = clock.now()
+        ring.withLock { ring in
+            ring.publicKeys.merge(added) { old, _ in old }
+            ring.unusable.formUnion(failed)
+            let usable = records.filter { ring.publicKeys[$0.kid] != nil }
+            ring.schedule = SigningKeySchedule(keys: usable, retention: retention)
+            ring.loadedAt = now
+        }
+    }
+
+    /// Reloads when the last load is older than the interval; one caller reloads, the others
+    /// go on with what is loaded. A failing store leaves the loaded keys in use.
+    private func reloadIfStale() async {
+        let now = clock.now()
+        let due = ring.withLock { ring in
+            guard now.timeIntervalSince(ring.loadedAt) >= reloadInterval || now < ring.loadedAt else { return false }
+            ring.loadedAt = now
+            return true
+        }
+        if due { try? await reload() }
+    }
+
+    /// Unseals a stored key into the collection; returns its public JWK.
+    private func add(_ record: SigningKeyRecord) async throws -> JWKSet.Key {
+        let pem = String(decoding: try sealer.unseal(record.sealedPrivateKey), as: UTF8.self)
+        let kid = JWKIdentifier(string: record.kid)
+        switch record.algorithm {
+        case .es256:
+            let key = try ES256PrivateKey(pem: pem)
+            await collection.add(ecdsa: key, kid: kid)
+            let parameters = key.publicKey.parameters
+            return .init(kty: "EC", alg: "ES256", kid: record.kid, crv: "P-256", x: parameters?.x, y: parameters?.y)
+        case .edDSA:
+            let key = try EdDSA.PrivateKey(pem: pem)
+            await collection.add(eddsa: key, kid: kid)
+            return .init(kty: "OKP", alg: "EdDSA", kid: record.kid, crv: "Ed25519",
+                         x: Base64URL.encode(key.publicKey.rawRepresentation))
+        case .rs256:
+            let key = try Insecure.RSA.PrivateKey(pem: pem)
+            await collection.add(rsa: key, digestAlgorithm: .sha256, kid: kid)
+            let primitives = try key.publicKey.getKeyPrimitives()
+            return .init(kty: "RSA", alg: "RS256", kid: record.kid,
+                         n: Base64URL.encode(primitives.modulus), e: Base64URL.encode(primitives.publicExponent))
+        }
+    }
+
+    /// Adds a new key of each of `algorithms`, published at once and signing `activateAfter`
+    /// seconds from now. Refuses when `sealer` cannot open the stored keys: a key sealed with
+    /// the wrong key-encryption key would be one the server cannot use.
+    @discardableResult
+    public static func rotate(
+        store: any SigningKeyStore, sealer: any SecretSealer, algorithms: [SigningAlgorithm], activateAfter: TimeInterval,
+        clock: any SSOClock, random: any SecureRandom
+    ) async throws -> [SigningKeyRecord] {
+        for record in try await store.signingKeys() { _ = try sealer.unseal(record.sealedPrivateKey) }
+        let now = clock.now()
+        var added: [SigningKeyRecord] = []
+        for algorithm in algorithms {
+            var record = try generate(algorithm, sealer: sealer, kid: random.token(byteCount: 12), now: now)
+            record.activatesAt = now.addingTimeInterval(activateAfter)
+            try await store.insert(record)
+            added.append(record)
+        }
+        return added
+    }
+
+    static func generate(_ algorithm: SigningAlgorithm, sealer: any SecretSealer, kid: String, now: Date) throws -> SigningKeyRecord {
         let (privatePEM, publicPEM): (String, String)
         switch algorithm {
         case .es256:
@@ -87,21 +171,21 @@ public final class JWTTokenSigner: TokenSigner {
         var header = JWTHeader()
         header.typ = "at+jwt"
         header.alg = "ES256"
-        return try await keys.sign(AccessTokenPayload(claims), kid: kid(.es256), header: header)
+        return try await collection.sign(AccessTokenPayload(claims), kid: await kid(.es256), header: header)
     }
 
     public func signIDToken(_ claims: IDTokenClaims, algorithm: SigningAlgorithm) async throws -> String {
         var header = JWTHeader()
         header.typ = "JWT"
         header.alg = algorithm.rawValue
-        return try await keys.sign(IDTokenPayload(claims), kid: kid(algorithm), header: header)
+        return try await collection.sign(IDTokenPayload(claims), kid: await kid(algorithm), header: header)
     }
 
     public func verifyAccessToken(_ token: String) async -> AccessTokenClaims? {
         // RFC 9068 section 4: the type must be at+jwt, so an ID token can never pass as an access token.
         guard let header = Self.header(of: token), header["typ"] as? String == "at+jwt",
             header["alg"] as? String == "ES256",
-            let payload = try? await keys.verify(token, as: AccessTokenPayload.self)
+            let payload = try? await collection.verify(token, as: AccessTokenPayload.self)
         else { return nil }
         let claims = payload.claims
         guard claims.iss == issuer, Int(clock.now().timeIntervalSince1970) < claims.exp else { return nil }
@@ -110,18 +194,32 @@ public final class JWTTokenSigner: TokenSigner {
 
     public func verifyIDToken(_ token: String) async -> IDTokenClaims? {
         guard let header = Self.header(of: token), header["typ"] as? String != "at+jwt",
-            let payload = try? await keys.verify(token, as: IDTokenPayload.self), payload.claims.iss == issuer
+            let payload = try? await collection.verify(token, as: IDTokenPayload.self), payload.claims.iss == issuer
         else { return nil }
         return payload.claims
     }
 
-    public func jwks() async -> JWKSet { publicKeys }
+    public func jwks() async -> JWKSet {
+        await reloadIfStale()
+        let now = clock.now()
+        return ring.withLock { ring in
+            JWKSet(keys: ring.schedule.published(at: now).compactMap { ring.publicKeys[$0.kid] })
+        }
+    }
 
-    private func kid(_ algorithm: SigningAlgorithm) throws -> JWKIdentifier {
-        guard let kid = signingKids[algorithm] else {
+    /// The schedule as loaded now, for `sso keys list` and tests.
+    public func schedule() async -> SigningKeySchedule {
+        await reloadIfStale()
+        return ring.withLock { $0.schedule }
+    }
+
+    private func kid(_ algorithm: SigningAlgorithm) async throws -> JWKIdentifier {
+        await reloadIfStale()
+        let now = clock.now()
+        guard let record = ring.withLock({ $0.schedule.signingKey(algorithm, at: now) }) else {
             throw JWTError.generic(identifier: "signing", reason: "No \(algorithm.rawValue) signing key")
         }
-        return JWKIdentifier(string: kid)
+        return JWKIdentifier(string: record.kid)
     }
 
     private static func header(of token: String) -> [String: Any]? {

@@ -6,7 +6,8 @@ struct SSOCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sso",
         abstract: "UnifiedSSO: an OAuth 2.0 and OpenID Connect single-sign-on server.",
-        subcommands: [Serve.self, ClientCommand.self, UserCommand.self, ProviderCommand.self, ScopeCommand.self, SessionCommand.self, AuditCommand.self]
+        subcommands: [Serve.self, ClientCommand.self, UserCommand.self, ProviderCommand.self, ScopeCommand.self, SessionCommand.self, AuditCommand.self,
+                      KeysCommand.self]
     )
 }
 

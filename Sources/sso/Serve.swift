@@ -32,6 +32,9 @@ struct Serve: AsyncParsableCommand {
     var trustedProxies: [String] = []
     @Option(name: .customLong("upstream-timeout"), help: "Seconds an upstream sign-in provider has to answer each call.")
     var upstreamTimeout = 10
+    @Option(name: .customLong("key-reload-interval"),
+            help: "Seconds between reads of the signing keys: a key added by 'sso keys rotate' is seen within this time.")
+    var keyReloadInterval = 30
     @Option(name: .customLong("login-failures-per-account"), help: "Failed sign-ins an account may have in an hour before it is locked.")
     var loginFailuresPerAccount = 5
     @Option(name: .customLong("login-failures-per-address"), help: "Failed sign-ins an address may have in an hour before it is locked.")
@@ -48,7 +51,8 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         for (name, value) in [("code-ttl", codeTTL), ("access-token-ttl", accessTokenTTL),
                               ("refresh-token-ttl", refreshTokenTTL), ("session-ttl", sessionTTL),
-                              ("session-max-ttl", sessionMaxTTL), ("upstream-timeout", upstreamTimeout)] where value <= 0 {
+                              ("session-max-ttl", sessionMaxTTL), ("upstream-timeout", upstreamTimeout),
+                              ("key-reload-interval", keyReloadInterval)] where value <= 0 {
             throw ValidationError("--\(name) must be a positive number of seconds.")
         }
         for (name, value) in [("login-failures-per-account", loginFailuresPerAccount),
@@ -92,7 +96,8 @@ struct Serve: AsyncParsableCommand {
             limits: AbuseLimits(
                 loginFailuresPerAccount: loginFailuresPerAccount, loginFailuresPerAddress: loginFailuresPerAddress,
                 tokenFailuresPerAddress: tokenFailuresPerAddress, clientAuthFailures: clientAuthFailures,
-                federationFailuresPerAddress: federationFailuresPerAddress))
+                federationFailuresPerAddress: federationFailuresPerAddress),
+            keyReloadInterval: keyReloadInterval)
         let app = try await SSOServer.makeApplication(options)
         try await app.runService()
     }

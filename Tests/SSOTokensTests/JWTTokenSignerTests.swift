@@ -72,6 +72,55 @@ struct JWTTokenSignerTests {
         }
     }
 
+    /// The `kid` in a JWT's header.
+    func kid(_ token: String) throws -> String? {
+        let header = try #require(Base64URL.decode(String(token.split(separator: ".")[0])))
+        let object = try JSONSerialization.jsonObject(with: header) as? [String: Any]
+        return object?["kid"] as? String
+    }
+
+    @Test("a rotated key is published at the next reload, signs once active; the old one verifies and leaves the JWKS when its tokens have expired")
+    func rotationWithoutRestart() async throws {
+        let signer = try await JWTTokenSigner.load(
+            store: storage, sealer: sealer, issuer: "https://sso.test", clock: clock, random: SystemSecureRandom(),
+            retention: { 600 }, reloadInterval: 30)
+        let now = Int(clock.now().timeIntervalSince1970)
+        let before = try await signer.signAccessToken(claims(exp: now + 600))
+        let oldKid = try #require(try kid(before))
+
+        // Another process (sso keys rotate) adds a key: unseen until the reload interval passes.
+        let added = try await JWTTokenSigner.rotate(
+            store: storage, sealer: sealer, algorithms: [.es256], activateAfter: 120, clock: clock, random: SystemSecureRandom())
+        let newKid = try #require(added.first?.kid)
+        #expect(await !signer.jwks().keys.map(\.kid).contains(newKid))
+        clock.advance(seconds: 30)
+        #expect(await signer.jwks().keys.map(\.kid).contains(newKid))
+        #expect(try kid(try await signer.signAccessToken(claims(exp: now + 600))) == oldKid)
+
+        clock.advance(seconds: 90)
+        let after = try await signer.signAccessToken(claims(exp: now + 1200))
+        #expect(try kid(after) == newKid)
+        #expect(await signer.verifyAccessToken(before)?.sub == "u")
+        #expect(await signer.verifyAccessToken(after)?.sub == "u")
+        #expect(Set(await signer.jwks().keys.map(\.kid)).isSuperset(of: [oldKid, newKid]))
+
+        clock.advance(seconds: 600)
+        let published = await signer.jwks().keys.map(\.kid)
+        #expect(published.contains(newKid) && !published.contains(oldKid))
+        #expect(published.count == 3)
+    }
+
+    @Test("rotation refuses a key-encryption key that cannot open the stored keys")
+    func rotationChecksTheMasterKey() async throws {
+        _ = try await signer()
+        let other = try KeySealer(keyMaterial: Data(repeating: 9, count: 32))
+        await #expect(throws: KeySealer.UnsealError.self) {
+            try await JWTTokenSigner.rotate(store: storage, sealer: other, algorithms: [.es256], activateAfter: 0,
+                                            clock: clock, random: SystemSecureRandom())
+        }
+        #expect(try await storage.signingKeys().count == 3)
+    }
+
     @Test("the key-encryption key must be 32 bytes")
     func sealerSize() {
         #expect(throws: KeySealer.UnsealError.self) { try KeySealer(keyMaterial: Data(count: 16)) }

@@ -25,6 +25,11 @@ public struct SecurityEvent: Sendable, Codable, Equatable {
         public static let sessionRevoked: Kind = "session.revoked"
         public static let clientAuthFailed: Kind = "client.auth_failed"
         public static let clientLocked: Kind = "client.locked"
+        public static let keyRotated: Kind = "key.rotated"
+        public static let clientAdded: Kind = "client.added"
+        public static let clientUpdated: Kind = "client.updated"
+        public static let clientRemoved: Kind = "client.removed"
+        public static let clientSecretRotated: Kind = "client.secret_rotated"
         public static let codeReplayed: Kind = "code.replayed"
         public static let refreshTokenReused: Kind = "refresh_token.reused"
         /// A rotated refresh token presented again within the grace window: the first answer repeated.

@@ -17,12 +17,19 @@ public struct SigningKeyRecord: Sendable, Codable, Equatable {
     public var sealedPrivateKey: Data
     public var publicKeyPEM: String
     public var createdAt: Date
+    /// When the key starts signing. Until then it is only published, so that relying parties
+    /// that cache the JWKS have it before the first token it signs reaches them.
+    public var activatesAt: Date
 
-    public init(kid: String, algorithm: SigningAlgorithm, sealedPrivateKey: Data, publicKeyPEM: String, createdAt: Date) {
+    public init(
+        kid: String, algorithm: SigningAlgorithm, sealedPrivateKey: Data, publicKeyPEM: String, createdAt: Date,
+        activatesAt: Date? = nil
+    ) {
         self.kid = kid
         self.algorithm = algorithm
         self.sealedPrivateKey = sealedPrivateKey
         self.publicKeyPEM = publicKeyPEM
         self.createdAt = createdAt
+        self.activatesAt = activatesAt ?? createdAt
     }
 }

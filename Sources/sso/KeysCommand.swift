@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import SSOCore
+import SSOServer
+import SSOStorageSQLite
+import SSOTokens
+
+/// `sso keys rotate|list`: signing-key rotation while the server runs.
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys", abstract: "Rotate and list the signing keys.", subcommands: [Rotate.self, List.self])
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: """
+            Add a new signing key: published in the JWKS at once, signing after --activate-after seconds. \
+            The running server picks it up within 30 seconds; the key it replaces stays published until \
+            every token it signed has expired.
+            """)
+        @Option(name: .customLong("alg"), help: "ES256, RS256, EdDSA or all (repeatable).")
+        var algorithms: [String] = ["all"]
+        @Option(name: .customLong("activate-after"),
+                help: "Seconds between publication and first use, so relying parties' cached JWKS learn the key first.")
+        var activateAfter = 3600
+        @OptionGroup var data: DataOption
+
+        func validate() throws {
+            guard activateAfter >= 0 else { throw ValidationError("--activate-after must not be negative.") }
+            _ = try chosen()
+        }
+
+        func chosen() throws -> [SigningAlgorithm] {
+            if algorithms.contains(where: { $0.lowercased() == "all" }) { return SigningAlgorithm.allCases }
+            return try algorithms.map { name in
+                guard let algorithm = SigningAlgorithm.allCases.first(where: { $0.rawValue.lowercased() == name.lowercased() })
+                else { throw ValidationError("Unknown algorithm '\(name)': use ES256, RS256, EdDSA or all.") }
+                return algorithm
+            }
+        }
+
+        func run() async throws {
+            let directory = DataDirectory(data.directory)
+            let storage = try directory.openStorage()
+            let sealer = try await directory.keySealer(
+                storage: storage, environment: ProcessInfo.processInfo.environment, random: SystemSecureRandom())
+            let added = try await JWTTokenSigner.rotate(
+                store: storage, sealer: sealer, algorithms: try chosen(), activateAfter: TimeInterval(activateAfter),
+                clock: SystemClock(), random: SystemSecureRandom())
+            let format = ISO8601DateFormatter()
+            for key in added {
+                try await storage.appendSecurityEvent(SecurityEvent(
+                    kind: .keyRotated, at: key.createdAt,
+                    detail: "\(key.algorithm.rawValue) \(key.kid) activates \(format.string(from: key.activatesAt))"))
+                print(try KeyLine(key, status: "pending", until: nil, format: format).encoded(pretty: false))
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The signing keys as JSON lines, with their state.")
+        @Option(name: .customLong("access-token-ttl"),
+                help: "The server's --access-token-ttl, to tell when a replaced key stops being published.")
+        var accessTokenTTL = 3600
+        @OptionGroup var data: DataOption
+
+        func run() async throws {
+            let storage = try DataDirectory(data.directory).openStorage()
+            let retention = await SSOServer.tokenRetention(
+                storage: storage, lifetimes: Lifetimes(accessToken: accessTokenTTL))
+            let schedule = SigningKeySchedule(keys: try await storage.signingKeys(), retention: retention)
+            let now = Date()
+            let format = ISO8601DateFormatter()
+            for key in schedule.keys {
+                let line: KeyLine
+                switch schedule.status(of: key, at: now) {
+                case .pending: line = KeyLine(key, status: "pending", until: nil, format: format)
+                case .active: line = KeyLine(key, status: "active", until: nil, format: format)
+                case .retiring(let until): line = KeyLine(key, status: "retiring", until: until, format: format)
+                case .retired: line = KeyLine(key, status: "retired", until: nil, format: format)
+                }
+                print(try line.encoded(pretty: false))
+            }
+        }
+    }
+
+    struct KeyLine: PrintedJSON {
+        var kid: String, alg: String, created_at: String, activates_at: String, status: String
+        var published_until: String?
+
+        init(_ key: SigningKeyRecord, status: String, until: Date?, format: ISO8601DateFormatter) {
+            kid = key.kid
+            alg = key.algorithm.rawValue
+            created_at = format.string(from: key.createdAt)
+            activates_at = format.string(from: key.activatesAt)
+            self.status = status
+            published_until = until.map(format.string(from:))
+        }
+    }
+}
