@@ -110,6 +110,7 @@ let package = Package(
             dependencies: [
                 "SSOServer", "SSOCore", "SSOPasswords", "SSOStorageSQLite", "SSOTOTP", "SSOFederation", "SSOTokens",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

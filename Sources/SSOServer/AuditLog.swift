@@ -9,10 +9,11 @@ struct AuditLog: SecurityEventRecorder {
     let logger: Logger
 
     func record(_ event: SecurityEvent) async {
-        logger.info("security event", metadata: [
-            "event": "\(event.kind.rawValue)", "user": "\(event.userID ?? "-")", "client": "\(event.clientID ?? "-")",
-            "detail": "\(event.detail ?? "-")",
-        ])
+        var fields: Logger.Metadata = ["event": .string(event.kind.rawValue)]
+        if let user = event.userID { fields["user_id"] = .string(user) }
+        if let client = event.clientID { fields["client_id"] = .string(client) }
+        if let detail = event.detail { fields["detail"] = .string(detail) }
+        logger.info("security event", metadata: fields)
         do {
             try await storage.appendSecurityEvent(event)
         } catch {

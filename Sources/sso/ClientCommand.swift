@@ -48,6 +48,7 @@ struct ClientCommand: AsyncParsableCommand {
             policy.apply(to: &client)
             try await policy.checkScopesKnown(client, storage: storage)
             try await storage.save(client)
+            try await storage.appendSecurityEvent(SecurityEvent(kind: .clientAdded, at: Date(), clientID: client.id, detail: "sso client"))
             print(try ClientJSON(client, secret: generated).encoded())
         }
     }
@@ -73,6 +74,7 @@ struct ClientCommand: AsyncParsableCommand {
             policy.apply(to: &client)
             try await policy.checkScopesKnown(client, storage: storage)
             try await storage.save(client)
+            try await storage.appendSecurityEvent(SecurityEvent(kind: .clientUpdated, at: Date(), clientID: client.id, detail: "sso client"))
             print(try ClientJSON(client, secret: nil).encoded())
         }
     }
@@ -90,6 +92,7 @@ struct ClientCommand: AsyncParsableCommand {
             let secret = SystemSecureRandom().token()
             client.secretDigest = SecretDigest.sha256(secret)
             try await storage.save(client)
+            try await storage.appendSecurityEvent(SecurityEvent(kind: .clientSecretRotated, at: Date(), clientID: client.id, detail: "sso client"))
             print(try ClientJSON(client, secret: secret).encoded())
         }
     }
@@ -121,9 +124,9 @@ struct ClientCommand: AsyncParsableCommand {
         @Option(help: "Client identifier.") var id: String
         @OptionGroup var data: DataOption
         func run() async throws {
-            guard try await DataDirectory(data.directory).openStorage().removeClient(id: id) else {
-                throw ValidationError("No client with id '\(id)'.")
-            }
+            let storage = try DataDirectory(data.directory).openStorage()
+            guard try await storage.removeClient(id: id) else { throw ValidationError("No client with id '\(id)'.") }
+            try await storage.appendSecurityEvent(SecurityEvent(kind: .clientRemoved, at: Date(), clientID: id, detail: "sso client"))
             print("removed \(id)")
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import Logging
 import SSOCore
 import SSOServer
 
@@ -32,6 +33,8 @@ struct Serve: AsyncParsableCommand {
     var trustedProxies: [String] = []
     @Option(name: .customLong("upstream-timeout"), help: "Seconds an upstream sign-in provider has to answer each call.")
     var upstreamTimeout = 10
+    @Option(name: .customLong("log-format"), help: "json (one JSON object per line) or text (env SSO_LOG_FORMAT).")
+    var logFormat: String?
     @Option(name: .customLong("key-reload-interval"),
             help: "Seconds between reads of the signing keys: a key added by 'sso keys rotate' is seen within this time.")
     var keyReloadInterval = 30
@@ -62,12 +65,18 @@ struct Serve: AsyncParsableCommand {
                               ("federation-failures-per-address", federationFailuresPerAddress)] where value <= 0 {
             throw ValidationError("--\(name) must be a positive number.")
         }
+        if let logFormat, !["json", "text"].contains(logFormat) {
+            throw ValidationError("--log-format is json or text.")
+        }
         guard (0...300).contains(refreshReuseGrace) else {
             throw ValidationError("--refresh-reuse-grace must be from 0 to 300 seconds; a long window hides token theft.")
         }
     }
 
     func run() async throws {
+        let format = logFormat ?? Environment.value("SSO_LOG_FORMAT") ?? "json"
+        guard ["json", "text"].contains(format) else { throw ValidationError("SSO_LOG_FORMAT is json or text.") }
+        if format == "json" { LoggingSystem.bootstrap(JSONLinesLogHandler.init(label:)) }
         let host = host ?? Environment.value("SSO_HOST") ?? "127.0.0.1"
         let port = port ?? Environment.value("SSO_PORT").map({ Int($0) ?? -1 }) ?? 8080
         guard (0...65535).contains(port) else {

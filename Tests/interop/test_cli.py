@@ -1,6 +1,7 @@
 """The `sso` command line, as an operator uses it."""
 import hashlib
 import json
+import re
 import sqlite3
 import subprocess
 
@@ -133,3 +134,18 @@ def test_session_list_and_revoke(server, confidential_client):
     assert "login.succeeded" in kinds and "token.issued" in kinds and kinds[-1] == "session.revoked"
     assert "refresh_token.reused" not in kinds   # a revoked token presented again is not a theft signal
     assert all(e["at"].endswith("Z") for e in events)
+
+
+def test_the_server_logs_json_lines_with_security_events(server, confidential_client):
+    session = authlib_session(confidential_client)
+    url, _ = session.create_authorization_url(server.metadata["authorization_endpoint"], code_verifier="w" * 50)
+    browser = requests.Session()
+    login = browser.get(url, allow_redirects=True)
+    fields = dict(re.findall(r'name="(interaction|csrf)" value="([^"]+)"', login.text))
+    failed = browser.post(server.issuer + "/login", data={**fields, "login": "alice", "password": "wrong-password"})
+    assert failed.status_code == 200 and "login" in failed.url   # the form again, with a message
+    lines = (server.data_dir / "server.log").read_text().splitlines()
+    records = [json.loads(line) for line in lines]   # every line is one JSON object
+    assert all({"ts", "level", "message"} <= record.keys() for record in records)
+    events = [r for r in records if r["message"] == "security event"]
+    assert any(r["event"] == "login.failed" and r["ts"].endswith("Z") for r in events), events
