@@ -28,7 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
-        // Only the tests name it: they run upstream providers on fixed loopback ports.
+        // Hummingbird's own service runner: the background purge is one of its services; the
+        // tests use it to run upstream providers on fixed loopback ports.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
@@ -102,6 +103,7 @@ let package = Package(
                 "SSOGrantAuthorizationCode", "SSOGrantRefreshToken",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

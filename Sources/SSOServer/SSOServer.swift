@@ -10,6 +10,7 @@ import SSOPasswords
 import SSOStorageSQLite
 import SSOTOTP
 import SSOTokens
+import ServiceLifecycle
 
 /// The composition root: builds every service from the chosen modules and wires them into one
 /// Hummingbird application. The `sso` executable and the end-to-end tests both start the
@@ -97,9 +98,14 @@ public enum SSOServer {
         let router = Router(context: SSORequestContext.self)
         routes.register(on: router)
         let issuerForLog = options.issuer
+        let housekeeping = Housekeeping(
+            store: storage, clock: clock, interval: .milliseconds(Int(options.purgeInterval * 1000)),
+            tokenRetention: { await SSOServer.tokenRetention(storage: storage, lifetimes: options.lifetimes) },
+            auditRetention: TimeInterval(options.auditRetentionDays) * 86400, logger: logger)
         return Application(
             router: router,
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
+            services: [housekeeping],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? options.port
                 logger.notice("UnifiedSSO listening", metadata: ["address": "\(options.host):\(port)", "issuer": "\(issuerForLog)"])

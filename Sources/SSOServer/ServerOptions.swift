@@ -23,12 +23,17 @@ public struct ServerOptions: Sendable {
     /// Seconds between reads of the signing keys (a key added by `sso keys rotate` is seen
     /// within this time).
     public var keyReloadInterval: Int
+    /// Seconds between background purges of expired rows; fractions allowed (tests).
+    public var purgeInterval: Double
+    /// Days security events are kept in the audit table.
+    public var auditRetentionDays: Int
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, issuer: String? = nil, dataDirectory: String = "./data",
         resourcesDirectory: String, demo: Bool = false, lifetimes: Lifetimes = Lifetimes(), legacy: Bool = true,
         legacyClientID: String = "SingleSignOn", trustedProxies: Set<String> = [], upstreamTimeout: Int = 10,
-        limits: AbuseLimits = AbuseLimits(), keyReloadInterval: Int = 30
+        limits: AbuseLimits = AbuseLimits(), keyReloadInterval: Int = 30,
+        purgeInterval: Double = 60, auditRetentionDays: Int = 90
     ) {
         self.host = host
         self.port = port
@@ -44,5 +49,7 @@ public struct ServerOptions: Sendable {
         self.upstreamTimeout = upstreamTimeout
         self.limits = limits
         self.keyReloadInterval = keyReloadInterval
+        self.purgeInterval = purgeInterval
+        self.auditRetentionDays = auditRetentionDays
     }
 }

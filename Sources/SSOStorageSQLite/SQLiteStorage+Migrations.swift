@@ -185,6 +185,23 @@ extension SQLiteStorage {
             // Key rotation: a new key is published at once and signs from activates_at (issue 7).
             try db.execute(sql: "ALTER TABLE signing_keys ADD COLUMN activates_at REAL")
         }
+        migrator.registerMigration("v4") { db in
+            // Background purge (issue 7): every expiry it deletes by is indexed, so each batch
+            // is a range scan, however large the table.
+            try db.execute(sql: """
+                CREATE INDEX authorization_codes_expiry ON authorization_codes(expires_at);
+                CREATE INDEX interactions_expiry ON interactions(expires_at);
+                CREATE INDEX federation_states_expiry ON federation_states(expires_at);
+                CREATE INDEX sessions_expiry ON sessions(expires_at);
+                CREATE INDEX sessions_absolute_expiry ON sessions(absolute_expires_at);
+                CREATE INDEX reference_tokens_expiry ON reference_tokens(expires_at);
+                CREATE INDEX reference_tokens_absolute_expiry ON reference_tokens(absolute_expires_at);
+                CREATE INDEX refresh_tokens_expiry ON refresh_tokens(expires_at);
+                CREATE INDEX refresh_tokens_replay ON refresh_tokens(replay_until) WHERE replay_until IS NOT NULL;
+                CREATE INDEX grants_created ON grants(created_at);
+                CREATE INDEX throttles_updated ON throttles(updated_at);
+                """)
+        }
         return migrator
     }
 }

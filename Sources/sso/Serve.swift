@@ -38,6 +38,10 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("key-reload-interval"),
             help: "Seconds between reads of the signing keys: a key added by 'sso keys rotate' is seen within this time.")
     var keyReloadInterval = 30
+    @Option(name: .customLong("purge-interval"), help: "Seconds between background purges of expired codes, tokens and sessions.")
+    var purgeInterval = 60
+    @Option(name: .customLong("audit-retention-days"), help: "Days security events are kept in the audit table.")
+    var auditRetentionDays = 90
     @Option(name: .customLong("login-failures-per-account"), help: "Failed sign-ins an account may have in an hour before it is locked.")
     var loginFailuresPerAccount = 5
     @Option(name: .customLong("login-failures-per-address"), help: "Failed sign-ins an address may have in an hour before it is locked.")
@@ -55,7 +59,8 @@ struct Serve: AsyncParsableCommand {
         for (name, value) in [("code-ttl", codeTTL), ("access-token-ttl", accessTokenTTL),
                               ("refresh-token-ttl", refreshTokenTTL), ("session-ttl", sessionTTL),
                               ("session-max-ttl", sessionMaxTTL), ("upstream-timeout", upstreamTimeout),
-                              ("key-reload-interval", keyReloadInterval)] where value <= 0 {
+                              ("key-reload-interval", keyReloadInterval), ("purge-interval", purgeInterval),
+                              ("audit-retention-days", auditRetentionDays)] where value <= 0 {
             throw ValidationError("--\(name) must be a positive number of seconds.")
         }
         for (name, value) in [("login-failures-per-account", loginFailuresPerAccount),
@@ -106,7 +111,8 @@ struct Serve: AsyncParsableCommand {
                 loginFailuresPerAccount: loginFailuresPerAccount, loginFailuresPerAddress: loginFailuresPerAddress,
                 tokenFailuresPerAddress: tokenFailuresPerAddress, clientAuthFailures: clientAuthFailures,
                 federationFailuresPerAddress: federationFailuresPerAddress),
-            keyReloadInterval: keyReloadInterval)
+            keyReloadInterval: keyReloadInterval, purgeInterval: Double(purgeInterval),
+            auditRetentionDays: auditRetentionDays)
         let app = try await SSOServer.makeApplication(options)
         try await app.runService()
     }

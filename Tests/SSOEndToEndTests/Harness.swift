@@ -27,6 +27,7 @@ struct Harness {
     var port = 0
     var upstreamTimeout = 10
     var limits = AbuseLimits()
+    var purgeInterval: Double = 60
 
     init(dataDirectory: String? = nil) throws {
         self.dataDirectory = dataDirectory
@@ -96,7 +97,8 @@ struct Harness {
         let options = ServerOptions(
             host: "127.0.0.1", port: port, issuer: issuer, dataDirectory: dataDirectory,
             resourcesDirectory: Self.resources, lifetimes: lifetimes, legacy: legacy,
-            trustedProxies: trustedProxies, upstreamTimeout: upstreamTimeout, limits: limits)
+            trustedProxies: trustedProxies, upstreamTimeout: upstreamTimeout, limits: limits,
+            purgeInterval: purgeInterval)
         let app = try await SSOServer.makeApplication(options, clock: clock, environment: ["SSO_LOG_LEVEL": "error"])
         return try await app.test(.live) { client in
             try await body(Browser(client: client))

@@ -134,3 +134,29 @@ struct LoginAndSessionTests {
         #expect(failures.count == 2)
     }
 }
+
+@Suite("Housekeeping in the running server")
+struct HousekeepingServiceTests {
+    @Test("the server purges expired codes and sessions in the background")
+    func backgroundPurge() async throws {
+        var harness = try Harness()
+        harness.purgeInterval = 0.05
+        let user = try await harness.addUser("alice", password: "wonderland-42")
+        _ = try await harness.addClient("app", skipConsent: true)
+        let (storage, clock) = (harness.storage, harness.clock)
+        try await harness.run { browser in
+            let (code, _) = try await browser.obtainCode(client: "app")
+            let digest = SecretDigest.sha256(code)
+            #expect(try await storage.code(digest: digest) != nil)
+            #expect(try await storage.sessions(userID: user.id).count == 1)
+            clock.advance(seconds: Double(Lifetimes().sessionIdle + 1))
+            for _ in 0..<100 {
+                if try await storage.code(digest: digest) == nil,
+                    try await storage.sessions(userID: user.id).isEmpty { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(try await storage.code(digest: digest) == nil)
+            #expect(try await storage.sessions(userID: user.id).isEmpty)
+        }
+    }
+}
