@@ -102,10 +102,13 @@ public enum SSOServer {
             store: storage, clock: clock, interval: .milliseconds(Int(options.purgeInterval * 1000)),
             tokenRetention: { await SSOServer.tokenRetention(storage: storage, lifetimes: options.lifetimes) },
             auditRetention: TimeInterval(options.auditRetentionDays) * 86400, logger: logger)
+        let backchannelLogout = BackchannelLogoutService(
+            deliveries: storage, clients: storage, signer: signer, issuer: options.issuer, events: events, clock: clock,
+            random: random, interval: .milliseconds(Int(options.logoutDeliveryInterval * 1000)), logger: logger)
         return Application(
             router: router,
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
-            services: [housekeeping],
+            services: [housekeeping, backchannelLogout],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? options.port
                 logger.notice("UnifiedSSO listening", metadata: ["address": "\(options.host):\(port)", "issuer": "\(issuerForLog)"])

@@ -27,13 +27,15 @@ public struct ServerOptions: Sendable {
     public var purgeInterval: Double
     /// Days security events are kept in the audit table.
     public var auditRetentionDays: Int
+    /// Seconds between reads of the back-channel logout outbox; fractions allowed (tests).
+    public var logoutDeliveryInterval: Double
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, issuer: String? = nil, dataDirectory: String = "./data",
         resourcesDirectory: String, demo: Bool = false, lifetimes: Lifetimes = Lifetimes(), legacy: Bool = true,
         legacyClientID: String = "SingleSignOn", trustedProxies: Set<String> = [], upstreamTimeout: Int = 10,
         limits: AbuseLimits = AbuseLimits(), keyReloadInterval: Int = 30,
-        purgeInterval: Double = 60, auditRetentionDays: Int = 90
+        purgeInterval: Double = 60, auditRetentionDays: Int = 90, logoutDeliveryInterval: Double = 1
     ) {
         self.host = host
         self.port = port
@@ -51,5 +53,6 @@ public struct ServerOptions: Sendable {
         self.keyReloadInterval = keyReloadInterval
         self.purgeInterval = purgeInterval
         self.auditRetentionDays = auditRetentionDays
+        self.logoutDeliveryInterval = logoutDeliveryInterval
     }
 }

@@ -14,8 +14,9 @@ extension SQLiteStorage: ClientStore {
                 sql: """
                     INSERT OR REPLACE INTO clients (id, name, secret_digest, redirect_uris, scopes, grant_types,
                         auth_method, auth_method_pinned, skip_consent, pkce_required, id_token_alg, access_token_ttl,
-                        access_token_format, sliding_max_ttl, refresh_token_ttl, post_logout_redirect_uris, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        access_token_format, sliding_max_ttl, refresh_token_ttl, post_logout_redirect_uris, created_at,
+                        backchannel_logout_uri)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     client.id, client.name, client.secretDigest, try Self.json(client.redirectURIs),
@@ -24,6 +25,7 @@ extension SQLiteStorage: ClientStore {
                     client.idTokenSigningAlgorithm.rawValue, client.accessTokenTTL, client.accessTokenFormat.rawValue,
                     client.slidingMaxTTL, client.refreshTokenTTL,
                     try Self.json(client.postLogoutRedirectURIs), Self.time(client.createdAt),
+                    client.backchannelLogoutURI,
                 ]
             )
         }
@@ -54,7 +56,7 @@ extension SQLiteStorage: ClientStore {
             accessTokenTTL: row["access_token_ttl"], refreshTokenTTL: row["refresh_token_ttl"],
             postLogoutRedirectURIs: try decodeJSON([String].self, row["post_logout_redirect_uris"]),
             accessTokenFormat: AccessTokenFormat(rawValue: row["access_token_format"]) ?? .jwt,
-            slidingMaxTTL: row["sliding_max_ttl"],
+            slidingMaxTTL: row["sliding_max_ttl"], backchannelLogoutURI: row["backchannel_logout_uri"],
             createdAt: date(row, "created_at")
         )
     }

@@ -202,6 +202,25 @@ extension SQLiteStorage {
                 CREATE INDEX throttles_updated ON throttles(updated_at);
                 """)
         }
+        migrator.registerMigration("v5") { db in
+            // Back-channel logout (issue 7): the client's endpoint, and an outbox of logout
+            // notices written in the transaction that ends the session, delivered with retries.
+            try db.execute(sql: """
+                ALTER TABLE clients ADD COLUMN backchannel_logout_uri TEXT;
+                CREATE TABLE logout_deliveries (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    client_id TEXT NOT NULL,
+                    uri TEXT NOT NULL,
+                    user_id TEXT NOT NULL,
+                    session_id TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at REAL NOT NULL,
+                    created_at REAL NOT NULL,
+                    last_error TEXT
+                );
+                CREATE INDEX logout_deliveries_due ON logout_deliveries(next_attempt_at);
+                """)
+        }
         return migrator
     }
 }

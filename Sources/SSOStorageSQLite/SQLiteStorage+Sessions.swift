@@ -44,6 +44,8 @@ extension SQLiteStorage: SessionStore {
                 sql: "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                 arguments: [Self.time(at), sessionID]
             )
+            // Clients are told once, when the session actually ends.
+            if db.changesCount == 1 { try Self.queueLogoutDeliveries(sessionID: sessionID, at: at, db: db) }
             try db.execute(
                 sql: """
                     UPDATE refresh_tokens SET rotated_at = ?
@@ -69,5 +71,56 @@ extension SQLiteStorage: SessionStore {
             methods: list(row, "methods"), identityProvider: row["identity_provider"], createdAt: date(row, "created_at"), expiresAt: date(row, "expires_at"),
             absoluteExpiresAt: date(row, "absolute_expires_at"), revokedAt: optionalDate(row, "revoked_at")
         )
+    }
+}
+
+extension SQLiteStorage: LogoutDeliveryStore {
+    /// Queues a logout notice for every client with a back-channel logout URI that holds a grant
+    /// issued under the session: part of the transaction that ends it.
+    static func queueLogoutDeliveries(sessionID: String, at: Date, db: Database) throws {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT DISTINCT clients.id AS client_id, clients.backchannel_logout_uri AS uri, grants.user_id AS user_id
+            FROM grants JOIN clients ON clients.id = grants.client_id
+            WHERE grants.session_id = ? AND clients.backchannel_logout_uri IS NOT NULL
+            """, arguments: [sessionID])
+        for row in rows {
+            try db.execute(sql: """
+                INSERT INTO logout_deliveries (id, client_id, uri, user_id, session_id, next_attempt_at, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [UUID().uuidString.lowercased(), row["client_id"], row["uri"], row["user_id"], sessionID,
+                                 time(at), time(at)])
+        }
+    }
+
+    public func claimLogoutDeliveries(at now: Date, leaseUntil: Date, limit: Int) async throws -> [LogoutDelivery] {
+        try await pool.write { db in
+            let due = try Row.fetchAll(db, sql: """
+                SELECT * FROM logout_deliveries WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?
+                """, arguments: [Self.time(now), limit])
+            for row in due {
+                try db.execute(sql: "UPDATE logout_deliveries SET next_attempt_at = ? WHERE id = ?",
+                               arguments: [Self.time(leaseUntil), row["id"]])
+            }
+            return due.map { row in
+                LogoutDelivery(id: row["id"], clientID: row["client_id"], uri: row["uri"], userID: row["user_id"],
+                               sessionID: row["session_id"], attempts: row["attempts"])
+            }
+        }
+    }
+
+    public func logoutDelivered(id: String) async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM logout_deliveries WHERE id = ?", arguments: [id]) }
+    }
+
+    public func logoutFailed(id: String, error: String, retryAt: Date?) async throws {
+        try await pool.write { db in
+            if let retryAt {
+                try db.execute(sql: """
+                    UPDATE logout_deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?
+                    """, arguments: [String(error.prefix(500)), Self.time(retryAt), id])
+            } else {
+                try db.execute(sql: "DELETE FROM logout_deliveries WHERE id = ?", arguments: [id])
+            }
+        }
     }
 }

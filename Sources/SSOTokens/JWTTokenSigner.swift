@@ -181,6 +181,13 @@ public final class JWTTokenSigner: TokenSigner {
         return try await collection.sign(IDTokenPayload(claims), kid: await kid(algorithm), header: header)
     }
 
+    public func signLogoutToken(_ claims: LogoutTokenClaims, algorithm: SigningAlgorithm) async throws -> String {
+        var header = JWTHeader()
+        header.typ = "logout+jwt"
+        header.alg = algorithm.rawValue
+        return try await collection.sign(LogoutTokenPayload(claims), kid: await kid(algorithm), header: header)
+    }
+
     public func verifyAccessToken(_ token: String) async -> AccessTokenClaims? {
         // RFC 9068 section 4: the type must be at+jwt, so an ID token can never pass as an access token.
         guard let header = Self.header(of: token), header["typ"] as? String == "at+jwt",

@@ -18,3 +18,11 @@ struct IDTokenPayload: JWTPayload {
     func encode(to encoder: any Encoder) throws { try claims.encode(to: encoder) }
     func verify(using algorithm: some JWTAlgorithm) async throws {}
 }
+
+struct LogoutTokenPayload: JWTPayload {
+    var claims: LogoutTokenClaims
+    init(_ claims: LogoutTokenClaims) { self.claims = claims }
+    init(from decoder: any Decoder) throws { claims = try LogoutTokenClaims(from: decoder) }
+    func encode(to encoder: any Encoder) throws { try claims.encode(to: encoder) }
+    func verify(using algorithm: some JWTAlgorithm) async throws {}
+}

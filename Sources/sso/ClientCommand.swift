@@ -149,6 +149,7 @@ struct ClientJSON: PrintedJSON {
     var sliding_max: Int?
     var refresh_token_ttl: Int?
     var post_logout_redirect_uris: [String]
+    var backchannel_logout_uri: String?
 
     init(_ client: Client, secret: String?) {
         client_id = client.id
@@ -166,6 +167,7 @@ struct ClientJSON: PrintedJSON {
         sliding_max = client.slidingMaxTTL
         refresh_token_ttl = client.refreshTokenTTL
         post_logout_redirect_uris = client.postLogoutRedirectURIs
+        backchannel_logout_uri = client.backchannelLogoutURI
     }
 
 }

@@ -37,6 +37,9 @@ struct ClientPolicyOptions: ParsableArguments {
     var tokenEndpointAuth: String?
     @Option(name: .customLong("post-logout-redirect-uri"), help: "Where logout may return to (repeatable).")
     var postLogoutRedirectURIs: [String] = []
+    @Option(name: .customLong("backchannel-logout-uri"),
+            help: "Where a logout token is posted when a user's session ends (OpenID Connect Back-Channel Logout); '' removes it.")
+    var backchannelLogoutURI: String?
 
     var parsedGrantTypes: [String] {
         grantTypes.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
@@ -46,6 +49,12 @@ struct ClientPolicyOptions: ParsableArguments {
         for uri in redirectURIs + postLogoutRedirectURIs {
             guard let url = URL(string: uri), let scheme = url.scheme, !scheme.isEmpty, url.fragment == nil, !uri.contains("#")
             else { throw ValidationError("'\(uri)' is not an absolute URI without a fragment.") }
+        }
+        if let backchannelLogoutURI, !backchannelLogoutURI.isEmpty {
+            // Back-Channel Logout 1.0 section 2.2: an absolute http(s) URI without a fragment.
+            guard let url = URL(string: backchannelLogoutURI), ["http", "https"].contains(url.scheme ?? ""),
+                url.host != nil, url.fragment == nil
+            else { throw ValidationError("--backchannel-logout-uri must be an absolute http(s) URI without a fragment.") }
         }
         if let scope, ScopeSet(parsing: scope) == nil { throw ValidationError("--scope has characters RFC 6749 forbids.") }
         if let pkce, !["required", "optional"].contains(pkce) { throw ValidationError("--pkce is required or optional.") }
@@ -102,5 +111,6 @@ struct ClientPolicyOptions: ParsableArguments {
             client.authMethodPinned = method != .none
         }
         if !postLogoutRedirectURIs.isEmpty { client.postLogoutRedirectURIs = postLogoutRedirectURIs }
+        if let backchannelLogoutURI { client.backchannelLogoutURI = backchannelLogoutURI.isEmpty ? nil : backchannelLogoutURI }
     }
 }

@@ -17,6 +17,7 @@ struct ReceivedIDToken: JWTPayload {
     var nonce: String?
     var at_hash: String?
     var email: String?
+    var sid: String?
     func verify(using algorithm: some JWTAlgorithm) async throws {}
 }
 

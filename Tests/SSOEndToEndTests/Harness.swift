@@ -28,6 +28,7 @@ struct Harness {
     var upstreamTimeout = 10
     var limits = AbuseLimits()
     var purgeInterval: Double = 60
+    var logoutDeliveryInterval: Double = 1
 
     init(dataDirectory: String? = nil) throws {
         self.dataDirectory = dataDirectory
@@ -98,7 +99,7 @@ struct Harness {
             host: "127.0.0.1", port: port, issuer: issuer, dataDirectory: dataDirectory,
             resourcesDirectory: Self.resources, lifetimes: lifetimes, legacy: legacy,
             trustedProxies: trustedProxies, upstreamTimeout: upstreamTimeout, limits: limits,
-            purgeInterval: purgeInterval)
+            purgeInterval: purgeInterval, logoutDeliveryInterval: logoutDeliveryInterval)
         let app = try await SSOServer.makeApplication(options, clock: clock, environment: ["SSO_LOG_LEVEL": "error"])
         return try await app.test(.live) { client in
             try await body(Browser(client: client))

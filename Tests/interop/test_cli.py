@@ -105,6 +105,13 @@ def test_client_update_and_rotate_secret(tmp_path):
     assert updated["grant_types"] == ["authorization_code"] and updated["pkce_required"] is False
     assert updated["post_logout_redirect_uris"] == ["https://p.example/bye"] and updated["scope"] == "openid extern.api"
     assert updated["redirect_uris"] == ["https://p.example/cb"]   # untouched
+    backchannel = json.loads(cli(tmp_path, "client", "update", "--id", "partner",
+                                 "--backchannel-logout-uri", "https://p.example/backchannel"))
+    assert backchannel["backchannel_logout_uri"] == "https://p.example/backchannel"
+    for uri in ("ftp://p.example/x", "/relative", "https://p.example/x#frag"):
+        assert run(tmp_path, "client", "update", "--id", "partner", "--backchannel-logout-uri", uri).returncode != 0
+    cleared = json.loads(cli(tmp_path, "client", "update", "--id", "partner", "--backchannel-logout-uri", ""))
+    assert "backchannel_logout_uri" not in cleared or cleared["backchannel_logout_uri"] is None
     rotated = json.loads(cli(tmp_path, "client", "rotate-secret", "--id", "partner"))
     assert rotated["client_secret"] != first["client_secret"]
     with sqlite3.connect(tmp_path / "sso.sqlite") as db:

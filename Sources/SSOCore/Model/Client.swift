@@ -38,6 +38,9 @@ public struct Client: Sendable, Codable, Equatable {
     public var refreshTokenTTL: Int?
     /// Where RP-initiated logout may return to.
     public var postLogoutRedirectURIs: [String]
+    /// Where the server posts a logout token when a session this client was part of ends
+    /// (OpenID Connect Back-Channel Logout 1.0); `nil`: the client is not told.
+    public var backchannelLogoutURI: String?
     public var createdAt: Date
 
     public init(
@@ -47,7 +50,7 @@ public struct Client: Sendable, Codable, Equatable {
         authMethod: ClientAuthMethod = .clientSecretBasic, authMethodPinned: Bool = false, skipConsent: Bool = false,
         pkceRequired: Bool = true, idTokenSigningAlgorithm: SigningAlgorithm = .rs256, accessTokenTTL: Int? = nil,
         refreshTokenTTL: Int? = nil, postLogoutRedirectURIs: [String] = [], accessTokenFormat: AccessTokenFormat = .jwt,
-        slidingMaxTTL: Int? = nil, createdAt: Date
+        slidingMaxTTL: Int? = nil, backchannelLogoutURI: String? = nil, createdAt: Date
     ) {
         self.id = id
         self.name = name
@@ -65,6 +68,7 @@ public struct Client: Sendable, Codable, Equatable {
         self.slidingMaxTTL = slidingMaxTTL
         self.refreshTokenTTL = refreshTokenTTL
         self.postLogoutRedirectURIs = postLogoutRedirectURIs
+        self.backchannelLogoutURI = backchannelLogoutURI
         self.createdAt = createdAt
     }
 

@@ -22,6 +22,8 @@ public struct SecurityEvent: Sendable, Codable, Equatable {
         public static let tokenIssued: Kind = "token.issued"
         public static let tokenRevoked: Kind = "token.revoked"
         public static let logout: Kind = "session.logout"
+        /// A client could not be told of a logout after every retry.
+        public static let backchannelLogoutFailed: Kind = "logout.backchannel_failed"
         public static let sessionRevoked: Kind = "session.revoked"
         public static let clientAuthFailed: Kind = "client.auth_failed"
         public static let clientLocked: Kind = "client.locked"

@@ -148,3 +148,30 @@ public struct UserClaims: Sendable, Codable, Equatable {
         }
     }
 }
+
+/// Claims of a logout token (OpenID Connect Back-Channel Logout 1.0 section 2.4): who logged
+/// out of which session, for one client. It carries an `events` member and never a `nonce`, so
+/// that it cannot be mistaken for an ID token.
+public struct LogoutTokenClaims: Sendable, Codable, Equatable {
+    public static let event = "http://schemas.openid.net/event/backchannel-logout"
+
+    public var iss: String
+    public var sub: String
+    public var aud: String
+    public var iat: Int
+    public var exp: Int
+    public var jti: String
+    public var sid: String
+    public var events: [String: [String: String]]
+
+    public init(iss: String, sub: String, aud: String, iat: Int, exp: Int, jti: String, sid: String) {
+        self.iss = iss
+        self.sub = sub
+        self.aud = aud
+        self.iat = iat
+        self.exp = exp
+        self.jti = jti
+        self.sid = sid
+        self.events = [Self.event: [:]]
+    }
+}

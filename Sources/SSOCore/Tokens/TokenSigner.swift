@@ -5,6 +5,8 @@ public protocol TokenSigner: Sendable {
     func signAccessToken(_ claims: AccessTokenClaims) async throws -> String
     /// Signs an ID token with the client's registered algorithm.
     func signIDToken(_ claims: IDTokenClaims, algorithm: SigningAlgorithm) async throws -> String
+    /// Signs a back-channel logout token (header `typ: logout+jwt`) with the client's ID-token algorithm.
+    func signLogoutToken(_ claims: LogoutTokenClaims, algorithm: SigningAlgorithm) async throws -> String
     /// Checks an access token's signature, type and expiry; `nil` when it is not a valid token of ours.
     func verifyAccessToken(_ token: String) async -> AccessTokenClaims?
     /// Checks an ID token we issued (signature and issuer; an expired one still counts, as a

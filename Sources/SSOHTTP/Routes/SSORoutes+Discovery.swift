@@ -31,6 +31,8 @@ extension SSORoutes {
         var claims_parameter_supported = false
         var request_parameter_supported = false
         var request_uri_parameter_supported = false
+        var backchannel_logout_supported = true
+        var backchannel_logout_session_supported = true
     }
 
     func registerDiscovery(on router: Router<some RequestContext>) {
