@@ -4,9 +4,14 @@
 /// bodies alike. It keeps repeated names (so the core can refuse them) and never throws:
 /// malformed percent-escapes are kept literally, and validation happens on the values.
 public enum FormDecoding {
+    /// No protocol request needs more parameters than this; past it the request is refused
+    /// (`RequestParameters.overflowed`) rather than decoded at any cost.
+    public static let maximumParameters = 100
+
     public static func parse(_ text: String) -> RequestParameters {
         var pairs: [(name: String, value: String)] = []
         for part in text.split(separator: "&", omittingEmptySubsequences: true) {
+            guard pairs.count < maximumParameters else { return RequestParameters(pairs, overflowed: true) }
             let pieces = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = decode(pieces[0])
             let value = pieces.count > 1 ? decode(pieces[1]) : ""

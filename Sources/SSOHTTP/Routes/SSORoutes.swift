@@ -34,6 +34,7 @@ public struct SSORoutes: Sendable {
 
     /// Adds every route to `router`.
     public func register<Context: RequestContext>(on router: Router<Context>) {
+        router.add(middleware: RequestLimits<Context>(refuse: refuseOversized))
         if configuration.secureCookies { router.add(middleware: StrictTransportSecurity<Context>()) }
         registerDiscovery(on: router)
         registerAuthorize(on: router)
@@ -53,6 +54,13 @@ public struct SSORoutes: Sendable {
         logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
         return pages.errorPage(pages.message("error_internal", request: request), request: request,
                                status: .internalServerError)
+    }
+
+    /// The answer to a request over the size limits: the error page for a browser, JSON otherwise.
+    @Sendable func refuseOversized(_ status: HTTPResponse.Status, _ description: String, request: Request) -> Response {
+        request.headers[.accept]?.contains("text/html") == true
+            ? pages.errorPage(description, request: request, status: status)
+            : Responses.oauthError(.invalidRequest(description), status: status)
     }
 
     func internalErrorJSON(_ error: any Error, request: Request) -> Response {
