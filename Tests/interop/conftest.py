@@ -35,9 +35,9 @@ def cli(data_dir, *args, stdin=None):
 
 
 class Server:
-    def __init__(self, data_dir, extra=()):
+    def __init__(self, data_dir, extra=(), port=None):
         self.data_dir = data_dir
-        self.port = free_port()
+        self.port = port or free_port()
         self.issuer = f"http://127.0.0.1:{self.port}"
         Path(data_dir).mkdir(parents=True, exist_ok=True)
         self.log = open(Path(data_dir) / "server.log", "a")
