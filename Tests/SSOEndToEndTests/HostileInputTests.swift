@@ -161,6 +161,9 @@ struct HostileInputTests {
             #expect(!location.contains("\r") && !location.contains("\n"))
             #expect(page.redirectParameters["state"] == injected)
             #expect(!page.headers[values: .setCookie].contains { $0.contains("evil") })
+            // The redirect carrying the code is never cached and sends no Referer on.
+            #expect(page.headers[.cacheControl] == "no-store")
+            #expect(page.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
         }
     }
 }

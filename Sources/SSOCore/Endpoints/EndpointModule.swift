@@ -102,7 +102,8 @@ public struct EndpointResponse: Sendable {
     }
 
     public static func redirect(_ location: String) -> EndpointResponse {
-        EndpointResponse(status: 302, headers: [("Location", location), ("Cache-Control", "no-store")])
+        EndpointResponse(status: 302, headers: [("Location", location), ("Cache-Control", "no-store"),
+                                                ("Referrer-Policy", "no-referrer")])
     }
 
     public func adding(header name: String, _ value: String) -> EndpointResponse {

@@ -40,8 +40,11 @@ enum Responses {
         return response
     }
 
+    /// A redirect that is never cached and, since it may carry a code, whose target learns
+    /// nothing of where the browser came from (the policy of a redirect applies to its target).
     static func redirect(_ location: String) -> Response {
-        Response(status: .found, headers: [.location: location, .cacheControl: "no-store"])
+        Response(status: .found, headers: [.location: location, .cacheControl: "no-store",
+                                           HTTPField.Name("Referrer-Policy")!: "no-referrer"])
     }
 
     /// An HTML page, with headers that keep it out of caches and out of other sites' frames.
