@@ -4,21 +4,23 @@ import SSOCore
 
 extension SQLiteStorage: AuthorizationCodeStore {
     public func insert(_ code: AuthorizationCode) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO authorization_codes (digest, client_id, redirect_uri, redirect_uri_sent, user_id,
-                        session_id, scopes, nonce, code_challenge, auth_time, methods, identity_provider, created_at,
-                        expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    code.digest, code.clientID, code.redirectURI, code.redirectURIWasSent, code.userID, code.sessionID,
-                    code.scopes.description, code.nonce, code.codeChallenge, Self.time(code.authTime),
-                    code.methods.joined(separator: " "), code.identityProvider, Self.time(code.createdAt),
-                    Self.time(code.expiresAt),
-                ]
-            )
-        }
+        try await pool.write { db in try Self.insertCode(code, db: db) }
+    }
+
+    static func insertCode(_ code: AuthorizationCode, db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO authorization_codes (digest, client_id, redirect_uri, redirect_uri_sent, user_id,
+                    session_id, scopes, nonce, code_challenge, auth_time, methods, identity_provider, created_at,
+                    expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                code.digest, code.clientID, code.redirectURI, code.redirectURIWasSent, code.userID, code.sessionID,
+                code.scopes.description, code.nonce, code.codeChallenge, Self.time(code.authTime),
+                code.methods.joined(separator: " "), code.identityProvider, Self.time(code.createdAt),
+                Self.time(code.expiresAt),
+            ]
+        )
     }
 
     public func code(digest: String) async throws -> AuthorizationCode? {

@@ -7,7 +7,7 @@ struct SSOCommand: AsyncParsableCommand {
         commandName: "sso",
         abstract: "UnifiedSSO: an OAuth 2.0 and OpenID Connect single-sign-on server.",
         subcommands: [Serve.self, ClientCommand.self, UserCommand.self, ProviderCommand.self, ScopeCommand.self, SessionCommand.self, AuditCommand.self,
-                      KeysCommand.self]
+                      KeysCommand.self, BenchCommand.self]
     )
 }
 

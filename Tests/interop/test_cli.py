@@ -156,3 +156,28 @@ def test_the_server_logs_json_lines_with_security_events(server, confidential_cl
     assert all({"ts", "level", "message"} <= record.keys() for record in records)
     events = [r for r in records if r["message"] == "security event"]
     assert any(r["event"] == "login.failed" and r["ts"].endswith("Z") for r in events), events
+
+
+def test_bench_seed_writes_tokens_and_codes_that_the_real_grants_accept(data_dir, confidential_client):
+    verifier = "b" * 50
+    out = data_dir.parent / "pools"
+    cli(data_dir, "bench", "seed", "--client", "rp", "--login", "alice", "--refresh-tokens", "3", "--codes", "3",
+        "--code-verifier", verifier, "--out", str(out))
+    tokens = (out / "refresh_tokens.txt").read_text().split()
+    codes = (out / "codes.txt").read_text().split()
+    assert len(tokens) == 3 and len(codes) == 3
+    from conftest import REDIRECT, Server
+    server = Server(data_dir)
+    try:
+        auth = ("rp", confidential_client["client_secret"])
+        refreshed = requests.post(server.metadata["token_endpoint"], auth=auth,
+                                  data={"grant_type": "refresh_token", "refresh_token": tokens[0]})
+        assert refreshed.status_code == 200 and refreshed.json()["refresh_token"] != tokens[0]
+        exchanged = requests.post(server.metadata["token_endpoint"], auth=auth, data={
+            "grant_type": "authorization_code", "code": codes[0], "redirect_uri": REDIRECT, "code_verifier": verifier})
+        assert exchanged.status_code == 200 and "id_token" in exchanged.json()
+        wrong = requests.post(server.metadata["token_endpoint"], auth=auth, data={
+            "grant_type": "authorization_code", "code": codes[1], "redirect_uri": REDIRECT, "code_verifier": "c" * 50})
+        assert wrong.status_code == 400
+    finally:
+        server.stop()

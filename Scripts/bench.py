@@ -1,0 +1,221 @@
+"""The benchmark behind Scripts/bench. See that script for usage."""
+import argparse
+import base64
+import datetime
+import hashlib
+import json
+import os
+import platform
+import re
+import secrets
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlencode, urlparse
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+WRK_DIR = ROOT / "Scripts" / "wrk"
+REDIRECT = "https://bench.example/cb"
+PASSWORD = "bench-password-1"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cli(binary, data, *args, stdin=None):
+    return subprocess.run([binary, *args, "--data", str(data)], input=stdin, capture_output=True, text=True,
+                          check=True).stdout
+
+
+def memory_kib(pid, field):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def pkce():
+    verifier = secrets.token_urlsafe(48)
+    return verifier, base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+
+
+def browser_login(issuer, client):
+    """A full browser-style sign-in: authorize, login form, (consent skipped), code exchange."""
+    session = requests.Session()
+    verifier, challenge = pkce()
+    query = urlencode({"response_type": "code", "client_id": client["client_id"], "redirect_uri": REDIRECT,
+                       "scope": "openid profile", "state": "s", "code_challenge": challenge,
+                       "code_challenge_method": "S256"})
+    page = session.get(f"{issuer}/authorize?{query}")
+    fields = dict(re.findall(r'name="(interaction|csrf)" value="([^"]+)"', page.text))
+    answer = session.post(f"{issuer}/login", data={**fields, "login": "bench", "password": PASSWORD},
+                          allow_redirects=False)
+    location = answer.headers["Location"]
+    code = parse_qs(urlparse(location).query)["code"][0]
+    tokens = requests.post(f"{issuer}/token", auth=(client["client_id"], client["client_secret"]), data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "code_verifier": verifier})
+    tokens.raise_for_status()
+    return tokens.json()
+
+
+def basic(client):
+    return "Basic " + base64.b64encode(f"{client['client_id']}:{client['client_secret']}".encode()).decode()
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.binary = args.binary
+        self.data = Path(tempfile.mkdtemp(prefix="sso-bench-")) / "data"
+        self.results = []
+
+    def setup(self):
+        b, d = self.binary, self.data
+        cli(b, d, "user", "add", "--login", "bench", "--password-stdin", stdin=PASSWORD + "\n")
+        self.app = json.loads(cli(b, d, "client", "add", "--id", "bench", "--redirect-uri", REDIRECT,
+                                  "--scope", "openid profile", "--skip-consent"))
+        self.ref = json.loads(cli(b, d, "client", "add", "--id", "bench-ref", "--redirect-uri", REDIRECT,
+                                  "--scope", "openid profile", "--skip-consent", "--access-token-format", "reference"))
+        self.api = json.loads(cli(b, d, "client", "add", "--id", "bench-api", "--redirect-uri", "https://api/none"))
+        pool = self.args.seconds * 9000
+        self.verifier = secrets.token_urlsafe(48)
+        self.pools = self.data.parent / "pools"
+        started = time.time()
+        print(cli(b, d, "bench", "seed", "--client", "bench", "--login", "bench", "--refresh-tokens", str(pool),
+                  "--codes", str(pool), "--code-verifier", self.verifier, "--out", str(self.pools)).strip(),
+              f"({time.time() - started:.0f} s)")
+
+    def start(self):
+        self.port = free_port()
+        self.issuer = f"http://127.0.0.1:{self.port}"
+        self.log = open(self.data / "server.log", "w")
+        started = time.perf_counter()
+        self.server = subprocess.Popen([self.binary, "serve", "--port", str(self.port), "--data", str(self.data),
+                                        "--log-format", "text"], stdout=self.log, stderr=self.log,
+                                       env={**os.environ, "SSO_LOG_LEVEL": "warning"})
+        while True:
+            try:
+                requests.get(self.issuer + "/.well-known/openid-configuration", timeout=1).raise_for_status()
+                break
+            except requests.RequestException:
+                if self.server.poll() is not None:
+                    raise RuntimeError((self.data / "server.log").read_text())
+                time.sleep(0.002)
+        self.startup_ms = (time.perf_counter() - started) * 1000
+        time.sleep(1)
+        self.idle_kib = memory_kib(self.server.pid, "VmRSS")
+
+    def wrk(self, name, script, path, **env):
+        command = ["wrk", "-t", str(self.args.threads), "-c", str(self.args.connections),
+                   "-d", f"{self.args.seconds}s", "--latency", "-s", str(WRK_DIR / script), self.issuer + path]
+        environment = {**os.environ, "BENCH_WRK_DIR": str(WRK_DIR), "BENCH_THREADS": str(self.args.threads),
+                       **{f"BENCH_{k.upper()}": v for k, v in env.items()}}
+        output = subprocess.run(command, capture_output=True, text=True, env=environment, check=True).stdout
+        line = next(l for l in output.splitlines() if l.startswith("{"))
+        result = json.loads(line)
+        result["rss_mib"] = memory_kib(self.server.pid, "VmRSS") / 1024
+        self.report(name, result)
+
+    def report(self, name, result):
+        result["scenario"] = name
+        self.results.append(result)
+        print(f"{name:<28} {result['rps']:>9.0f}/s  p50 {result['p50_ms']:>6.2f} ms  p99 {result['p99_ms']:>7.2f} ms"
+              f"  errors {result['errors']:>5}  rss {result['rss_mib']:>5.0f} MiB", flush=True)
+
+    def logins(self):
+        """Browser-style logins from several workers for the scenario's duration."""
+        stop = time.time() + max(self.args.seconds, 10)
+        latencies, errors, lock = [], [0], threading.Lock()
+
+        def worker():
+            while time.time() < stop:
+                started = time.perf_counter()
+                try:
+                    browser_login(self.issuer, self.app)
+                    with lock:
+                        latencies.append((time.perf_counter() - started) * 1000)
+                except Exception:
+                    with lock:
+                        errors[0] += 1
+
+        begun = time.time()
+        threads = [threading.Thread(target=worker) for _ in range(self.args.login_workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.time() - begun
+        latencies.sort()
+        pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else 0
+        self.report("login (browser flow)", {"requests": len(latencies), "seconds": elapsed,
+                                              "rps": len(latencies) / elapsed, "p50_ms": pick(0.5),
+                                              "p99_ms": pick(0.99), "errors": errors[0],
+                                              "rss_mib": memory_kib(self.server.pid, "VmRSS") / 1024})
+
+    def run(self):
+        self.setup()
+        hash_rate = json.loads(subprocess.run([self.binary, "bench", "hash", "--seconds", "4"], capture_output=True,
+                                              text=True, check=True).stdout)
+        self.start()
+        print(f"start-up to first answer: {self.startup_ms:.0f} ms; idle memory: {self.idle_kib / 1024:.1f} MiB")
+        jwt = browser_login(self.issuer, self.app)["access_token"]
+        reference = browser_login(self.issuer, self.ref)["access_token"]
+        self.wrk("discovery", "get.lua", "/.well-known/openid-configuration")
+        self.wrk("refresh_token grant", "refresh.lua", "/token", pool=str(self.pools / "refresh_tokens.txt"),
+                 authorization=basic(self.app))
+        self.wrk("authorization_code grant", "code.lua", "/token", pool=str(self.pools / "codes.txt"),
+                 authorization=basic(self.app), redirect=quote(REDIRECT, safe=""), verifier=self.verifier)
+        self.wrk("userinfo (JWT)", "get.lua", "/userinfo", authorization="Bearer " + jwt)
+        self.wrk("userinfo (reference token)", "get.lua", "/userinfo", authorization="Bearer " + reference)
+        self.wrk("introspection", "introspect.lua", "/introspect", authorization=basic(self.api), token=jwt)
+        self.logins()
+        login = self.results[-1]["rps"]
+        print(f"bcrypt cost 12 alone: {hash_rate['verifications_per_second']:.1f} verifications/s on "
+              f"{hash_rate['cores']} cores ({hash_rate['seconds_per_verification_per_core'] * 1000:.0f} ms each); "
+              f"logins reach {100 * login / hash_rate['verifications_per_second']:.0f}% of it")
+        peak = memory_kib(self.server.pid, "VmHWM") / 1024
+        print(f"peak resident memory: {peak:.0f} MiB")
+        self.server.terminate()
+        self.server.wait(timeout=10)
+        self.write(hash_rate, peak)
+
+    def write(self, hash_rate, peak):
+        cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                    if l.startswith("model name")), platform.processor())
+        lines = [f"# Benchmark results", "",
+                 f"{datetime.date.today()}, {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, "
+                 f"{'release' if '/release/' in self.binary else 'debug'} build, SQLite, wrk {self.args.threads} threads / {self.args.connections} connections / "
+                 f"{self.args.seconds} s on the same cores.", "",
+                 "| Scenario | Requests/s | p50 ms | p99 ms | Errors | RSS MiB |", "|---|---:|---:|---:|---:|---:|"]
+        for r in self.results:
+            lines.append(f"| {r['scenario']} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} | "
+                         f"{r['rss_mib']:.0f} |")
+        lines += ["", f"- Start-up to first answer: {self.startup_ms:.0f} ms; idle memory {self.idle_kib / 1024:.1f} MiB; "
+                      f"peak {peak:.0f} MiB.",
+                  f"- bcrypt cost 12 alone: {hash_rate['verifications_per_second']:.1f} verifications/s on "
+                  f"{hash_rate['cores']} cores; logins reach "
+                  f"{100 * self.results[-1]['rps'] / hash_rate['verifications_per_second']:.0f}% of it.", ""]
+        (ROOT / "Scripts" / "bench-results.md").write_text("\n".join(lines))
+        print("written to Scripts/bench-results.md")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--login-workers", type=int, default=4)
+    Bench(parser.parse_args()).run()
+
+
+if __name__ == "__main__":
+    main()
