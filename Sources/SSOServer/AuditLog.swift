@@ -1,11 +1,10 @@
 import Logging
 import SSOCore
-import SSOStorageSQLite
 
 /// The one place security events go: a line in the log and a row in `security_events`.
 /// Recording never fails the request that caused it; a storage failure is logged instead.
 struct AuditLog: SecurityEventRecorder {
-    let storage: SQLiteStorage
+    let storage: any SecurityEventStore
     let logger: Logger
 
     func record(_ event: SecurityEvent) async {

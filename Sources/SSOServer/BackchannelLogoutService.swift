@@ -48,11 +48,12 @@ struct BackchannelLogoutService: Service {
             return
         }
         await withTaskGroup(of: Void.self) { group in
-            for delivery in due { group.addTask { await deliver(delivery, http: http) } }
+            for delivery in due { group.addTask { await deliver(delivery, claimedAt: now, http: http) } }
         }
     }
 
-    private func deliver(_ delivery: LogoutDelivery, http: HTTPClient) async {
+    /// Posts one logout token. A failure is retried counting from `claimedAt`, when the attempt began.
+    private func deliver(_ delivery: LogoutDelivery, claimedAt: Date, http: HTTPClient) async {
         do {
             guard let client = try await clients.client(id: delivery.clientID) else {
                 try await deliveries.logoutFailed(id: delivery.id, error: "client removed", retryAt: nil)
@@ -75,13 +76,12 @@ struct BackchannelLogoutService: Service {
             }
             try await deliveries.logoutDelivered(id: delivery.id)
         } catch {
-            await failed(delivery, error: "\(error)")
+            await failed(delivery, error: "\(error)", attemptedAt: claimedAt)
         }
     }
 
-    private func failed(_ delivery: LogoutDelivery, error: String) async {
+    private func failed(_ delivery: LogoutDelivery, error: String, attemptedAt now: Date) async {
         let attempt = delivery.attempts + 1
-        let now = clock.now()
         let retryAt = attempt < Self.maximumAttempts
             ? now.addingTimeInterval(min(10 * pow(2, Double(attempt - 1)), 3600)) : nil
         do {

@@ -25,7 +25,7 @@ public struct DataDirectory: Sendable {
 
     /// The key-encryption key for `storage`: a new key file may be made only while the database
     /// holds no secret sealed with an earlier one.
-    public func keySealer(storage: SQLiteStorage, environment: [String: String], random: any SecureRandom) async throws -> KeySealer {
+    public func keySealer(storage: any SSOStore, environment: [String: String], random: any SecureRandom) async throws -> KeySealer {
         let sealedSecrets = try await storage.hasSealedSecrets()
         return try keySealer(environment: environment, random: random, mayCreate: !sealedSecrets)
     }

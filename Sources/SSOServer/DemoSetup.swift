@@ -10,7 +10,7 @@ enum DemoSetup {
     static let clientID = "demo"
 
     static func ensure(
-        storage: SQLiteStorage, issuer: String, hasher: any PasswordHasher, clock: any SSOClock, logger: Logger
+        storage: any SSOStore, issuer: String, hasher: any PasswordHasher, clock: any SSOClock, logger: Logger
     ) async throws {
         if try await storage.user(login: login) == nil {
             try await storage.insert(User(

@@ -26,7 +26,7 @@ public enum SSOServer {
         let logger = configuredLogger
 
         let data = DataDirectory(options.dataDirectory)
-        let storage = try data.openStorage()
+        let storage: any SSOStore = try data.openStorage()
         let sealer = try await data.keySealer(storage: storage, environment: environment, random: random)
         let signer = try await JWTTokenSigner.load(
             store: storage, sealer: sealer, issuer: options.issuer, clock: clock, random: random,
@@ -121,7 +121,7 @@ public enum SSOServer {
     /// How long a token signed now may live: the default access-token lifetime or the longest
     /// a client registered (ID tokens live as long as access tokens). A replaced signing key
     /// stays published this long.
-    public static func tokenRetention(storage: SQLiteStorage, lifetimes: Lifetimes) async -> TimeInterval {
+    public static func tokenRetention(storage: any SSOStore, lifetimes: Lifetimes) async -> TimeInterval {
         TimeInterval(max(lifetimes.accessToken, (try? await storage.longestAccessTokenTTL()) ?? 0))
     }
 

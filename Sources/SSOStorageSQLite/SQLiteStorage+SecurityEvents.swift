@@ -3,7 +3,7 @@ import GRDB
 import SSOCore
 
 /// The audit trail: every security event in one table, for `sso` tooling and investigations.
-extension SQLiteStorage {
+extension SQLiteStorage: SecurityEventStore {
     public func appendSecurityEvent(_ event: SecurityEvent) async throws {
         try await pool.write { db in
             try db.execute(

@@ -32,11 +32,13 @@ extension SQLiteStorage: SigningKeyStore {
 }
 
 extension SQLiteStorage {
-    /// Whether anything in the database was sealed with the key-encryption key.
+    /// Whether anything in the database was sealed with the key-encryption key: signing keys,
+    /// TOTP seeds, upstream providers' client secrets.
     public func hasSealedSecrets() async throws -> Bool {
         try await pool.read { db in
             try Bool.fetchOne(db, sql: """
                 SELECT EXISTS (SELECT 1 FROM signing_keys) OR EXISTS (SELECT 1 FROM users WHERE totp_secret_sealed IS NOT NULL)
+                    OR EXISTS (SELECT 1 FROM providers)
                 """) ?? false
         }
     }

@@ -38,6 +38,9 @@ public final class SQLiteStorage: Sendable {
     }
 }
 
+/// Every store protocol, each implemented in its own extension file.
+extension SQLiteStorage: SSOStore {}
+
 /// Column helpers shared by the store extensions.
 extension SQLiteStorage {
     static func time(_ date: Date) -> Double { date.timeIntervalSince1970 }
