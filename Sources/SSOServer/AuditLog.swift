@@ -1,11 +1,27 @@
 import Logging
 import SSOCore
+import ServiceLifecycle
+import Synchronization
 
-/// The one place security events go: a line in the log and a row in `security_events`.
-/// Recording never fails the request that caused it; a storage failure is logged instead.
-struct AuditLog: SecurityEventRecorder {
-    let storage: any SecurityEventStore
-    let logger: Logger
+/// The one place security events go: a line in the log at once, and a row in `security_events`.
+///
+/// Rows are written by a background writer with group commit: an event waiting alone is
+/// written at once; events that arrive while a write is under way go together in the next
+/// transaction. Under load that is one commit for many events instead of one per token, and a
+/// request never waits for the audit table. Recording never fails the request that caused it;
+/// a storage failure is logged instead. On shutdown every pending event is written.
+final class AuditLog: SecurityEventRecorder, Service {
+    private let storage: any SecurityEventStore
+    private let logger: Logger
+    private let pending = Mutex<[SecurityEvent]>([])
+    private let signal: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+
+    init(storage: any SecurityEventStore, logger: Logger) {
+        self.storage = storage
+        self.logger = logger
+        (signal, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
 
     func record(_ event: SecurityEvent) async {
         var fields: Logger.Metadata = ["event": .string(event.kind.rawValue)]
@@ -13,10 +29,28 @@ struct AuditLog: SecurityEventRecorder {
         if let client = event.clientID { fields["client_id"] = .string(client) }
         if let detail = event.detail { fields["detail"] = .string(detail) }
         logger.info("security event", metadata: fields)
+        pending.withLock { $0.append(event) }
+        wake.yield()
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            for await _ in self.signal { await self.flush() }
+        }
+        await flush()
+    }
+
+    /// Writes everything pending in one transaction.
+    func flush() async {
+        let batch = pending.withLock { events in
+            defer { events.removeAll(keepingCapacity: true) }
+            return events
+        }
+        guard !batch.isEmpty else { return }
         do {
-            try await storage.appendSecurityEvent(event)
+            try await storage.appendSecurityEvents(batch)
         } catch {
-            logger.error("could not store security event", metadata: ["error": "\(error)"])
+            logger.error("could not store security events", metadata: ["error": "\(error)", "count": "\(batch.count)"])
         }
     }
 }

@@ -108,7 +108,7 @@ public enum SSOServer {
         return Application(
             router: router,
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
-            services: [housekeeping, backchannelLogout],
+            services: [events, housekeeping, backchannelLogout],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? options.port
                 logger.notice("UnifiedSSO listening", metadata: ["address": "\(options.host):\(port)", "issuer": "\(issuerForLog)"])

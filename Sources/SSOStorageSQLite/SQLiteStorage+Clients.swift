@@ -3,15 +3,15 @@ import SSOCore
 
 extension SQLiteStorage: ClientStore {
     public func client(id: String) async throws -> Client? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM clients WHERE id = ?", arguments: [id]).map(Self.client(from:))
+        try lookup { db in
+            try Row.fetchOne(db, cached: "SELECT * FROM clients WHERE id = ?", arguments: [id]).map(Self.client(from:))
         }
     }
 
     public func save(_ client: Client) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: """
+                cached: """
                     INSERT OR REPLACE INTO clients (id, name, secret_digest, redirect_uris, scopes, grant_types,
                         auth_method, auth_method_pinned, skip_consent, pkce_required, id_token_alg, access_token_ttl,
                         access_token_format, sliding_max_ttl, refresh_token_ttl, post_logout_redirect_uris, created_at,
@@ -33,13 +33,13 @@ extension SQLiteStorage: ClientStore {
 
     public func clients() async throws -> [Client] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM clients ORDER BY id").map(Self.client(from:))
+            try Row.fetchAll(db, cached: "SELECT * FROM clients ORDER BY id").map(Self.client(from:))
         }
     }
 
     public func removeClient(id: String) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM clients WHERE id = ?", arguments: [id])
+            try db.execute(cached: "DELETE FROM clients WHERE id = ?", arguments: [id])
             return db.changesCount > 0
         }
     }

@@ -9,7 +9,7 @@ extension SQLiteStorage: AuthorizationCodeStore {
 
     static func insertCode(_ code: AuthorizationCode, db: Database) throws {
         try db.execute(
-            sql: """
+            cached: """
                 INSERT INTO authorization_codes (digest, client_id, redirect_uri, redirect_uri_sent, user_id,
                     session_id, scopes, nonce, code_challenge, auth_time, methods, identity_provider, created_at,
                     expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -24,8 +24,8 @@ extension SQLiteStorage: AuthorizationCodeStore {
     }
 
     public func code(digest: String) async throws -> AuthorizationCode? {
-        try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM authorization_codes WHERE digest = ?", arguments: [digest])
+        try lookup { db in
+            guard let row = try Row.fetchOne(db, cached: "SELECT * FROM authorization_codes WHERE digest = ?", arguments: [digest])
             else { return nil }
             return AuthorizationCode(
                 digest: row["digest"], clientID: row["client_id"], redirectURI: row["redirect_uri"],
@@ -46,7 +46,7 @@ extension SQLiteStorage: AuthorizationCodeStore {
             if (row["consumed_at"] as Double?) != nil { return .alreadyConsumed(grantID: row["grant_id"]) }
             try Self.insertGrant(grant, db: db)
             try db.execute(
-                sql: "UPDATE authorization_codes SET consumed_at = ?, grant_id = ? WHERE digest = ?",
+                cached: "UPDATE authorization_codes SET consumed_at = ?, grant_id = ? WHERE digest = ?",
                 arguments: [Self.time(at), grant.id, digest]
             )
             return .redeemed

@@ -4,7 +4,7 @@ import SSOCore
 
 extension SQLiteStorage: ConsentStore {
     public func consentedScopes(userID: String, clientID: String) async throws -> ScopeSet {
-        try await pool.read { db in
+        try lookup { db in
             let text = try String.fetchOne(
                 db, sql: "SELECT scopes FROM consents WHERE user_id = ? AND client_id = ?", arguments: [userID, clientID])
             return ScopeSet((text ?? "").split(separator: " ").map(String.init))
@@ -17,7 +17,7 @@ extension SQLiteStorage: ConsentStore {
                 db, sql: "SELECT scopes FROM consents WHERE user_id = ? AND client_id = ?", arguments: [userID, clientID])
             let merged = ScopeSet((existing ?? "").split(separator: " ").map(String.init)).union(scopes)
             try db.execute(
-                sql: "INSERT OR REPLACE INTO consents (user_id, client_id, scopes, updated_at) VALUES (?, ?, ?, ?)",
+                cached: "INSERT OR REPLACE INTO consents (user_id, client_id, scopes, updated_at) VALUES (?, ?, ?, ?)",
                 arguments: [userID, clientID, merged.description, Self.time(at)]
             )
         }

@@ -11,7 +11,7 @@ extension SQLiteStorage: ProviderStore {
     }
 
     public func provider(name: String) async throws -> UpstreamProvider? {
-        try await pool.read { db in
+        try lookup { db in
             try String.fetchOne(db, sql: "SELECT definition FROM providers WHERE name = ?", arguments: [name])
                 .map { try Self.decodeJSON(UpstreamProvider.self, $0) }
         }
@@ -20,14 +20,14 @@ extension SQLiteStorage: ProviderStore {
     public func save(_ provider: UpstreamProvider) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT OR REPLACE INTO providers (name, definition, created_at) VALUES (?, ?, ?)",
+                cached: "INSERT OR REPLACE INTO providers (name, definition, created_at) VALUES (?, ?, ?)",
                 arguments: [provider.name, try Self.json(provider), Self.time(provider.createdAt)])
         }
     }
 
     public func removeProvider(name: String) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM providers WHERE name = ?", arguments: [name])
+            try db.execute(cached: "DELETE FROM providers WHERE name = ?", arguments: [name])
             return db.changesCount > 0
         }
     }
@@ -35,7 +35,7 @@ extension SQLiteStorage: ProviderStore {
 
 extension SQLiteStorage: FederatedIdentityStore {
     public func linkedUserID(provider: String, subject: String) async throws -> String? {
-        try await pool.read { db in
+        try lookup { db in
             try String.fetchOne(
                 db, sql: "SELECT user_id FROM federated_identities WHERE provider = ? AND subject = ?",
                 arguments: [provider, subject])
@@ -47,7 +47,7 @@ extension SQLiteStorage: FederatedIdentityStore {
             try await pool.write { db in
                 if let newUser { try Self.insertUser(newUser, db: db) }
                 try db.execute(
-                    sql: "INSERT INTO federated_identities (provider, subject, user_id, created_at) VALUES (?, ?, ?, ?)",
+                    cached: "INSERT INTO federated_identities (provider, subject, user_id, created_at) VALUES (?, ?, ?, ?)",
                     arguments: [provider, subject, userID, Self.time(at)])
             }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
@@ -62,13 +62,13 @@ extension SQLiteStorage: FederationStateStore {
     public func insert(_ state: FederationState) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT INTO federation_states (id_digest, state, expires_at) VALUES (?, ?, ?)",
+                cached: "INSERT INTO federation_states (id_digest, state, expires_at) VALUES (?, ?, ?)",
                 arguments: [SecretDigest.sha256(state.id), try Self.json(state), Self.time(state.expiresAt)])
         }
     }
 
     public func federationState(id: String) async throws -> FederationState? {
-        try await pool.read { db in
+        try lookup { db in
             try String.fetchOne(db, sql: "SELECT state FROM federation_states WHERE id_digest = ?",
                                 arguments: [SecretDigest.sha256(id)])
                 .map { try Self.decodeJSON(FederationState.self, $0) }
@@ -81,7 +81,7 @@ extension SQLiteStorage: FederationStateStore {
             guard let text = try String.fetchOne(
                 db, sql: "SELECT state FROM federation_states WHERE id_digest = ?", arguments: [digest])
             else { return nil }
-            try db.execute(sql: "DELETE FROM federation_states WHERE id_digest = ?", arguments: [digest])
+            try db.execute(cached: "DELETE FROM federation_states WHERE id_digest = ?", arguments: [digest])
             return try Self.decodeJSON(FederationState.self, text)
         }
     }

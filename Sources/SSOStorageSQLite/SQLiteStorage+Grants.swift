@@ -4,8 +4,8 @@ import SSOCore
 
 extension SQLiteStorage: GrantStore {
     public func grant(id: String) async throws -> GrantRecord? {
-        try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM grants WHERE id = ?", arguments: [id]) else { return nil }
+        try lookup { db in
+            guard let row = try Row.fetchOne(db, cached: "SELECT * FROM grants WHERE id = ?", arguments: [id]) else { return nil }
             return GrantRecord(
                 id: row["id"], clientID: row["client_id"], userID: row["user_id"], sessionID: row["session_id"],
                 scopes: Self.scopes(row, "scopes"), authTime: Self.date(row, "auth_time"), methods: Self.list(row, "methods"),
@@ -22,10 +22,10 @@ extension SQLiteStorage: GrantStore {
     public func revokeGrant(id: String, at: Date) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [Self.time(at), id]
+                cached: "UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [Self.time(at), id]
             )
             try db.execute(
-                sql: "UPDATE refresh_tokens SET rotated_at = ? WHERE grant_id = ? AND rotated_at IS NULL",
+                cached: "UPDATE refresh_tokens SET rotated_at = ? WHERE grant_id = ? AND rotated_at IS NULL",
                 arguments: [Self.time(at), id]
             )
         }
@@ -33,7 +33,7 @@ extension SQLiteStorage: GrantStore {
 
     static func insertGrant(_ grant: GrantRecord, db: Database) throws {
         try db.execute(
-            sql: """
+            cached: """
                 INSERT INTO grants (id, client_id, user_id, session_id, scopes, auth_time, methods, identity_provider,
                     created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,

@@ -6,7 +6,7 @@ extension SQLiteStorage: InteractionStore {
     public func insert(_ interaction: Interaction) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: """
+                cached: """
                     INSERT INTO interactions (id_digest, request, browser_binding, created_at, expires_at, session_id,
                         pending_user_id, return_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
@@ -20,7 +20,7 @@ extension SQLiteStorage: InteractionStore {
     }
 
     public func interaction(id: String) async throws -> Interaction? {
-        try await pool.read { db in
+        try lookup { db in
             guard let row = try Row.fetchOne(
                 db, sql: "SELECT * FROM interactions WHERE id_digest = ?", arguments: [SecretDigest.sha256(id)])
             else { return nil }
@@ -36,7 +36,7 @@ extension SQLiteStorage: InteractionStore {
     public func update(_ interaction: Interaction) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: """
+                cached: """
                     UPDATE interactions SET request = ?, session_id = ?, pending_user_id = ?, return_to = ?
                     WHERE id_digest = ?
                     """,
@@ -48,7 +48,7 @@ extension SQLiteStorage: InteractionStore {
 
     public func removeInteraction(id: String) async throws {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM interactions WHERE id_digest = ?", arguments: [SecretDigest.sha256(id)])
+            try db.execute(cached: "DELETE FROM interactions WHERE id_digest = ?", arguments: [SecretDigest.sha256(id)])
         }
     }
 }

@@ -6,7 +6,7 @@ extension SQLiteStorage: ReferenceTokenStore {
     public func insert(_ token: ReferenceToken) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: """
+                cached: """
                     INSERT INTO reference_tokens (digest, grant_id, client_id, user_id, scopes, auth_time, session_id,
                         created_at, expires_at, absolute_expires_at, sliding_ttl)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -20,8 +20,8 @@ extension SQLiteStorage: ReferenceTokenStore {
     }
 
     public func referenceToken(digest: String) async throws -> ReferenceToken? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM reference_tokens WHERE digest = ?", arguments: [digest]).map { row in
+        try lookup { db in
+            try Row.fetchOne(db, cached: "SELECT * FROM reference_tokens WHERE digest = ?", arguments: [digest]).map { row in
                 ReferenceToken(
                     digest: row["digest"], grantID: row["grant_id"], clientID: row["client_id"], userID: row["user_id"],
                     scopes: Self.scopes(row, "scopes"), authTime: Self.optionalDate(row, "auth_time"),
@@ -35,7 +35,7 @@ extension SQLiteStorage: ReferenceTokenStore {
     public func slide(digest: String, to expiresAt: Date) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "UPDATE reference_tokens SET expires_at = MAX(expires_at, ?) WHERE digest = ?",
+                cached: "UPDATE reference_tokens SET expires_at = MAX(expires_at, ?) WHERE digest = ?",
                 arguments: [Self.time(expiresAt), digest])
         }
     }

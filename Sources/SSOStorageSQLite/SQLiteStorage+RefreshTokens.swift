@@ -8,8 +8,8 @@ extension SQLiteStorage: RefreshTokenStore {
     }
 
     public func refreshToken(digest: String) async throws -> RefreshTokenRecord? {
-        try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM refresh_tokens WHERE digest = ?", arguments: [digest])
+        try lookup { db in
+            guard let row = try Row.fetchOne(db, cached: "SELECT * FROM refresh_tokens WHERE digest = ?", arguments: [digest])
             else { return nil }
             return RefreshTokenRecord(
                 digest: row["digest"], grantID: row["grant_id"], clientID: row["client_id"], userID: row["user_id"],
@@ -24,7 +24,7 @@ extension SQLiteStorage: RefreshTokenStore {
     {
         try await pool.write { db in
             try db.execute(
-                sql: """
+                cached: """
                     UPDATE refresh_tokens SET rotated_at = ?, replay_sealed = ?, replay_until = ?
                     WHERE digest = ? AND rotated_at IS NULL
                     """,
@@ -37,8 +37,8 @@ extension SQLiteStorage: RefreshTokenStore {
     }
 
     public func replay(digest: String, at now: Date) async throws -> SealedReplay? {
-        try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
+        try lookup { db in
+            guard let row = try Row.fetchOne(db, cached: """
                 SELECT replay_sealed, replay_until FROM refresh_tokens
                 WHERE digest = ? AND replay_sealed IS NOT NULL AND replay_until > ?
                 """, arguments: [digest, Self.time(now)])
@@ -49,7 +49,7 @@ extension SQLiteStorage: RefreshTokenStore {
 
     static func insertRefreshToken(_ token: RefreshTokenRecord, db: Database) throws {
         try db.execute(
-            sql: """
+            cached: """
                 INSERT INTO refresh_tokens (digest, grant_id, client_id, user_id, scopes, created_at, expires_at, rotated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,

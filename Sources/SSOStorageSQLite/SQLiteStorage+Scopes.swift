@@ -3,8 +3,8 @@ import SSOCore
 
 extension SQLiteStorage: ScopeStore {
     public func scopeDefinitions() async throws -> [ScopeDefinition] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM scopes ORDER BY name").map { row in
+        try lookup { db in
+            try Row.fetchAll(db, cached: "SELECT * FROM scopes ORDER BY name").map { row in
                 ScopeDefinition(name: row["name"], descriptions: try Self.decodeJSON([String: String].self, row["descriptions"]))
             }
         }
@@ -12,14 +12,14 @@ extension SQLiteStorage: ScopeStore {
 
     public func save(_ scope: ScopeDefinition) async throws {
         try await pool.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO scopes (name, descriptions) VALUES (?, ?)",
+            try db.execute(cached: "INSERT OR REPLACE INTO scopes (name, descriptions) VALUES (?, ?)",
                            arguments: [scope.name, try Self.json(scope.descriptions)])
         }
     }
 
     public func removeScope(name: String) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM scopes WHERE name = ?", arguments: [name])
+            try db.execute(cached: "DELETE FROM scopes WHERE name = ?", arguments: [name])
             return db.changesCount > 0
         }
     }

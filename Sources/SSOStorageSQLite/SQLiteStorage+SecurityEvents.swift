@@ -5,18 +5,25 @@ import SSOCore
 /// The audit trail: every security event in one table, for `sso` tooling and investigations.
 extension SQLiteStorage: SecurityEventStore {
     public func appendSecurityEvent(_ event: SecurityEvent) async throws {
+        try await appendSecurityEvents([event])
+    }
+
+    public func appendSecurityEvents(_ events: [SecurityEvent]) async throws {
         try await pool.write { db in
-            try db.execute(
-                sql: "INSERT INTO security_events (kind, at, user_id, client_id, detail) VALUES (?, ?, ?, ?, ?)",
-                arguments: [event.kind.rawValue, Self.time(event.at), event.userID, event.clientID, event.detail]
-            )
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO security_events (kind, at, user_id, client_id, detail) VALUES (?, ?, ?, ?, ?)")
+            for event in events {
+                try insert.execute(
+                    arguments: [event.kind.rawValue, Self.time(event.at), event.userID, event.clientID, event.detail])
+            }
         }
     }
 
     /// The newest events first, `limit` at most.
     public func securityEvents(limit: Int = 100) async throws -> [SecurityEvent] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM security_events ORDER BY id DESC LIMIT ?", arguments: [limit]).map { row in
+            let select = try db.cachedStatement(sql: "SELECT * FROM security_events ORDER BY id DESC LIMIT ?")
+            return try Row.fetchAll(select, arguments: [limit]).map { row in
                 SecurityEvent(
                     kind: SecurityEvent.Kind(rawValue: row["kind"]), at: Self.date(row, "at"), userID: row["user_id"],
                     clientID: row["client_id"], detail: row["detail"]

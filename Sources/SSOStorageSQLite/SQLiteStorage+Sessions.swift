@@ -6,7 +6,7 @@ extension SQLiteStorage: SessionStore {
     public func insert(_ session: SSOSession) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: """
+                cached: """
                     INSERT INTO sessions (id, secret_digest, user_id, auth_time, methods, identity_provider, created_at,
                         expires_at, absolute_expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
@@ -20,47 +20,47 @@ extension SQLiteStorage: SessionStore {
     }
 
     public func session(secretDigest: String) async throws -> SSOSession? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE secret_digest = ?", arguments: [secretDigest])
+        try lookup { db in
+            try Row.fetchOne(db, cached: "SELECT * FROM sessions WHERE secret_digest = ?", arguments: [secretDigest])
                 .map(Self.session(from:))
         }
     }
 
     public func session(id: String) async throws -> SSOSession? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [id]).map(Self.session(from:))
+        try lookup { db in
+            try Row.fetchOne(db, cached: "SELECT * FROM sessions WHERE id = ?", arguments: [id]).map(Self.session(from:))
         }
     }
 
     public func touch(sessionID: String, expiresAt: Date) async throws {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE sessions SET expires_at = ? WHERE id = ?", arguments: [Self.time(expiresAt), sessionID])
+            try db.execute(cached: "UPDATE sessions SET expires_at = ? WHERE id = ?", arguments: [Self.time(expiresAt), sessionID])
         }
     }
 
     public func revoke(sessionID: String, at: Date) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                cached: "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                 arguments: [Self.time(at), sessionID]
             )
             // Clients are told once, when the session actually ends.
             if db.changesCount == 1 { try Self.queueLogoutDeliveries(sessionID: sessionID, at: at, db: db) }
             try db.execute(
-                sql: """
+                cached: """
                     UPDATE refresh_tokens SET rotated_at = ?
                     WHERE rotated_at IS NULL AND grant_id IN (SELECT id FROM grants WHERE session_id = ?)
                     """,
                 arguments: [Self.time(at), sessionID])
             try db.execute(
-                sql: "UPDATE grants SET revoked_at = ? WHERE session_id = ? AND revoked_at IS NULL",
+                cached: "UPDATE grants SET revoked_at = ? WHERE session_id = ? AND revoked_at IS NULL",
                 arguments: [Self.time(at), sessionID])
         }
     }
 
     public func sessions(userID: String) async throws -> [SSOSession] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM sessions WHERE user_id = ? ORDER BY created_at DESC", arguments: [userID])
+            try Row.fetchAll(db, cached: "SELECT * FROM sessions WHERE user_id = ? ORDER BY created_at DESC", arguments: [userID])
                 .map(Self.session(from:))
         }
     }
@@ -78,13 +78,13 @@ extension SQLiteStorage: LogoutDeliveryStore {
     /// Queues a logout notice for every client with a back-channel logout URI that holds a grant
     /// issued under the session: part of the transaction that ends it.
     static func queueLogoutDeliveries(sessionID: String, at: Date, db: Database) throws {
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(db, cached: """
             SELECT DISTINCT clients.id AS client_id, clients.backchannel_logout_uri AS uri, grants.user_id AS user_id
             FROM grants JOIN clients ON clients.id = grants.client_id
             WHERE grants.session_id = ? AND clients.backchannel_logout_uri IS NOT NULL
             """, arguments: [sessionID])
         for row in rows {
-            try db.execute(sql: """
+            try db.execute(cached: """
                 INSERT INTO logout_deliveries (id, client_id, uri, user_id, session_id, next_attempt_at, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [UUID().uuidString.lowercased(), row["client_id"], row["uri"], row["user_id"], sessionID,
@@ -94,11 +94,11 @@ extension SQLiteStorage: LogoutDeliveryStore {
 
     public func claimLogoutDeliveries(at now: Date, leaseUntil: Date, limit: Int) async throws -> [LogoutDelivery] {
         try await pool.write { db in
-            let due = try Row.fetchAll(db, sql: """
+            let due = try Row.fetchAll(db, cached: """
                 SELECT * FROM logout_deliveries WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?
                 """, arguments: [Self.time(now), limit])
             for row in due {
-                try db.execute(sql: "UPDATE logout_deliveries SET next_attempt_at = ? WHERE id = ?",
+                try db.execute(cached: "UPDATE logout_deliveries SET next_attempt_at = ? WHERE id = ?",
                                arguments: [Self.time(leaseUntil), row["id"]])
             }
             return due.map { row in
@@ -109,17 +109,17 @@ extension SQLiteStorage: LogoutDeliveryStore {
     }
 
     public func logoutDelivered(id: String) async throws {
-        try await pool.write { db in try db.execute(sql: "DELETE FROM logout_deliveries WHERE id = ?", arguments: [id]) }
+        try await pool.write { db in try db.execute(cached: "DELETE FROM logout_deliveries WHERE id = ?", arguments: [id]) }
     }
 
     public func logoutFailed(id: String, error: String, retryAt: Date?) async throws {
         try await pool.write { db in
             if let retryAt {
-                try db.execute(sql: """
+                try db.execute(cached: """
                     UPDATE logout_deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?
                     """, arguments: [String(error.prefix(500)), Self.time(retryAt), id])
             } else {
-                try db.execute(sql: "DELETE FROM logout_deliveries WHERE id = ?", arguments: [id])
+                try db.execute(cached: "DELETE FROM logout_deliveries WHERE id = ?", arguments: [id])
             }
         }
     }

@@ -5,7 +5,7 @@ import SSOCore
 extension SQLiteStorage: SigningKeyStore {
     public func signingKeys() async throws -> [SigningKeyRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM signing_keys ORDER BY created_at").compactMap { row in
+            try Row.fetchAll(db, cached: "SELECT * FROM signing_keys ORDER BY created_at").compactMap { row in
                 // A key of an algorithm this version does not know is left alone, not misread.
                 guard let algorithm = SigningAlgorithm(rawValue: row["alg"]) else { return nil }
                 return SigningKeyRecord(
@@ -20,7 +20,7 @@ extension SQLiteStorage: SigningKeyStore {
     public func insert(_ key: SigningKeyRecord) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: """
+                cached: """
                     INSERT INTO signing_keys (kid, alg, sealed_private_key, public_key_pem, created_at, activates_at)
                     VALUES (?, ?, ?, ?, ?, ?)
                     """,

@@ -4,8 +4,8 @@ import SSOCore
 
 extension SQLiteStorage: ThrottleStore {
     public func throttleState(key: String) async throws -> ThrottleState? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM throttles WHERE key = ?", arguments: [key]).map { row in
+        try lookup { db in
+            try Row.fetchOne(db, cached: "SELECT * FROM throttles WHERE key = ?", arguments: [key]).map { row in
                 ThrottleState(count: row["count"], lockedUntil: Self.optionalDate(row, "locked_until"),
                               updatedAt: Self.date(row, "updated_at"))
             }
@@ -16,18 +16,18 @@ extension SQLiteStorage: ThrottleStore {
         key: String, at: Date, windowStart: Date, lockUntil: @Sendable (Int) -> Date?
     ) async throws -> ThrottleState {
         try await pool.write { db in
-            let row = try Row.fetchOne(db, sql: "SELECT count, updated_at FROM throttles WHERE key = ?", arguments: [key])
+            let row = try Row.fetchOne(db, cached: "SELECT count, updated_at FROM throttles WHERE key = ?", arguments: [key])
             var count = 1
             if let row, Self.date(row, "updated_at") >= windowStart { count = row["count"] + 1 }
             let state = ThrottleState(count: count, lockedUntil: lockUntil(count), updatedAt: at)
             try db.execute(
-                sql: "INSERT OR REPLACE INTO throttles (key, count, locked_until, updated_at) VALUES (?, ?, ?, ?)",
+                cached: "INSERT OR REPLACE INTO throttles (key, count, locked_until, updated_at) VALUES (?, ?, ?, ?)",
                 arguments: [key, count, Self.time(state.lockedUntil), Self.time(at)])
             return state
         }
     }
 
     public func clearThrottle(key: String) async throws {
-        try await pool.write { db in try db.execute(sql: "DELETE FROM throttles WHERE key = ?", arguments: [key]) }
+        try await pool.write { db in try db.execute(cached: "DELETE FROM throttles WHERE key = ?", arguments: [key]) }
     }
 }

@@ -3,20 +3,20 @@ import SSOCore
 
 extension SQLiteStorage: UserStore {
     public func user(id: String) async throws -> User? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(Self.user(from:))
+        try lookup { db in
+            try Row.fetchOne(db, cached: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(Self.user(from:))
         }
     }
 
     public func user(login: String) async throws -> User? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE login = ?", arguments: [login]).map(Self.user(from:))
+        try lookup { db in
+            try Row.fetchOne(db, cached: "SELECT * FROM users WHERE login = ?", arguments: [login]).map(Self.user(from:))
         }
     }
 
     public func users(email: String) async throws -> [User] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM users WHERE email = ? COLLATE NOCASE", arguments: [email])
+            try Row.fetchAll(db, cached: "SELECT * FROM users WHERE email = ? COLLATE NOCASE", arguments: [email])
                 .map(Self.user(from:))
         }
     }
@@ -31,7 +31,7 @@ extension SQLiteStorage: UserStore {
 
     static func insertUser(_ user: User, db: Database) throws {
                 try db.execute(
-                    sql: """
+                    cached: """
                         INSERT INTO users (id, login, password_hash, email, email_verified, name, totp_secret_sealed,
                             roles, domestic, application_status, accounts, created_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -45,7 +45,7 @@ extension SQLiteStorage: UserStore {
     public func update(_ user: User) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: """
+                cached: """
                     UPDATE users SET login = ?, password_hash = ?, email = ?, email_verified = ?, name = ?,
                         roles = ?, domestic = ?, application_status = ?, accounts = ?, totp_secret_sealed = ?,
                         totp_last_step = CASE WHEN totp_secret_sealed IS ? THEN totp_last_step ELSE NULL END
@@ -61,7 +61,7 @@ extension SQLiteStorage: UserStore {
     public func consumeTOTPStep(userID: String, step: Int64) async throws -> Bool {
         try await pool.write { db in
             try db.execute(
-                sql: "UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+                cached: "UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
                 arguments: [step, userID, step])
             return db.changesCount == 1
         }

@@ -1,5 +1,6 @@
 import Foundation
 import SSOCore
+import SSOTesting
 import Testing
 
 @Suite("Scopes, PKCE, parameters, redirects")
@@ -66,6 +67,22 @@ struct ProtocolPrimitivesTests {
         #expect(SecretDigest.matches("token", digest: digest))
         #expect(!SecretDigest.matches("tokem", digest: digest))
         #expect(!SecretDigest.constantTimeEquals("abc", "abcd"))
+        // FIPS 180-2 test vector.
+        #expect(SecretDigest.sha256("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
+    @Test("base64url agrees with Foundation's base64 made URL-safe, for every length and byte")
+    func base64url() {
+        var generator = SeededGenerator(seed: SeededGenerator.runSeed)
+        for length in 0..<70 {
+            for _ in 0..<20 {
+                let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                let reference = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                    .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+                #expect(Base64URL.encode(bytes) == reference)
+                #expect(Base64URL.decode(reference) == Data(bytes))
+            }
+        }
     }
 
     @Test("random tokens carry 256 bits and do not repeat")
@@ -74,6 +91,7 @@ struct ProtocolPrimitivesTests {
         let tokens = Set((0..<1000).map { _ in random.token() })
         #expect(tokens.count == 1000)
         #expect(tokens.allSatisfy { Base64URL.decode($0)?.count == 32 })
+        #expect(Set([5, 8, 13, 64].map { random.bytes($0).count }) == [5, 8, 13, 64])
     }
 }
 

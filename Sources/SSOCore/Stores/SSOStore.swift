@@ -1,6 +1,8 @@
 /// The audit table of security events.
 public protocol SecurityEventStore: Sendable {
     func appendSecurityEvent(_ event: SecurityEvent) async throws
+    /// Several events in one transaction, in order.
+    func appendSecurityEvents(_ events: [SecurityEvent]) async throws
     /// The newest events first, `limit` at most.
     func securityEvents(limit: Int) async throws -> [SecurityEvent]
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Synchronization
 import SSOCore
 
 extension SSORoutes {
@@ -44,14 +45,24 @@ extension SSORoutes {
             end_session_endpoint: issuer + "/logout",
             grant_types_supported: services.tokenEndpoint.grantTypes
         )
+        // The document changes only when an operator registers a scope: it is encoded again
+        // only when the registered scopes differ from those of the last encoding.
+        let cache = Mutex<(scopes: [String], body: ByteBuffer)?>(nil)
         let document: @Sendable (Request, any RequestContext) async throws -> Response = { _, _ in
-            var current = metadata
             let registered = try await services.scopes?.scopeDefinitions().map(\.name) ?? []
-            current.scopes_supported += registered.filter { !current.scopes_supported.contains($0) }
-            var response = try Responses.json(current, noStore: false)
-            response.headers[.cacheControl] = "public, max-age=300"
-            response.headers[.accessControlAllowOrigin] = "*"
-            return response
+            var body = cache.withLock { cached in cached.flatMap { $0.scopes == registered ? $0.body : nil } }
+            if body == nil {
+                var current = metadata
+                current.scopes_supported += registered.filter { !current.scopes_supported.contains($0) }
+                let encoded = ByteBuffer(bytes: try Responses.jsonEncoder.encode(current))
+                cache.withLock { $0 = (registered, encoded) }
+                body = encoded
+            }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json;charset=UTF-8", .cacheControl: "public, max-age=300",
+                          .accessControlAllowOrigin: "*"],
+                body: .init(byteBuffer: body!))
         }
         router.get("/.well-known/openid-configuration") { try await document($0, $1) }
         router.get("/.well-known/oauth-authorization-server") { try await document($0, $1) }
