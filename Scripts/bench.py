@@ -2,13 +2,10 @@
 import argparse
 import base64
 import datetime
-import hashlib
 import json
 import os
 import platform
 import re
-import secrets
-import socket
 import subprocess
 import tempfile
 import threading
@@ -18,21 +15,12 @@ from urllib.parse import parse_qs, quote, urlencode, urlparse
 
 import requests
 
+from scriptlib import cli, free_port, pkce
+
 ROOT = Path(__file__).resolve().parents[1]
 WRK_DIR = ROOT / "Scripts" / "wrk"
 REDIRECT = "https://bench.example/cb"
 PASSWORD = "bench-password-1"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cli(binary, data, *args, stdin=None):
-    return subprocess.run([binary, *args, "--data", str(data)], input=stdin, capture_output=True, text=True,
-                          check=True).stdout
 
 
 def memory_kib(pid, field):
@@ -40,11 +28,6 @@ def memory_kib(pid, field):
         if line.startswith(field + ":"):
             return int(line.split()[1])
     return 0
-
-
-def pkce():
-    verifier = secrets.token_urlsafe(48)
-    return verifier, base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
 
 def browser_login(issuer, client):
@@ -88,7 +71,7 @@ class Bench:
                                   "--scope", "openid profile", "--skip-consent", "--access-token-format", "reference"))
         self.api = json.loads(cli(b, d, "client", "add", "--id", "bench-api", "--redirect-uri", "https://api/none"))
         pool = self.args.seconds * 9000
-        self.verifier = secrets.token_urlsafe(48)
+        self.verifier, _ = pkce()
         self.pools = self.data.parent / "pools"
         started = time.time()
         print(cli(b, d, "bench", "seed", "--client", "bench", "--login", "bench", "--refresh-tokens", str(pool),
@@ -192,7 +175,7 @@ class Bench:
     def write(self, hash_rate, peak):
         cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
                     if l.startswith("model name")), platform.processor())
-        lines = [f"# Benchmark results", "",
+        lines = ["# Benchmark results", "",
                  f"{datetime.date.today()}, {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, "
                  f"{'release' if '/release/' in self.binary else 'debug'} build, SQLite, wrk {self.args.threads} threads / {self.args.connections} connections / "
                  f"{self.args.seconds} s on the same cores.", "",

@@ -1,41 +1,26 @@
 """The soak benchmark behind Scripts/soak: steady load, short lifetimes, database size over time."""
 import argparse
-import base64
-import hashlib
 import json
-import os
 import re
-import secrets
-import socket
 import sqlite3
 import subprocess
 import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urljoin, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import requests
+
+from scriptlib import cli, free_port, pkce
 
 REDIRECT = "https://soak.example/cb"
 TABLES = ["authorization_codes", "grants", "refresh_tokens", "sessions", "interactions", "security_events"]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cli(binary, data, *args, stdin=None):
-    return subprocess.run([binary, *args, "--data", str(data)], input=stdin, capture_output=True, text=True,
-                          check=True).stdout
-
-
 def sign_in(issuer, session, client_id):
     """One browser sign-in through the login page; the session cookie then gives codes at once."""
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    verifier, challenge = pkce()
     query = urlencode({"response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT, "scope": "openid",
                        "state": "s", "code_challenge": challenge, "code_challenge_method": "S256"})
     page = session.get(f"{issuer}/authorize?{query}")
@@ -46,8 +31,7 @@ def sign_in(issuer, session, client_id):
 
 
 def one_flow(issuer, session, client, refreshes):
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    verifier, challenge = pkce()
     query = urlencode({"response_type": "code", "client_id": client["client_id"], "redirect_uri": REDIRECT,
                        "scope": "openid", "state": "s", "code_challenge": challenge, "code_challenge_method": "S256"})
     answer = session.get(f"{issuer}/authorize?{query}", allow_redirects=False)

@@ -1,0 +1,25 @@
+"""Helpers shared by the benchmark scripts (bench.py, soak.py)."""
+import base64
+import hashlib
+import secrets
+import socket
+import subprocess
+
+
+def free_port():
+    """A loopback port nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cli(binary, data, *args, stdin=None):
+    """Runs an `sso` command against the data directory; its standard output."""
+    return subprocess.run([binary, *args, "--data", str(data)], input=stdin, capture_output=True, text=True,
+                          check=True).stdout
+
+
+def pkce():
+    """A PKCE verifier and its S256 challenge."""
+    verifier = secrets.token_urlsafe(48)
+    return verifier, base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
