@@ -77,7 +77,7 @@ def main():
     # Lifetimes in seconds instead of hours, so that a few minutes cover many generations.
     server = subprocess.Popen([args.binary, "serve", "--port", str(port), "--data", str(data), "--code-ttl", "5",
                                "--access-token-ttl", "10", "--refresh-token-ttl", "20", "--session-ttl", "30",
-                               "--purge-interval", "2", "--audit-retention-days", "1"], stdout=log, stderr=log)
+                               "--purge-interval", "2", "--audit-retention-days", "0.001"], stdout=log, stderr=log)
     try:
         for _ in range(300):
             try:

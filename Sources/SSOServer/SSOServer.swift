@@ -101,7 +101,7 @@ public enum SSOServer {
         let housekeeping = Housekeeping(
             store: storage, clock: clock, interval: .milliseconds(Int(options.purgeInterval * 1000)),
             tokenRetention: { await SSOServer.tokenRetention(storage: storage, lifetimes: options.lifetimes) },
-            auditRetention: TimeInterval(options.auditRetentionDays) * 86400, logger: logger)
+            auditRetention: options.auditRetentionDays * 86400, logger: logger)
         let backchannelLogout = BackchannelLogoutService(
             deliveries: storage, clients: storage, signer: signer, issuer: options.issuer, events: events, clock: clock,
             random: random, interval: .milliseconds(Int(options.logoutDeliveryInterval * 1000)), logger: logger)

@@ -25,8 +25,9 @@ public struct ServerOptions: Sendable {
     public var keyReloadInterval: Int
     /// Seconds between background purges of expired rows; fractions allowed (tests).
     public var purgeInterval: Double
-    /// Days security events are kept in the audit table.
-    public var auditRetentionDays: Int
+    /// Days security events are kept in the audit table; fractions allowed (a deployment that
+    /// ships the JSON log to a collector may keep only hours).
+    public var auditRetentionDays: Double
     /// Seconds between reads of the back-channel logout outbox; fractions allowed (tests).
     public var logoutDeliveryInterval: Double
 
@@ -35,7 +36,7 @@ public struct ServerOptions: Sendable {
         resourcesDirectory: String, demo: Bool = false, lifetimes: Lifetimes = Lifetimes(), legacy: Bool = true,
         legacyClientID: String = "SingleSignOn", trustedProxies: Set<String> = [], upstreamTimeout: Int = 10,
         limits: AbuseLimits = AbuseLimits(), keyReloadInterval: Int = 30,
-        purgeInterval: Double = 60, auditRetentionDays: Int = 90, logoutDeliveryInterval: Double = 1
+        purgeInterval: Double = 60, auditRetentionDays: Double = 90, logoutDeliveryInterval: Double = 1
     ) {
         self.host = host
         self.port = port

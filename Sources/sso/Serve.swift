@@ -40,8 +40,9 @@ struct Serve: AsyncParsableCommand {
     var keyReloadInterval = 30
     @Option(name: .customLong("purge-interval"), help: "Seconds between background purges of expired codes, tokens and sessions.")
     var purgeInterval = 60
-    @Option(name: .customLong("audit-retention-days"), help: "Days security events are kept in the audit table.")
-    var auditRetentionDays = 90
+    @Option(name: .customLong("audit-retention-days"),
+            help: "Days security events are kept in the audit table (fractions allowed: 0.25 is six hours).")
+    var auditRetentionDays = 90.0
     @Option(name: .customLong("login-failures-per-account"), help: "Failed sign-ins an account may have in an hour before it is locked.")
     var loginFailuresPerAccount = 5
     @Option(name: .customLong("login-failures-per-address"), help: "Failed sign-ins an address may have in an hour before it is locked.")
@@ -59,8 +60,7 @@ struct Serve: AsyncParsableCommand {
         for (name, value) in [("code-ttl", codeTTL), ("access-token-ttl", accessTokenTTL),
                               ("refresh-token-ttl", refreshTokenTTL), ("session-ttl", sessionTTL),
                               ("session-max-ttl", sessionMaxTTL), ("upstream-timeout", upstreamTimeout),
-                              ("key-reload-interval", keyReloadInterval), ("purge-interval", purgeInterval),
-                              ("audit-retention-days", auditRetentionDays)] where value <= 0 {
+                              ("key-reload-interval", keyReloadInterval), ("purge-interval", purgeInterval)] where value <= 0 {
             throw ValidationError("--\(name) must be a positive number of seconds.")
         }
         for (name, value) in [("login-failures-per-account", loginFailuresPerAccount),
@@ -73,6 +73,7 @@ struct Serve: AsyncParsableCommand {
         if let logFormat, !["json", "text"].contains(logFormat) {
             throw ValidationError("--log-format is json or text.")
         }
+        guard auditRetentionDays > 0 else { throw ValidationError("--audit-retention-days must be positive.") }
         guard (0...300).contains(refreshReuseGrace) else {
             throw ValidationError("--refresh-reuse-grace must be from 0 to 300 seconds; a long window hides token theft.")
         }

@@ -181,3 +181,11 @@ def test_bench_seed_writes_tokens_and_codes_that_the_real_grants_accept(data_dir
         assert wrong.status_code == 400
     finally:
         server.stop()
+
+
+def test_serve_refuses_nonsense_options_before_starting(tmp_path):
+    for args in (["--audit-retention-days", "0"], ["--refresh-reuse-grace", "301"], ["--log-format", "xml"],
+                 ["--client-auth-failures", "0"], ["--purge-interval", "-1"]):
+        result = subprocess.run([SSO_BIN, "serve", "--port", "0", "--data", str(tmp_path), *args],
+                                capture_output=True, text=True, timeout=30)
+        assert result.returncode != 0 and result.stderr.strip(), args
