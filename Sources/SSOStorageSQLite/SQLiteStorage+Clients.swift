@@ -47,14 +47,14 @@ extension SQLiteStorage: ClientStore {
     static func client(from row: Row) throws -> Client {
         Client(
             id: row["id"], name: row["name"], secretDigest: row["secret_digest"],
-            redirectURIs: try decodeJSON([String].self, row["redirect_uris"]), allowedScopes: scopes(row, "scopes"),
+            redirectURIs: try DecodedColumnCache.decode([String].self, row["redirect_uris"]), allowedScopes: scopes(row, "scopes"),
             grantTypes: list(row, "grant_types"),
             authMethod: ClientAuthMethod(rawValue: row["auth_method"]) ?? .clientSecretBasic,
             authMethodPinned: row["auth_method_pinned"], skipConsent: row["skip_consent"],
             pkceRequired: row["pkce_required"],
             idTokenSigningAlgorithm: SigningAlgorithm(rawValue: row["id_token_alg"]) ?? .rs256,
             accessTokenTTL: row["access_token_ttl"], refreshTokenTTL: row["refresh_token_ttl"],
-            postLogoutRedirectURIs: try decodeJSON([String].self, row["post_logout_redirect_uris"]),
+            postLogoutRedirectURIs: try DecodedColumnCache.decode([String].self, row["post_logout_redirect_uris"]),
             accessTokenFormat: AccessTokenFormat(rawValue: row["access_token_format"]) ?? .jwt,
             slidingMaxTTL: row["sliding_max_ttl"], backchannelLogoutURI: row["backchannel_logout_uri"],
             createdAt: date(row, "created_at")

@@ -76,7 +76,7 @@ extension SQLiteStorage: UserStore {
         user.roles = list(row, "roles")
         user.domestic = row["domestic"]
         user.applicationStatus = row["application_status"]
-        user.accounts = try decodeJSON([TradingAccount].self, row["accounts"])
+        user.accounts = try DecodedColumnCache.decode([TradingAccount].self, row["accounts"])
         return user
     }
 }

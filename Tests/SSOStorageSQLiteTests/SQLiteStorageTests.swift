@@ -69,6 +69,24 @@ struct SQLiteStorageTests {
         #expect(try await storage.refreshToken(digest: "r2")?.rotatedAt != nil)
     }
 
+    @Test("a changed client or user reads back changed: decoded columns are cached by their exact text")
+    func decodedColumnsFollowChanges() async throws {
+        var client = Client(id: "c", name: "C", secretDigest: nil, redirectURIs: ["https://a/cb"], createdAt: now)
+        try await storage.save(client)
+        #expect(try await storage.client(id: "c")?.redirectURIs == ["https://a/cb"])
+        client.redirectURIs = ["https://b/cb", "https://c/cb"]
+        try await storage.save(client)
+        #expect(try await storage.client(id: "c")?.redirectURIs == ["https://b/cb", "https://c/cb"])
+        var user = User(id: "u", login: "u", passwordHash: "h", createdAt: now)
+        try await storage.insert(user)
+        user.accounts = [TradingAccount(number: "1@x", platform: "ETNA")]
+        try await storage.update(user)
+        #expect(try await storage.user(id: "u")?.accounts.map(\.number) == ["1@x"])
+        user.accounts = []
+        try await storage.update(user)
+        #expect(try await storage.user(id: "u")?.accounts.isEmpty == true)
+    }
+
     @Test("logins are unique without regard to case")
     func users() async throws {
         try await storage.insert(User(id: "1", login: "Alice", passwordHash: "h", createdAt: now))

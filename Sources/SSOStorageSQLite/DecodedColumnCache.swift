@@ -1,0 +1,22 @@
+import Foundation
+import Synchronization
+
+/// Decoded values of small JSON columns read on every token request (a client's redirect URIs,
+/// a user's trading accounts), keyed by the column's exact text: the same text always decodes
+/// to the same value, so the cache is never stale, and a changed row simply misses it.
+/// JSONDecoder was a visible share of the token endpoint's profile.
+enum DecodedColumnCache {
+    private static let limit = 4096
+    private static let entries = Mutex<[String: any Sendable]>([:])
+
+    static func decode<T: Decodable & Sendable>(_ type: T.Type, _ text: String) throws -> T {
+        let key = "\(T.self)\u{0}\(text)"
+        if let hit = entries.withLock({ $0[key] }) as? T { return hit }
+        let value = try JSONDecoder().decode(type, from: Data(text.utf8))
+        entries.withLock { cache in
+            if cache.count >= limit { cache.removeAll(keepingCapacity: true) }
+            cache[key] = value
+        }
+        return value
+    }
+}
