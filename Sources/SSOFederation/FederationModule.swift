@@ -70,7 +70,7 @@ public struct FederationModule: EndpointModule {
             return EndpointResponse(status: 429, headers: [("Retry-After", String(wait))], body: .errorPage(error.description))
         }
         let response = await body()
-        if response.status == 400 { _ = try? await throttle.record(key, policy: throttle.limits.federationAddress) }
+        if response.status == 400 { await throttle.fail(key, policy: throttle.limits.federationAddress) }
         return response
     }
 

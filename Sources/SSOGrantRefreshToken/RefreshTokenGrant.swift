@@ -11,19 +11,12 @@ public struct RefreshTokenGrant: Grant {
 
     let refreshTokens: any RefreshTokenStore
     let grants: any GrantStore
-    let events: any SecurityEventRecorder
     let clock: any SSOClock
-    let lifetimes: Lifetimes
 
-    public init(
-        refreshTokens: any RefreshTokenStore, grants: any GrantStore, events: any SecurityEventRecorder,
-        clock: any SSOClock, lifetimes: Lifetimes = Lifetimes()
-    ) {
+    public init(refreshTokens: any RefreshTokenStore, grants: any GrantStore, clock: any SSOClock) {
         self.refreshTokens = refreshTokens
         self.grants = grants
-        self.events = events
         self.clock = clock
-        self.lifetimes = lifetimes
     }
 
     public func authorize(_ request: TokenRequest) async throws -> AuthorizedGrant {
@@ -39,20 +32,12 @@ public struct RefreshTokenGrant: Grant {
         guard let grant = try await grants.grant(id: token.grantID), grant.revokedAt == nil else {
             throw OAuthError.invalidGrant("The refresh token has been revoked.")
         }
-        if let rotatedAt = token.rotatedAt {
-            if now < rotatedAt.addingTimeInterval(TimeInterval(lifetimes.refreshReuseGrace)) {
-                // The issuer repeats the kept answer, or revokes the family when none is left.
-                return AuthorizedGrant(
-                    grantID: grant.id, clientID: token.clientID, userID: token.userID, scopes: token.scopes,
-                    authTime: grant.authTime, issueRefreshToken: true,
-                    replacesRefreshToken: PresentedRefreshToken(value: value, alreadyRotated: true))
-            }
-            try await grants.revokeGrant(id: token.grantID, at: now)
-            await events.record(
-                SecurityEvent(kind: .refreshTokenReused, at: now, userID: token.userID, clientID: token.clientID,
-                              detail: token.grantID)
-            )
-            throw OAuthError.invalidGrant("The refresh token has already been used; its token family is revoked.")
+        if token.rotatedAt != nil {
+            // The issuer decides: the answer kept for the grace window, or the family revoked.
+            return AuthorizedGrant(
+                grantID: grant.id, clientID: token.clientID, userID: token.userID, scopes: token.scopes,
+                authTime: grant.authTime, issueRefreshToken: true,
+                replacesRefreshToken: PresentedRefreshToken(value: value, alreadyRotated: true))
         }
         guard now < token.expiresAt else { throw OAuthError.invalidGrant("The refresh token has expired.") }
 
@@ -80,7 +65,6 @@ public struct RefreshTokenGrant: Grant {
 extension RefreshTokenGrant {
     /// The composition root's registration entry.
     public init(_ context: GrantContext) {
-        self.init(refreshTokens: context.refreshTokens, grants: context.grants, events: context.events,
-                  clock: context.clock, lifetimes: context.lifetimes)
+        self.init(refreshTokens: context.refreshTokens, grants: context.grants, clock: context.clock)
     }
 }

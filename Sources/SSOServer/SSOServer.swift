@@ -86,8 +86,7 @@ public enum SSOServer {
                 issuer: options.issuer, validator: validator, refreshTokens: storage,
                 grants: storage, users: storage, events: events, clock: clock),
             authenticator: authenticator,
-            signer: signer, clock: clock, events: events, random: random, modules: modules, providers: storage, scopes: storage,
-            throttle: throttle)
+            signer: signer, clock: clock, events: events, random: random, modules: modules, providers: storage, scopes: storage)
 
         let routes = try await SSORoutes(
             services: services,

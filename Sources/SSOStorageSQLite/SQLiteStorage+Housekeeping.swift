@@ -47,12 +47,4 @@ extension SQLiteStorage: HousekeepingStore {
         if cleared > 0 { report.removed["refresh_replays"] = cleared }
         return report
     }
-
-    /// The database file's size in bytes (main file and write-ahead log), for the soak benchmark.
-    public func fileSizes() async throws -> (pages: Int, freePages: Int, pageSize: Int) {
-        try await pool.read { db in
-            (try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0, try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0,
-             try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0)
-        }
-    }
 }

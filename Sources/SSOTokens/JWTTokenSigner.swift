@@ -214,12 +214,6 @@ public final class JWTTokenSigner: TokenSigner {
         }
     }
 
-    /// The schedule as loaded now, for `sso keys list` and tests.
-    public func schedule() async -> SigningKeySchedule {
-        await reloadIfStale()
-        return ring.withLock { $0.schedule }
-    }
-
     private func kid(_ algorithm: SigningAlgorithm) async throws -> JWKIdentifier {
         await reloadIfStale()
         let now = clock.now()

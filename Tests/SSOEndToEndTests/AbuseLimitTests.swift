@@ -84,6 +84,20 @@ struct AbuseLimitTests {
         }
     }
 
+    @Test("bad client credentials count per address on every endpoint that authenticates clients")
+    func clientFailuresAcrossEndpoints() async throws {
+        let harness = try await Self.harness(AbuseLimits(tokenFailuresPerAddress: 3, clientAuthFailures: 100))
+        try await harness.run { (browser: Browser) async throws in
+            for path in ["/introspect", "/revoke", "/introspect"] {
+                let wrong = try await browser.post(path, form: [("token", "x")], headers: [
+                    .authorization: Browser.basic("app", "guess"), Self.forwarded: "198.51.100.40"])
+                #expect(wrong.status == .unauthorized)
+            }
+            Self.expectLocked(try await Self.badCode(browser, from: "198.51.100.40"))
+            #expect(try await Self.badCode(browser, from: "198.51.100.41").json["error"] as? String == "invalid_grant")
+        }
+    }
+
     @Test("the legacy refresh endpoint and the federation callbacks count failures per address")
     func legacyAndFederation() async throws {
         let harness = try await Self.harness(AbuseLimits(tokenFailuresPerAddress: 2, federationFailuresPerAddress: 2))

@@ -117,6 +117,12 @@ def test_client_update_and_rotate_secret(tmp_path):
     with sqlite3.connect(tmp_path / "sso.sqlite") as db:
         digest = db.execute("SELECT secret_digest FROM clients WHERE id = 'partner'").fetchone()[0]
     assert digest == hashlib.sha256(rotated["client_secret"].encode()).hexdigest()
+    cli(tmp_path, "client", "remove", "--id", "partner")
+    events = [json.loads(line) for line in cli(tmp_path, "audit", "tail", "--count", "50").splitlines()]
+    changes = [e["event"] for e in events if e.get("client_id") == "partner"]
+    assert changes[0] == "client.added" and changes[-2:] == ["client.secret_rotated", "client.removed"]
+    assert changes.count("client.updated") == 3
+    first = json.loads(cli(tmp_path, "client", "add", "--id", "partner", "--redirect-uri", "https://p.example/cb"))
     for args in (["--id", "nobody", "--scope", "openid"], ["--id", "partner", "--id-token-alg", "HS256"],
                  ["--id", "partner", "--token-endpoint-auth", "none"], ["--id", "partner", "--access-token-ttl", "0"]):
         assert run(tmp_path, "client", "update", *args).returncode != 0, args

@@ -71,9 +71,17 @@ public struct Throttle: Sendable {
         do {
             return try await body()
         } catch let error as OAuthError where codes.contains(error.code) {
-            _ = try? await record(key, policy: policy)
+            await fail(key, policy: policy)
             throw error
         }
+    }
+
+    /// Counts one failure of `key` (none when `nil`); the state after it, or `nil` when there is
+    /// no key or the store failed: a storage error never hides the answer to the request itself.
+    @discardableResult
+    public func fail(_ key: String?, policy: ThrottlePolicy) async -> ThrottleState? {
+        guard let key else { return nil }
+        return try? await record(key, policy: policy)
     }
 
     /// Seconds until `key` may try again, or `nil` when it is not locked.

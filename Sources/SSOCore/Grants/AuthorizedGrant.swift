@@ -48,8 +48,8 @@ public struct PresentedRefreshToken: Sendable, Equatable {
     /// The token itself; it never reaches storage, only its digest does.
     public var value: String
     public var digest: String
-    /// The token was rotated already, by a request within the reuse grace window: the answer
-    /// to that request is to be repeated, not a new one issued.
+    /// The token was rotated already: the issuer repeats the answer kept for the reuse grace
+    /// window, or, when none is kept any more, revokes the family.
     public var alreadyRotated: Bool
 
     public init(value: String, alreadyRotated: Bool = false) {

@@ -13,7 +13,8 @@ public struct BasicCredentials: Sendable, Equatable {
 
 /// Authenticates the client of a token request: `client_secret_basic`, `client_secret_post`,
 /// or `none` for public clients. Exactly one method per request (RFC 6749 section 2.3).
-/// Failed authentications count per client; past the limit the client's requests get 429.
+/// Failed authentications count per client and per caller address, on every endpoint that
+/// authenticates clients (token, introspection, revocation); past either limit the answer is 429.
 public struct ClientAuthenticator: Sendable {
     let clients: any ClientStore
     let events: any SecurityEventRecorder
@@ -27,7 +28,9 @@ public struct ClientAuthenticator: Sendable {
         self.throttle = throttle
     }
 
-    public func authenticate(_ parameters: RequestParameters, basic: BasicCredentials?) async throws -> Client {
+    public func authenticate(_ parameters: RequestParameters, basic: BasicCredentials?, address: String? = nil)
+        async throws -> Client
+    {
         let bodyID = try parameters.value("client_id")
         let bodySecret = try parameters.value("client_secret")
         let clientID: String
@@ -44,15 +47,15 @@ public struct ClientAuthenticator: Sendable {
             guard let bodyID else { throw OAuthError.invalidClient("Client authentication is required.") }
             (clientID, secret) = (bodyID, bodySecret)
         }
-        try await throttle?.check(Throttle.clientKey(clientID))
+        try await throttle?.check(Throttle.clientKey(clientID), Throttle.tokenAddressKey(address))
         guard let client = try await clients.client(id: clientID) else {
-            await failed(clientID, "unknown client")
+            await failed(clientID, address: address, "unknown client")
             throw OAuthError.invalidClient("Client authentication failed.")
         }
         if client.authMethodPinned, secret != nil {
             let used: ClientAuthMethod = basic != nil ? .clientSecretBasic : .clientSecretPost
             guard used == client.authMethod else {
-                await failed(clientID, "\(used.rawValue) instead of \(client.authMethod.rawValue)")
+                await failed(clientID, address: address, "\(used.rawValue) instead of \(client.authMethod.rawValue)")
                 throw OAuthError.invalidClient("This client must authenticate with \(client.authMethod.rawValue).")
             }
         }
@@ -62,21 +65,22 @@ public struct ClientAuthenticator: Sendable {
         case (.some(let digest), .some(let secret)) where SecretDigest.matches(secret, digest: digest):
             return client
         case (nil, .some):
-            await failed(clientID, "secret sent for a public client")
+            await failed(clientID, address: address, "secret sent for a public client")
         case (.some, nil):
-            await failed(clientID, "no secret")
+            await failed(clientID, address: address, "no secret")
         default:
-            await failed(clientID, "wrong secret")
+            await failed(clientID, address: address, "wrong secret")
         }
         throw OAuthError.invalidClient("Client authentication failed.")
     }
 
-    private func failed(_ clientID: String, _ why: String) async {
+    private func failed(_ clientID: String, address: String?, _ why: String) async {
         await events.record(SecurityEvent(kind: .clientAuthFailed, at: clock.now(), clientID: clientID, detail: why))
-        guard let throttle,
-            let state = try? await throttle.record(Throttle.clientKey(clientID), policy: throttle.limits.clientAuthentication),
-            state.lockedUntil != nil
-        else { return }
-        await events.record(SecurityEvent(kind: .clientLocked, at: clock.now(), clientID: clientID))
+        guard let throttle else { return }
+        await throttle.fail(Throttle.tokenAddressKey(address), policy: throttle.limits.tokenAddress)
+        let state = await throttle.fail(Throttle.clientKey(clientID), policy: throttle.limits.clientAuthentication)
+        if state?.lockedUntil != nil {
+            await events.record(SecurityEvent(kind: .clientLocked, at: clock.now(), clientID: clientID))
+        }
     }
 }

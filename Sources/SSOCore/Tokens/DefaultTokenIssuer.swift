@@ -86,7 +86,7 @@ public struct DefaultTokenIssuer: TokenIssuer {
     private func repeatAnswer(to presented: PresentedRefreshToken, grant: AuthorizedGrant, client: Client, now: Date)
         async throws -> TokenResponse
     {
-        if lifetimes.refreshReuseGrace > 0, let kept = try await refreshTokens.replay(digest: presented.digest, at: now),
+        if let kept = try await refreshTokens.replay(digest: presented.digest, at: now),
             let answer = RefreshReplay.open(kept.sealed, under: presented.value)
         {
             await events.record(SecurityEvent(

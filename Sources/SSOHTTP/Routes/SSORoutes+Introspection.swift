@@ -15,40 +15,18 @@ extension SSORoutes {
 
     /// RFC 7662: any authenticated confidential client (resource servers are registered as such).
     func introspect(_ request: Request, context: some RequestContext) async -> Response {
-        let parameters: RequestParameters
-        let basic: BasicCredentials?
-        switch await clientRequest(request) {
-        case .failure(let error): return error.response
-        case .success(let read): (parameters, basic) = read
-        }
-        do {
-            let client = try await limitingClientFailures(request, context: context) {
-                try await services.authenticator.authenticate(parameters, basic: basic)
-            }
+        await authenticatedCall(request, context: context) { client, parameters in
             guard !client.isPublic else {
                 throw OAuthError.invalidClient("Only confidential clients may introspect tokens.")
             }
             let token = try parameters.required("token")
             return try Responses.json(try await services.introspection.introspect(token))
-        } catch let error as OAuthError {
-            return clientError(error, request: request)
-        } catch {
-            return internalErrorJSON(error, request: request)
         }
     }
 
     /// RFC 7009: the client revokes one of its own tokens; unknown or foreign tokens answer 200 too.
     func revoke(_ request: Request, context: some RequestContext) async -> Response {
-        let parameters: RequestParameters
-        let basic: BasicCredentials?
-        switch await clientRequest(request) {
-        case .failure(let error): return error.response
-        case .success(let read): (parameters, basic) = read
-        }
-        do {
-            let client = try await limitingClientFailures(request, context: context) {
-                try await services.authenticator.authenticate(parameters, basic: basic)
-            }
+        await authenticatedCall(request, context: context) { client, parameters in
             let token = try parameters.required("token")
             if let hint = try parameters.value("token_type_hint"), !["access_token", "refresh_token"].contains(hint) {
                 return Responses.oauthError(OAuthError("unsupported_token_type", "Only access and refresh tokens are revoked here."))
@@ -57,22 +35,29 @@ extension SSORoutes {
             var response = Response(status: .ok)
             response.headers[.cacheControl] = "no-store"
             return response
+        }
+    }
+
+    /// A back-channel call by a client: reads its form, authenticates it (under the failure
+    /// limits), runs `body`, and answers OAuth errors as RFC 6749 section 5.2 says.
+    private func authenticatedCall(
+        _ request: Request, context: some RequestContext,
+        _ body: (Client, RequestParameters) async throws -> Response
+    ) async -> Response {
+        let parameters: RequestParameters
+        let basic: BasicCredentials?
+        switch await clientRequest(request) {
+        case .failure(let error): return error.response
+        case .success(let read): (parameters, basic) = read
+        }
+        do {
+            let client = try await services.authenticator.authenticate(
+                parameters, basic: basic, address: clientAddress(request, context: context))
+            return try await body(client, parameters)
         } catch let error as OAuthError {
             return clientError(error, request: request)
         } catch {
             return internalErrorJSON(error, request: request)
         }
-    }
-}
-
-extension SSORoutes {
-    /// Runs a client authentication under the per-address failure limit of the back-channel endpoints.
-    func limitingClientFailures<T: Sendable>(
-        _ request: Request, context: some RequestContext, _ body: () async throws -> T
-    ) async throws -> T {
-        guard let throttle = services.throttle else { return try await body() }
-        return try await throttle.guarding(
-            Throttle.tokenAddressKey(clientAddress(request, context: context)), policy: throttle.limits.tokenAddress,
-            counting: [.invalidClient], body)
     }
 }

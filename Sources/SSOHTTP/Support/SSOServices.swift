@@ -24,8 +24,6 @@ public struct SSOServices: Sendable {
     public var providers: (any ProviderStore)?
     /// Registered scopes, for the consent page and discovery.
     public var scopes: (any ScopeStore)?
-    /// The failure limits of the back-channel endpoints beside /token.
-    public var throttle: Throttle?
 
     public init(
         clients: any ClientStore, users: any UserStore, interactions: any InteractionStore, sessions: any SessionStore,
@@ -33,7 +31,7 @@ public struct SSOServices: Sendable {
         tokenEndpoint: TokenEndpoint, userInfo: UserInfoService, introspection: TokenIntrospection,
         authenticator: ClientAuthenticator, signer: any TokenSigner, clock: any SSOClock, events: any SecurityEventRecorder,
         random: any SecureRandom, modules: [any EndpointModule] = [], providers: (any ProviderStore)? = nil,
-        scopes: (any ScopeStore)? = nil, throttle: Throttle? = nil
+        scopes: (any ScopeStore)? = nil
     ) {
         self.clients = clients
         self.users = users
@@ -53,6 +51,5 @@ public struct SSOServices: Sendable {
         self.modules = modules
         self.providers = providers
         self.scopes = scopes
-        self.throttle = throttle
     }
 }
