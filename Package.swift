@@ -31,6 +31,11 @@ let package = Package(
         // Hummingbird's own service runner: the background purge is one of its services; the
         // tests use it to run upstream providers on fixed loopback ports.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // The shared store for several instances (issue 8).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        // Already in the graph through postgres-nio and async-http-client; named for the
+        // TLS settings of a PostgreSQL connection.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
     ],
     targets: [
         // The domain and its extension points. No HTTP framework, no database.
@@ -60,6 +65,17 @@ let package = Package(
         .target(
             name: "SSOStorageSQLite",
             dependencies: ["SSOCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // The same stores on PostgreSQL, for several instances behind a load balancer.
+        .target(
+            name: "SSOStoragePostgres",
+            dependencies: [
+                "SSOCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -98,7 +114,7 @@ let package = Package(
         .target(
             name: "SSOServer",
             dependencies: [
-                "SSOCore", "SSOHTTP", "SSOStorageSQLite", "SSOTokens", "SSOPasswords", "SSOTOTP", "SSOLegacyAlor", "SSOFederation",
+                "SSOCore", "SSOHTTP", "SSOStorageSQLite", "SSOStoragePostgres", "SSOTokens", "SSOPasswords", "SSOTOTP", "SSOLegacyAlor", "SSOFederation",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "SSOGrantAuthorizationCode", "SSOGrantRefreshToken",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -134,9 +150,10 @@ let package = Package(
             name: "SSOTOTPTests", dependencies: ["SSOTOTP", "SSOCore", "SSOTesting", "SSOStorageSQLite"],
             swiftSettings: swiftSettings
         ),
+        // One store suite, run against SQLite and (where SSO_TEST_POSTGRES_URL names one) PostgreSQL.
         .testTarget(
-            name: "SSOStorageSQLiteTests",
-            dependencies: ["SSOStorageSQLite", "SSOCore", "SSOTesting"],
+            name: "SSOStorageTests",
+            dependencies: ["SSOStorageSQLite", "SSOStoragePostgres", "SSOCore", "SSOTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

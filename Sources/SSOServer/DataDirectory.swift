@@ -1,10 +1,13 @@
 import Foundation
 import SSOCore
+import SSOStoragePostgres
 import SSOStorageSQLite
 import SSOTokens
 
 /// The data directory: the SQLite file and, unless `SSO_MASTER_KEY` is set, the key-encryption
-/// key beside it (never inside the database).
+/// key beside it (never inside the database). With a `postgres://` database the directory
+/// holds only the key file, and instances sharing the database must share the key
+/// (`SSO_MASTER_KEY`, or the same file).
 public struct DataDirectory: Sendable {
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -13,14 +16,32 @@ public struct DataDirectory: Sendable {
     public static let databaseFile = "sso.sqlite"
     public static let masterKeyFile = "master.key"
     public let path: String
+    /// `nil` or `sqlite` for the SQLite file in the directory, else a `postgres://` address.
+    public let database: String?
 
-    public init(_ path: String) { self.path = path }
+    public init(_ path: String, database: String? = nil) {
+        self.path = path
+        self.database = database
+    }
 
     /// Opens the database, creating the directory on first use.
-    public func openStorage() throws -> SQLiteStorage {
+    public func openStorage() async throws -> any SSOStore {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        return try SQLiteStorage(path: path + "/" + Self.databaseFile)
+        switch database {
+        case nil, "sqlite":
+            return try SQLiteStorage(path: path + "/" + Self.databaseFile)
+        case let url? where url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"):
+            do {
+                return try await PostgresStorage(url: url)
+            } catch let error as PostgresURL.Invalid {
+                throw error
+            } catch {
+                throw Failure(description: "Cannot open \(PostgresURL.redacted(url)): \(String(reflecting: error))")
+            }
+        case let other?:
+            throw Failure(description: "--database must be sqlite or a postgres:// address, not \(PostgresURL.redacted(other)).")
+        }
     }
 
     /// The key-encryption key for `storage`: a new key file may be made only while the database

@@ -25,8 +25,8 @@ public enum SSOServer {
         configuredLogger.logLevel = environment["SSO_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let logger = configuredLogger
 
-        let data = DataDirectory(options.dataDirectory)
-        let storage: any SSOStore = try data.openStorage()
+        let data = DataDirectory(options.dataDirectory, database: options.database)
+        let storage = try await data.openStorage()
         let sealer = try await data.keySealer(storage: storage, environment: environment, random: random)
         let signer = try await JWTTokenSigner.load(
             store: storage, sealer: sealer, issuer: options.issuer, clock: clock, random: random,

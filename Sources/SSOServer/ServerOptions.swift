@@ -7,6 +7,9 @@ public struct ServerOptions: Sendable {
     public var port: Int
     public var issuer: String
     public var dataDirectory: String
+    /// `nil` for the SQLite file in the data directory, else a `postgres://` address shared
+    /// by several instances.
+    public var database: String?
     public var resourcesDirectory: String
     public var demo: Bool
     public var lifetimes: Lifetimes
@@ -33,7 +36,7 @@ public struct ServerOptions: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, issuer: String? = nil, dataDirectory: String = "./data",
-        resourcesDirectory: String, demo: Bool = false, lifetimes: Lifetimes = Lifetimes(), legacy: Bool = true,
+        database: String? = nil, resourcesDirectory: String, demo: Bool = false, lifetimes: Lifetimes = Lifetimes(), legacy: Bool = true,
         legacyClientID: String = "SingleSignOn", trustedProxies: Set<String> = [], upstreamTimeout: Int = 10,
         limits: AbuseLimits = AbuseLimits(), keyReloadInterval: Int = 30,
         purgeInterval: Double = 60, auditRetentionDays: Double = 90, logoutDeliveryInterval: Double = 1
@@ -43,6 +46,7 @@ public struct ServerOptions: Sendable {
         let defaultIssuer = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         self.issuer = issuer ?? defaultIssuer
         self.dataDirectory = dataDirectory
+        self.database = database
         self.resourcesDirectory = resourcesDirectory
         self.demo = demo
         self.lifetimes = lifetimes

@@ -20,7 +20,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let format = ISO8601DateFormatter()
-            for event in try await DataDirectory(data.directory).openStorage().securityEvents(limit: count).reversed() {
+            for event in try await data.dataDirectory.openStorage().securityEvents(limit: count).reversed() {
                 struct Line: PrintedJSON {
                     var at: String, event: String
                     var user_id, client_id, detail: String?

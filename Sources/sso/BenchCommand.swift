@@ -33,7 +33,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let storage = try DataDirectory(data.directory).openStorage()
+            let storage = try await data.dataDirectory.openStorage()
             guard let client = try await storage.client(id: client) else { throw ValidationError("No client '\(client)'.") }
             guard let user = try await storage.user(login: login) else { throw ValidationError("No user '\(login)'.") }
             guard let redirectURI = client.redirectURIs.first else { throw ValidationError("The client has no redirect URI.") }

@@ -32,7 +32,7 @@ struct ClientCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let storage = try DataDirectory(data.directory).openStorage()
+            let storage = try await data.dataDirectory.openStorage()
             if try await storage.client(id: id) != nil {
                 throw ValidationError("A client with id '\(id)' exists already.")
             }
@@ -63,7 +63,7 @@ struct ClientCommand: AsyncParsableCommand {
         func validate() throws { try policy.check() }
 
         func run() async throws {
-            let storage = try DataDirectory(data.directory).openStorage()
+            let storage = try await data.dataDirectory.openStorage()
             guard var client = try await storage.client(id: id) else { throw ValidationError("No client with id '\(id)'.") }
             if client.isPublic, let method = policy.tokenEndpointAuth, method != "none" {
                 throw ValidationError("'\(id)' is public; it has no secret to authenticate with \(method).")
@@ -86,7 +86,7 @@ struct ClientCommand: AsyncParsableCommand {
         @OptionGroup var data: DataOption
 
         func run() async throws {
-            let storage = try DataDirectory(data.directory).openStorage()
+            let storage = try await data.dataDirectory.openStorage()
             guard var client = try await storage.client(id: id) else { throw ValidationError("No client with id '\(id)'.") }
             guard !client.isPublic else { throw ValidationError("'\(id)' is a public client; it has no secret.") }
             let secret = SystemSecureRandom().token()
@@ -101,7 +101,7 @@ struct ClientCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List clients as JSON lines.")
         @OptionGroup var data: DataOption
         func run() async throws {
-            for client in try await DataDirectory(data.directory).openStorage().clients() {
+            for client in try await data.dataDirectory.openStorage().clients() {
                 print(try ClientJSON(client, secret: nil).encoded(pretty: false))
             }
         }
@@ -112,7 +112,7 @@ struct ClientCommand: AsyncParsableCommand {
         @Option(help: "Client identifier.") var id: String
         @OptionGroup var data: DataOption
         func run() async throws {
-            guard let client = try await DataDirectory(data.directory).openStorage().client(id: id) else {
+            guard let client = try await data.dataDirectory.openStorage().client(id: id) else {
                 throw ValidationError("No client with id '\(id)'.")
             }
             print(try ClientJSON(client, secret: nil).encoded())
@@ -124,7 +124,7 @@ struct ClientCommand: AsyncParsableCommand {
         @Option(help: "Client identifier.") var id: String
         @OptionGroup var data: DataOption
         func run() async throws {
-            let storage = try DataDirectory(data.directory).openStorage()
+            let storage = try await data.dataDirectory.openStorage()
             guard try await storage.removeClient(id: id) else { throw ValidationError("No client with id '\(id)'.") }
             try await storage.appendSecurityEvent(SecurityEvent(kind: .clientRemoved, at: Date(), clientID: id, detail: "sso client"))
             print("removed \(id)")

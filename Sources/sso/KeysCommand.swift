@@ -38,8 +38,8 @@ struct KeysCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let directory = DataDirectory(data.directory)
-            let storage = try directory.openStorage()
+            let directory = data.dataDirectory
+            let storage = try await directory.openStorage()
             let sealer = try await directory.keySealer(
                 storage: storage, environment: ProcessInfo.processInfo.environment, random: SystemSecureRandom())
             let added = try await JWTTokenSigner.rotate(
@@ -63,7 +63,7 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var data: DataOption
 
         func run() async throws {
-            let storage = try DataDirectory(data.directory).openStorage()
+            let storage = try await data.dataDirectory.openStorage()
             let retention = await SSOServer.tokenRetention(
                 storage: storage, lifetimes: Lifetimes(accessToken: accessTokenTTL))
             let schedule = SigningKeySchedule(keys: try await storage.signingKeys(), retention: retention)

@@ -71,9 +71,9 @@ struct ProviderCommand: AsyncParsableCommand {
         }
     }
 
-    static func open(_ data: DataOption) async throws -> (SQLiteStorage, KeySealer) {
-        let directory = DataDirectory(data.directory)
-        let storage = try directory.openStorage()
+    static func open(_ data: DataOption) async throws -> (any SSOStore, KeySealer) {
+        let directory = data.dataDirectory
+        let storage = try await directory.openStorage()
         let sealer = try await directory.keySealer(
             storage: storage, environment: ProcessInfo.processInfo.environment, random: SystemSecureRandom())
         return (storage, sealer)
@@ -83,7 +83,7 @@ struct ProviderCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List providers as JSON lines.")
         @OptionGroup var data: DataOption
         func run() async throws {
-            for provider in try await DataDirectory(data.directory).openStorage().providers() {
+            for provider in try await data.dataDirectory.openStorage().providers() {
                 print(try ProviderJSON(provider).encoded(pretty: false))
             }
         }
@@ -94,7 +94,7 @@ struct ProviderCommand: AsyncParsableCommand {
         @Option(help: "Provider name.") var name: String
         @OptionGroup var data: DataOption
         func run() async throws {
-            guard try await DataDirectory(data.directory).openStorage().removeProvider(name: name) else {
+            guard try await data.dataDirectory.openStorage().removeProvider(name: name) else {
                 throw ValidationError("No provider named '\(name)'.")
             }
             print("removed \(name)")

@@ -27,7 +27,7 @@ struct ScopeCommand: AsyncParsableCommand {
         func run() async throws {
             var descriptions = ["en": description]
             if let descriptionRU { descriptions["ru"] = descriptionRU }
-            try await DataDirectory(data.directory).openStorage().save(ScopeDefinition(name: name, descriptions: descriptions))
+            try await data.dataDirectory.openStorage().save(ScopeDefinition(name: name, descriptions: descriptions))
             print("registered \(name)")
         }
     }
@@ -37,7 +37,7 @@ struct ScopeCommand: AsyncParsableCommand {
         @OptionGroup var data: DataOption
         func run() async throws {
             for name in ScopeDefinition.builtIn.sorted() { print("\(name)\t(built in)") }
-            for scope in try await DataDirectory(data.directory).openStorage().scopeDefinitions() {
+            for scope in try await data.dataDirectory.openStorage().scopeDefinitions() {
                 print("\(scope.name)\t\(scope.descriptions["en"] ?? "")")
             }
         }
@@ -48,7 +48,7 @@ struct ScopeCommand: AsyncParsableCommand {
         @Option(help: "Scope name.") var name: String
         @OptionGroup var data: DataOption
         func run() async throws {
-            guard try await DataDirectory(data.directory).openStorage().removeScope(name: name) else {
+            guard try await data.dataDirectory.openStorage().removeScope(name: name) else {
                 throw ValidationError("No registered scope '\(name)'.")
             }
             print("removed \(name)")

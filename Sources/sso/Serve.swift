@@ -98,7 +98,8 @@ struct Serve: AsyncParsableCommand {
             else { throw ValidationError("The issuer must be an http(s) URL without query or fragment.") }
         }
         let options = ServerOptions(
-            host: host, port: port, issuer: issuer, dataDirectory: data.directory, resourcesDirectory: resources,
+            host: host, port: port, issuer: issuer, dataDirectory: data.directory, database: data.databaseURL,
+            resourcesDirectory: resources,
             demo: demo,
             lifetimes: Lifetimes(authorizationCode: codeTTL, accessToken: accessTokenTTL, refreshToken: refreshTokenTTL,
                                  sessionIdle: sessionTTL, sessionAbsolute: max(sessionMaxTTL, sessionTTL),

@@ -15,7 +15,7 @@ struct SessionCommand: AsyncParsableCommand {
         @OptionGroup var data: DataOption
 
         func run() async throws {
-            let storage = try DataDirectory(data.directory).openStorage()
+            let storage = try await data.dataDirectory.openStorage()
             guard let user = try await storage.user(login: login) else { throw ValidationError("No user '\(login)'.") }
             let now = Date()
             for session in try await storage.sessions(userID: user.id) {
@@ -46,7 +46,7 @@ struct SessionCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let storage = try DataDirectory(data.directory).openStorage()
+            let storage = try await data.dataDirectory.openStorage()
             var ids: [String] = []
             if let id {
                 guard try await storage.session(id: id) != nil else { throw ValidationError("No session '\(id)'.") }

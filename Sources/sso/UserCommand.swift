@@ -37,7 +37,7 @@ struct UserCommand: AsyncParsableCommand {
             guard secret.utf8.count >= 8, secret.utf8.count <= 1024 else {
                 throw ValidationError("The password must be 8 to 1024 bytes long.")
             }
-            let storage = try DataDirectory(data.directory).openStorage()
+            let storage = try await data.dataDirectory.openStorage()
             let user = User(
                 id: UUID().uuidString.lowercased(), login: login, passwordHash: try await BcryptPasswordHasher().hash(secret),
                 email: email, emailVerified: emailVerified, name: name, createdAt: Date())
@@ -92,9 +92,9 @@ struct TOTPCommand: AsyncParsableCommand {
         }
     }
 
-    static func open(_ data: DataOption) async throws -> (SQLiteStorage, SecondFactorService) {
-        let directory = DataDirectory(data.directory)
-        let storage = try directory.openStorage()
+    static func open(_ data: DataOption) async throws -> (any SSOStore, SecondFactorService) {
+        let directory = data.dataDirectory
+        let storage = try await directory.openStorage()
         let random = SystemSecureRandom()
         let sealer = try await directory.keySealer(
             storage: storage, environment: ProcessInfo.processInfo.environment, random: random)
@@ -105,7 +105,7 @@ struct TOTPCommand: AsyncParsableCommand {
 
 /// Loads a user by login, lets `change` edit it, saves it and prints the result.
 func updateUser(_ login: String, data: DataOption, _ change: (inout User) throws -> Void) async throws {
-    let storage = try DataDirectory(data.directory).openStorage()
+    let storage = try await data.dataDirectory.openStorage()
     guard var user = try await storage.user(login: login) else { throw ValidationError("No user '\(login)'.") }
     try change(&user)
     try await storage.update(user)

@@ -33,7 +33,8 @@ struct Harness {
     init(dataDirectory: String? = nil) throws {
         self.dataDirectory = dataDirectory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("sso-e2e-\(UUID().uuidString)").path
-        storage = try DataDirectory(self.dataDirectory).openStorage()
+        try FileManager.default.createDirectory(atPath: self.dataDirectory, withIntermediateDirectories: true)
+        storage = try SQLiteStorage(path: self.dataDirectory + "/" + DataDirectory.databaseFile)
     }
 
     /// A user with a low-cost bcrypt hash (verification reads the cost from the hash).

@@ -3,15 +3,9 @@ import SSOCore
 import SSOStorageSQLite
 import Testing
 
-@Suite("The SQLite store")
-struct SQLiteStorageTests {
-    let storage: SQLiteStorage
+@Suite("Every store")
+struct StoreTests {
     let now = Date(timeIntervalSince1970: 1_800_000_000)
-
-    init() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sso-store-\(UUID().uuidString).sqlite").path
-        storage = try SQLiteStorage(path: path)
-    }
 
     func grant(_ id: String = UUID().uuidString) -> GrantRecord {
         GrantRecord(id: id, clientID: "app", userID: "u1", sessionID: "s1", scopes: ScopeSet(["openid"]), authTime: now,
@@ -31,13 +25,15 @@ struct SQLiteStorageTests {
 
     @Test("WAL journal and synchronous=NORMAL")
     func pragmas() async throws {
-        let pragmas = try await storage.pragmas()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sso-store-\(UUID().uuidString).sqlite").path
+        let pragmas = try await SQLiteStorage(path: path).pragmas()
         #expect(pragmas.journalMode == "wal")
         #expect(pragmas.synchronous == 1)
     }
 
-    @Test("a code redeems once; of many concurrent redemptions exactly one wins")
-    func codeRedemption() async throws {
+    @Test("a code redeems once; of many concurrent redemptions exactly one wins", arguments: Backend.available)
+    func codeRedemption(_ backend: Backend) async throws {
+        let storage = try await backend.store()
         try await storage.insert(code("c1"))
         #expect(try await storage.redeem(digest: "c1", creating: grant("g1"), at: now) == .redeemed)
         #expect(try await storage.redeem(digest: "c1", creating: grant("g2"), at: now) == .alreadyConsumed(grantID: "g1"))
@@ -54,8 +50,9 @@ struct SQLiteStorageTests {
         #expect(results.filter { $0 == .redeemed }.count == 1)
     }
 
-    @Test("rotation is one-shot, and revoking a grant ends its refresh tokens")
-    func rotation() async throws {
+    @Test("rotation is one-shot, and revoking a grant ends its refresh tokens", arguments: Backend.available)
+    func rotation(_ backend: Backend) async throws {
+        let storage = try await backend.store()
         try await storage.insert(code("c"))
         _ = try await storage.redeem(digest: "c", creating: grant("g"), at: now)
         try await storage.insert(refresh("r1", grantID: "g"))
@@ -69,8 +66,9 @@ struct SQLiteStorageTests {
         #expect(try await storage.refreshToken(digest: "r2")?.rotatedAt != nil)
     }
 
-    @Test("a changed client or user reads back changed: decoded columns are cached by their exact text")
-    func decodedColumnsFollowChanges() async throws {
+    @Test("a changed client or user reads back changed: decoded columns are cached by their exact text", arguments: Backend.available)
+    func decodedColumnsFollowChanges(_ backend: Backend) async throws {
+        let storage = try await backend.store()
         var client = Client(id: "c", name: "C", secretDigest: nil, redirectURIs: ["https://a/cb"], createdAt: now)
         try await storage.save(client)
         #expect(try await storage.client(id: "c")?.redirectURIs == ["https://a/cb"])
@@ -87,8 +85,9 @@ struct SQLiteStorageTests {
         #expect(try await storage.user(id: "u")?.accounts.isEmpty == true)
     }
 
-    @Test("logins are unique without regard to case")
-    func users() async throws {
+    @Test("logins are unique without regard to case", arguments: Backend.available)
+    func users(_ backend: Backend) async throws {
+        let storage = try await backend.store()
         try await storage.insert(User(id: "1", login: "Alice", passwordHash: "h", createdAt: now))
         #expect(try await storage.user(login: "aLiCe")?.id == "1")
         await #expect(throws: DuplicateLoginError.self) {
@@ -96,8 +95,9 @@ struct SQLiteStorageTests {
         }
     }
 
-    @Test("clients round-trip every field")
-    func clients() async throws {
+    @Test("clients round-trip every field", arguments: Backend.available)
+    func clients(_ backend: Backend) async throws {
+        let storage = try await backend.store()
         let client = Client(id: "c", name: "C", secretDigest: "d", redirectURIs: ["https://a/cb", "https://b/cb"],
                             allowedScopes: ScopeSet(["openid", "trades"]), grantTypes: ["authorization_code"],
                             authMethod: .clientSecretPost, skipConsent: true, pkceRequired: false,
@@ -108,16 +108,18 @@ struct SQLiteStorageTests {
         #expect(try await storage.client(id: "c") == nil)
     }
 
-    @Test("consent accumulates scopes per user and client")
-    func consents() async throws {
+    @Test("consent accumulates scopes per user and client", arguments: Backend.available)
+    func consents(_ backend: Backend) async throws {
+        let storage = try await backend.store()
         try await storage.recordConsent(userID: "u", clientID: "c", scopes: ScopeSet(["openid"]), at: now)
         try await storage.recordConsent(userID: "u", clientID: "c", scopes: ScopeSet(["email"]), at: now)
         #expect(try await storage.consentedScopes(userID: "u", clientID: "c") == ScopeSet(["openid", "email"]))
         #expect(try await storage.consentedScopes(userID: "u", clientID: "other").isEmpty)
     }
 
-    @Test("interactions are found by their id but stored under its digest")
-    func interactions() async throws {
+    @Test("interactions are found by their id but stored under its digest", arguments: Backend.available)
+    func interactions(_ backend: Backend) async throws {
+        let storage = try await backend.store()
         let request = AuthorizationRequest(clientID: "c", redirectURI: "https://a/cb", scopes: ScopeSet(["openid"]),
                                            state: "s", prompt: ["login"])
         let interaction = Interaction(id: "secret-id", request: request, browserBinding: "b", createdAt: now,

@@ -1,17 +1,11 @@
 import Foundation
 import SSOCore
-import SSOStorageSQLite
 import Testing
 
 @Suite("Purging what has expired")
 struct HousekeepingTests {
-    let storage: SQLiteStorage
     let now = Date(timeIntervalSince1970: 1_800_000_000)
 
-    init() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sso-purge-\(UUID().uuidString).sqlite").path
-        storage = try SQLiteStorage(path: path)
-    }
 
     func at(_ seconds: TimeInterval) -> Date { now.addingTimeInterval(seconds) }
 
@@ -40,8 +34,9 @@ struct HousekeepingTests {
         PurgePolicy(now: at(seconds), tokenRetention: 3600, auditRetention: 86400, batchSize: batch)
     }
 
-    @Test("expired codes, sessions and tokens go; live ones and grants with live access tokens stay")
-    func purge() async throws {
+    @Test("expired codes, sessions and tokens go; live ones and grants with live access tokens stay", arguments: Backend.available)
+    func purge(_ backend: Backend) async throws {
+        let storage = try await backend.store()
         try await storage.insert(User(id: "u1", login: "alice", passwordHash: "h", createdAt: now))
         try await storage.insert(code("old", expires: 60))
         try await storage.insert(code("live", expires: 600))
@@ -77,8 +72,9 @@ struct HousekeepingTests {
         #expect(try await storage.grant(id: "g-live") != nil)
     }
 
-    @Test("one pass deletes at most a batch per kind; stale throttle counters go, running locks stay")
-    func batches() async throws {
+    @Test("one pass deletes at most a batch per kind; stale throttle counters go, running locks stay", arguments: Backend.available)
+    func batches(_ backend: Backend) async throws {
+        let storage = try await backend.store()
         for index in 0..<7 { try await storage.insert(code("c\(index)", expires: 1)) }
         #expect(try await storage.purgeExpired(policy(at: 10, batch: 3)).removed["authorization_codes"] == 3)
         #expect(try await storage.purgeExpired(policy(at: 10, batch: 3)).removed["authorization_codes"] == 3)

@@ -1,0 +1,242 @@
+import Foundation
+import PostgresNIO
+import SSOCore
+
+extension PostgresStorage: ClientStore {
+    public func client(id: String) async throws -> Client? {
+        try await row("SELECT * FROM clients WHERE id = \(id)").map(Self.client(from:))
+    }
+
+    public func save(_ client: Client) async throws {
+        let redirectURIs = try Self.json(client.redirectURIs)
+        let postLogoutURIs = try Self.json(client.postLogoutRedirectURIs)
+        try await run("""
+            INSERT INTO clients (id, name, secret_digest, redirect_uris, scopes, grant_types, auth_method,
+                auth_method_pinned, skip_consent, pkce_required, id_token_alg, access_token_ttl, access_token_format,
+                sliding_max_ttl, refresh_token_ttl, post_logout_redirect_uris, created_at, backchannel_logout_uri)
+            VALUES (\(client.id), \(client.name), \(client.secretDigest), \(redirectURIs), \(client.allowedScopes.description),
+                \(client.grantTypes.joined(separator: " ")), \(client.authMethod.rawValue), \(client.authMethodPinned),
+                \(client.skipConsent), \(client.pkceRequired), \(client.idTokenSigningAlgorithm.rawValue),
+                \(client.accessTokenTTL), \(client.accessTokenFormat.rawValue), \(client.slidingMaxTTL),
+                \(client.refreshTokenTTL), \(postLogoutURIs), \(Self.time(client.createdAt)), \(client.backchannelLogoutURI))
+            ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, secret_digest = EXCLUDED.secret_digest,
+                redirect_uris = EXCLUDED.redirect_uris, scopes = EXCLUDED.scopes, grant_types = EXCLUDED.grant_types,
+                auth_method = EXCLUDED.auth_method, auth_method_pinned = EXCLUDED.auth_method_pinned,
+                skip_consent = EXCLUDED.skip_consent, pkce_required = EXCLUDED.pkce_required,
+                id_token_alg = EXCLUDED.id_token_alg, access_token_ttl = EXCLUDED.access_token_ttl,
+                access_token_format = EXCLUDED.access_token_format, sliding_max_ttl = EXCLUDED.sliding_max_ttl,
+                refresh_token_ttl = EXCLUDED.refresh_token_ttl, post_logout_redirect_uris = EXCLUDED.post_logout_redirect_uris,
+                created_at = EXCLUDED.created_at, backchannel_logout_uri = EXCLUDED.backchannel_logout_uri
+            """)
+    }
+
+    public func clients() async throws -> [Client] {
+        try await rows("SELECT * FROM clients ORDER BY id").map(Self.client(from:))
+    }
+
+    public func removeClient(id: String) async throws -> Bool {
+        try await run("DELETE FROM clients WHERE id = \(id) RETURNING 1") > 0
+    }
+
+    static func client(from row: PostgresRandomAccessRow) throws -> Client {
+        Client(
+            id: try row.value("id"), name: try row.value("name"), secretDigest: try row.value("secret_digest"),
+            redirectURIs: try row.json("redirect_uris", as: [String].self), allowedScopes: try row.scopes("scopes"),
+            grantTypes: try row.list("grant_types"),
+            authMethod: ClientAuthMethod(rawValue: try row.value("auth_method")) ?? .clientSecretBasic,
+            authMethodPinned: try row.value("auth_method_pinned"), skipConsent: try row.value("skip_consent"),
+            pkceRequired: try row.value("pkce_required"),
+            idTokenSigningAlgorithm: SigningAlgorithm(rawValue: try row.value("id_token_alg")) ?? .rs256,
+            accessTokenTTL: try row.value("access_token_ttl"), refreshTokenTTL: try row.value("refresh_token_ttl"),
+            postLogoutRedirectURIs: try row.json("post_logout_redirect_uris", as: [String].self),
+            accessTokenFormat: AccessTokenFormat(rawValue: try row.value("access_token_format")) ?? .jwt,
+            slidingMaxTTL: try row.value("sliding_max_ttl"), backchannelLogoutURI: try row.value("backchannel_logout_uri"),
+            createdAt: try row.date("created_at"))
+    }
+
+    /// The longest access-token lifetime any client registered, if any registered one.
+    public func longestAccessTokenTTL() async throws -> Int? {
+        try await row("SELECT MAX(access_token_ttl) AS ttl FROM clients")?.value("ttl", as: Int?.self)
+    }
+}
+
+extension PostgresStorage: UserStore {
+    public func user(id: String) async throws -> User? {
+        try await row("SELECT * FROM users WHERE id = \(id)").map(Self.user(from:))
+    }
+
+    public func user(login: String) async throws -> User? {
+        try await row("SELECT * FROM users WHERE lower(login) = lower(\(login))").map(Self.user(from:))
+    }
+
+    public func users(email: String) async throws -> [User] {
+        try await rows("SELECT * FROM users WHERE lower(email) = lower(\(email))").map(Self.user(from:))
+    }
+
+    public func insert(_ user: User) async throws {
+        do {
+            try await run(try Self.insertUser(user))
+        } catch let error where Self.isUniqueViolation(error, constraint: "users_login") {
+            throw DuplicateLoginError(login: user.login)
+        }
+    }
+
+    static func insertUser(_ user: User) throws -> PostgresQuery {
+        let accounts = try json(user.accounts)
+        return try """
+            INSERT INTO users (id, login, password_hash, email, email_verified, name, totp_secret_sealed, roles, domestic,
+                application_status, accounts, created_at)
+            VALUES (\(user.id), \(user.login), \(user.passwordHash), \(user.email), \(user.emailVerified), \(user.name),
+                \(user.totpSecretSealed), \(user.roles.joined(separator: " ")), \(user.domestic), \(user.applicationStatus),
+                \(accounts), \(time(user.createdAt)))
+            """
+    }
+
+    public func update(_ user: User) async throws {
+        let accounts = try Self.json(user.accounts)
+        try await run("""
+            UPDATE users SET login = \(user.login), password_hash = \(user.passwordHash), email = \(user.email),
+                email_verified = \(user.emailVerified), name = \(user.name), roles = \(user.roles.joined(separator: " ")),
+                domestic = \(user.domestic), application_status = \(user.applicationStatus), accounts = \(accounts),
+                totp_last_step = CASE WHEN totp_secret_sealed IS NOT DISTINCT FROM \(user.totpSecretSealed)
+                    THEN totp_last_step ELSE NULL END,
+                totp_secret_sealed = \(user.totpSecretSealed)
+            WHERE id = \(user.id)
+            """)
+    }
+
+    /// A TOTP step is used once, whichever instance checks it.
+    public func consumeTOTPStep(userID: String, step: Int64) async throws -> Bool {
+        try await run("""
+            UPDATE users SET totp_last_step = \(step)
+            WHERE id = \(userID) AND (totp_last_step IS NULL OR totp_last_step < \(step)) RETURNING 1
+            """) == 1
+    }
+
+    static func user(from row: PostgresRandomAccessRow) throws -> User {
+        var user = User(
+            id: try row.value("id"), login: try row.value("login"), passwordHash: try row.value("password_hash"),
+            email: try row.value("email"), emailVerified: try row.value("email_verified"), name: try row.value("name"),
+            totpSecretSealed: try row.value("totp_secret_sealed"), createdAt: try row.date("created_at"))
+        user.roles = try row.list("roles")
+        user.domestic = try row.value("domestic")
+        user.applicationStatus = try row.value("application_status")
+        user.accounts = try row.json("accounts", as: [TradingAccount].self)
+        return user
+    }
+}
+
+extension PostgresStorage: ConsentStore {
+    public func consentedScopes(userID: String, clientID: String) async throws -> ScopeSet {
+        let row = try await row("SELECT scopes FROM consents WHERE user_id = \(userID) AND client_id = \(clientID)")
+        return try row?.scopes("scopes") ?? ScopeSet([])
+    }
+
+    /// Merges in one transaction with the row locked, so consents given at once on two
+    /// instances both survive.
+    public func recordConsent(userID: String, clientID: String, scopes: ScopeSet, at: Date) async throws {
+        try await transaction { connection in
+            try await run("""
+                INSERT INTO consents (user_id, client_id, scopes, updated_at)
+                VALUES (\(userID), \(clientID), '', \(Self.time(at))) ON CONFLICT DO NOTHING
+                """, on: connection)
+            let existing = try await row("""
+                SELECT scopes FROM consents WHERE user_id = \(userID) AND client_id = \(clientID) FOR UPDATE
+                """, on: connection)
+            let merged = (try existing?.scopes("scopes") ?? ScopeSet([])).union(scopes)
+            try await run("""
+                UPDATE consents SET scopes = \(merged.description), updated_at = \(Self.time(at))
+                WHERE user_id = \(userID) AND client_id = \(clientID)
+                """, on: connection)
+        }
+    }
+}
+
+extension PostgresStorage: ScopeStore {
+    public func scopeDefinitions() async throws -> [ScopeDefinition] {
+        try await rows("SELECT * FROM scopes ORDER BY name").map { row in
+            ScopeDefinition(name: try row.value("name"), descriptions: try row.json("descriptions", as: [String: String].self))
+        }
+    }
+
+    public func save(_ scope: ScopeDefinition) async throws {
+        let descriptions = try Self.json(scope.descriptions)
+        try await run("""
+            INSERT INTO scopes (name, descriptions) VALUES (\(scope.name), \(descriptions))
+            ON CONFLICT (name) DO UPDATE SET descriptions = EXCLUDED.descriptions
+            """)
+    }
+
+    public func removeScope(name: String) async throws -> Bool {
+        try await run("DELETE FROM scopes WHERE name = \(name) RETURNING 1") > 0
+    }
+}
+
+extension PostgresStorage: ProviderStore {
+    public func providers() async throws -> [UpstreamProvider] {
+        try await rows("SELECT definition FROM providers ORDER BY name").map {
+            try $0.json("definition", as: UpstreamProvider.self)
+        }
+    }
+
+    public func provider(name: String) async throws -> UpstreamProvider? {
+        try await row("SELECT definition FROM providers WHERE name = \(name)")?.json("definition", as: UpstreamProvider.self)
+    }
+
+    public func save(_ provider: UpstreamProvider) async throws {
+        let definition = try Self.json(provider)
+        try await run("""
+            INSERT INTO providers (name, definition, created_at) VALUES (\(provider.name), \(definition),
+                \(Self.time(provider.createdAt)))
+            ON CONFLICT (name) DO UPDATE SET definition = EXCLUDED.definition, created_at = EXCLUDED.created_at
+            """)
+    }
+
+    public func removeProvider(name: String) async throws -> Bool {
+        try await run("DELETE FROM providers WHERE name = \(name) RETURNING 1") > 0
+    }
+}
+
+extension PostgresStorage: FederatedIdentityStore {
+    public func linkedUserID(provider: String, subject: String) async throws -> String? {
+        try await row("""
+            SELECT user_id FROM federated_identities WHERE provider = \(provider) AND subject = \(subject)
+            """)?.value("user_id", as: String.self)
+    }
+
+    public func link(provider: String, subject: String, userID: String, creating newUser: User?, at: Date) async throws {
+        do {
+            try await transaction { connection in
+                if let newUser { try await run(try Self.insertUser(newUser), on: connection) }
+                try await run("""
+                    INSERT INTO federated_identities (provider, subject, user_id, created_at)
+                    VALUES (\(provider), \(subject), \(userID), \(Self.time(at)))
+                    """, on: connection)
+            }
+        } catch let error where newUser != nil && Self.isUniqueViolation(error, constraint: "users_login") {
+            throw DuplicateLoginError(login: newUser?.login ?? "")
+        }
+    }
+}
+
+/// Federation states are stored under the digest of the `state` value, whole, as JSON.
+extension PostgresStorage: FederationStateStore {
+    public func insert(_ state: FederationState) async throws {
+        let text = try Self.json(state)
+        try await run("""
+            INSERT INTO federation_states (id_digest, state, expires_at)
+            VALUES (\(SecretDigest.sha256(state.id)), \(text), \(Self.time(state.expiresAt)))
+            """)
+    }
+
+    public func federationState(id: String) async throws -> FederationState? {
+        try await row("SELECT state FROM federation_states WHERE id_digest = \(SecretDigest.sha256(id))")?
+            .json("state", as: FederationState.self)
+    }
+
+    /// Deleted and returned in one statement: a state is consumed once across instances.
+    public func consumeFederationState(id: String) async throws -> FederationState? {
+        try await row("DELETE FROM federation_states WHERE id_digest = \(SecretDigest.sha256(id)) RETURNING state")?
+            .json("state", as: FederationState.self)
+    }
+}

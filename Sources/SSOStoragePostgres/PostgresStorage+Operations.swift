@@ -1,0 +1,153 @@
+import Foundation
+import PostgresNIO
+import SSOCore
+
+extension PostgresStorage: SigningKeyStore {
+    public func signingKeys() async throws -> [SigningKeyRecord] {
+        try await rows("SELECT * FROM signing_keys ORDER BY created_at, kid").compactMap { row in
+            // A key of an algorithm this version does not know is left alone, not misread.
+            guard let algorithm = SigningAlgorithm(rawValue: try row.value("alg")) else { return nil }
+            return SigningKeyRecord(
+                kid: try row.value("kid"), algorithm: algorithm, sealedPrivateKey: try row.value("sealed_private_key"),
+                publicKeyPEM: try row.value("public_key_pem"), createdAt: try row.date("created_at"),
+                activatesAt: try row.optionalDate("activates_at"))
+        }
+    }
+
+    public func insert(_ key: SigningKeyRecord) async throws {
+        try await run("""
+            INSERT INTO signing_keys (kid, alg, sealed_private_key, public_key_pem, created_at, activates_at)
+            VALUES (\(key.kid), \(key.algorithm.rawValue), \(key.sealedPrivateKey), \(key.publicKeyPEM),
+                \(Self.time(key.createdAt)), \(Self.time(key.activatesAt)))
+            """)
+    }
+
+    /// Whether anything was sealed with the key-encryption key: signing keys, TOTP seeds,
+    /// upstream providers' client secrets.
+    public func hasSealedSecrets() async throws -> Bool {
+        try await row("""
+            SELECT EXISTS (SELECT 1 FROM signing_keys) OR EXISTS (SELECT 1 FROM users WHERE totp_secret_sealed IS NOT NULL)
+                OR EXISTS (SELECT 1 FROM providers) AS sealed
+            """)?.value("sealed", as: Bool.self) ?? false
+    }
+}
+
+/// The audit trail: every security event in one table, whichever instance recorded it.
+extension PostgresStorage: SecurityEventStore {
+    public func appendSecurityEvent(_ event: SecurityEvent) async throws {
+        try await appendSecurityEvents([event])
+    }
+
+    /// One statement for the whole batch (the audit writer's group commit): arrays unnested.
+    public func appendSecurityEvents(_ events: [SecurityEvent]) async throws {
+        guard !events.isEmpty else { return }
+        let kinds = events.map(\.kind.rawValue)
+        let times = events.map { Self.time($0.at) }
+        // Optional elements travel as JSON, so a missing user or client stays NULL.
+        let users = try Self.json(events.map(\.userID))
+        let clients = try Self.json(events.map(\.clientID))
+        let details = try Self.json(events.map(\.detail))
+        try await run("""
+            INSERT INTO security_events (kind, at, user_id, client_id, detail)
+            SELECT kind, at, users.value #>> '{}', clients.value #>> '{}', details.value #>> '{}'
+            FROM unnest(\(kinds)::text[], \(times)::float8[]) WITH ORDINALITY AS e(kind, at, n)
+            JOIN jsonb_array_elements(\(users)::jsonb) WITH ORDINALITY AS users(value, n) USING (n)
+            JOIN jsonb_array_elements(\(clients)::jsonb) WITH ORDINALITY AS clients(value, n) USING (n)
+            JOIN jsonb_array_elements(\(details)::jsonb) WITH ORDINALITY AS details(value, n) USING (n)
+            ORDER BY n
+            """)
+    }
+
+    public func securityEvents(limit: Int = 100) async throws -> [SecurityEvent] {
+        try await rows("SELECT * FROM security_events ORDER BY id DESC LIMIT \(limit)").map { row in
+            SecurityEvent(
+                kind: SecurityEvent.Kind(rawValue: try row.value("kind")), at: try row.date("at"),
+                userID: try row.value("user_id"), clientID: try row.value("client_id"), detail: try row.value("detail"))
+        }
+    }
+}
+
+/// Rate-limit counters live in the database, so every instance counts the same failures.
+extension PostgresStorage: ThrottleStore {
+    public func throttleState(key: String) async throws -> ThrottleState? {
+        try await row("SELECT * FROM throttles WHERE key = \(key)").map { row in
+            ThrottleState(count: try row.value("count"), lockedUntil: try row.optionalDate("locked_until"),
+                          updatedAt: try row.date("updated_at"))
+        }
+    }
+
+    /// The count is incremented by one upsert (the row lock orders concurrent instances), and
+    /// the lock the policy derives from it is written in the same transaction.
+    public func recordThrottleEvent(
+        key: String, at: Date, windowStart: Date, lockUntil: @Sendable (Int) -> Date?
+    ) async throws -> ThrottleState {
+        try await transaction { connection in
+            let row = try await row("""
+                INSERT INTO throttles (key, count, locked_until, updated_at) VALUES (\(key), 1, NULL, \(Self.time(at)))
+                ON CONFLICT (key) DO UPDATE SET
+                    count = CASE WHEN throttles.updated_at >= \(Self.time(windowStart)) THEN throttles.count + 1 ELSE 1 END,
+                    updated_at = EXCLUDED.updated_at
+                RETURNING count
+                """, on: connection)
+            let count = try row?.value("count", as: Int.self) ?? 1
+            let state = ThrottleState(count: count, lockedUntil: lockUntil(count), updatedAt: at)
+            try await run(
+                "UPDATE throttles SET locked_until = \(Self.time(state.lockedUntil)) WHERE key = \(key)", on: connection)
+            return state
+        }
+    }
+
+    public func clearThrottle(key: String) async throws {
+        try await run("DELETE FROM throttles WHERE key = \(key)")
+    }
+}
+
+extension PostgresStorage: HousekeepingStore {
+    /// The SQLite store's purge, table by table, `batchSize` rows per statement so no purge
+    /// holds locks for long; each instance may run it, and concurrent purges only share work.
+    public func purgeExpired(_ policy: PurgePolicy) async throws -> PurgeReport {
+        let now = Self.time(policy.now)
+        // Every statement gets the same parameters: $1 now, $2 the token horizon (kept past
+        // expiry for the access-token lifetime: the last refresh token of a grant marks its last
+        // issuance), $3 the throttle horizon (an hour, the longest window), $4 the audit horizon,
+        // $5 the batch size.
+        var binds = PostgresBindings()
+        binds.append(now)
+        binds.append(now - policy.tokenRetention)
+        binds.append(now - 3600)
+        binds.append(now - policy.auditRetention)
+        binds.append(policy.batchSize)
+        let deletions: [(table: String, condition: String)] = [
+            ("authorization_codes", "expires_at < $1"),
+            ("interactions", "expires_at < $1"),
+            ("federation_states", "expires_at < $1"),
+            ("sessions", "expires_at < $1 OR absolute_expires_at < $1"),
+            ("reference_tokens", "expires_at < $1 OR absolute_expires_at < $1"),
+            ("refresh_tokens", "expires_at < $2"),
+            ("grants", """
+                created_at < $2
+                AND NOT EXISTS (SELECT 1 FROM refresh_tokens WHERE refresh_tokens.grant_id = grants.id)
+                AND NOT EXISTS (SELECT 1 FROM reference_tokens WHERE reference_tokens.grant_id = grants.id)
+                """),
+            ("throttles", "updated_at < $3 AND (locked_until IS NULL OR locked_until < $1)"),
+            ("security_events", "at < $4"),
+        ]
+        var report = PurgeReport()
+        for (table, condition) in deletions {
+            let count = try await run(PostgresQuery(unsafeSQL: """
+                DELETE FROM \(table) WHERE ctid = ANY(ARRAY(
+                    SELECT ctid FROM \(table) WHERE \(condition) LIMIT $5 FOR UPDATE SKIP LOCKED))
+                RETURNING 1
+                """, binds: binds))
+            if count > 0 { report.removed[table] = count }
+        }
+        let cleared = try await run(PostgresQuery(unsafeSQL: """
+            UPDATE refresh_tokens SET replay_sealed = NULL, replay_until = NULL
+            WHERE ctid = ANY(ARRAY(
+                SELECT ctid FROM refresh_tokens WHERE replay_until < $1 LIMIT $5 FOR UPDATE SKIP LOCKED))
+            RETURNING 1
+            """, binds: binds))
+        if cleared > 0 { report.removed["refresh_replays"] = cleared }
+        return report
+    }
+}

@@ -1,0 +1,257 @@
+import PostgresNIO
+
+extension PostgresStorage {
+    /// The schema, as an append-only list of migrations: never edit a shipped one, add another.
+    /// Version 1 is the SQLite store's schema after its migrations v1–v5; later changes are
+    /// added to both stores under the same version name.
+    static let migrations: [(version: String, statements: [String])] = [
+        ("v1", [
+            """
+            CREATE TABLE clients (
+                id text PRIMARY KEY,
+                name text NOT NULL,
+                secret_digest text,
+                redirect_uris text NOT NULL,
+                scopes text NOT NULL,
+                grant_types text NOT NULL,
+                auth_method text NOT NULL,
+                auth_method_pinned boolean NOT NULL DEFAULT false,
+                skip_consent boolean NOT NULL,
+                pkce_required boolean NOT NULL,
+                id_token_alg text NOT NULL,
+                access_token_ttl bigint,
+                access_token_format text NOT NULL DEFAULT 'jwt',
+                sliding_max_ttl bigint,
+                refresh_token_ttl bigint,
+                post_logout_redirect_uris text NOT NULL DEFAULT '[]',
+                backchannel_logout_uri text,
+                created_at double precision NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE users (
+                id text PRIMARY KEY,
+                login text NOT NULL,
+                password_hash text,
+                email text,
+                email_verified boolean NOT NULL DEFAULT false,
+                name text,
+                totp_secret_sealed bytea,
+                totp_last_step bigint,
+                roles text NOT NULL DEFAULT '',
+                domestic boolean,
+                application_status text,
+                accounts text NOT NULL DEFAULT '[]',
+                created_at double precision NOT NULL
+            )
+            """,
+            // Logins and e-mail addresses compare without regard to case, as in SQLite's NOCASE.
+            "CREATE UNIQUE INDEX users_login ON users (lower(login))",
+            "CREATE INDEX users_email ON users (lower(email))",
+            """
+            CREATE TABLE sessions (
+                id text PRIMARY KEY,
+                secret_digest text NOT NULL UNIQUE,
+                user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                auth_time double precision NOT NULL,
+                methods text NOT NULL,
+                identity_provider text,
+                created_at double precision NOT NULL,
+                expires_at double precision NOT NULL,
+                absolute_expires_at double precision NOT NULL,
+                revoked_at double precision
+            )
+            """,
+            "CREATE INDEX sessions_user ON sessions (user_id)",
+            "CREATE INDEX sessions_expiry ON sessions (expires_at)",
+            "CREATE INDEX sessions_absolute_expiry ON sessions (absolute_expires_at)",
+            """
+            CREATE TABLE interactions (
+                id_digest text PRIMARY KEY,
+                request text NOT NULL,
+                browser_binding text NOT NULL,
+                created_at double precision NOT NULL,
+                expires_at double precision NOT NULL,
+                session_id text,
+                pending_user_id text,
+                return_to text
+            )
+            """,
+            "CREATE INDEX interactions_expiry ON interactions (expires_at)",
+            """
+            CREATE TABLE grants (
+                id text PRIMARY KEY,
+                client_id text NOT NULL,
+                user_id text NOT NULL,
+                session_id text,
+                scopes text NOT NULL,
+                auth_time double precision NOT NULL,
+                methods text NOT NULL,
+                identity_provider text,
+                created_at double precision NOT NULL,
+                revoked_at double precision
+            )
+            """,
+            "CREATE INDEX grants_session ON grants (session_id)",
+            "CREATE INDEX grants_created ON grants (created_at)",
+            """
+            CREATE TABLE authorization_codes (
+                digest text PRIMARY KEY,
+                client_id text NOT NULL,
+                redirect_uri text NOT NULL,
+                redirect_uri_sent boolean NOT NULL,
+                user_id text NOT NULL,
+                session_id text NOT NULL,
+                scopes text NOT NULL,
+                nonce text,
+                code_challenge text,
+                auth_time double precision NOT NULL,
+                methods text NOT NULL,
+                identity_provider text,
+                created_at double precision NOT NULL,
+                expires_at double precision NOT NULL,
+                consumed_at double precision,
+                grant_id text
+            )
+            """,
+            "CREATE INDEX authorization_codes_expiry ON authorization_codes (expires_at)",
+            """
+            CREATE TABLE refresh_tokens (
+                digest text PRIMARY KEY,
+                grant_id text NOT NULL REFERENCES grants(id) ON DELETE CASCADE,
+                client_id text NOT NULL,
+                user_id text NOT NULL,
+                scopes text NOT NULL,
+                created_at double precision NOT NULL,
+                expires_at double precision NOT NULL,
+                rotated_at double precision,
+                replay_sealed bytea,
+                replay_until double precision
+            )
+            """,
+            "CREATE INDEX refresh_tokens_grant ON refresh_tokens (grant_id)",
+            "CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at)",
+            "CREATE INDEX refresh_tokens_replay ON refresh_tokens (replay_until) WHERE replay_until IS NOT NULL",
+            """
+            CREATE TABLE reference_tokens (
+                digest text PRIMARY KEY,
+                grant_id text,
+                client_id text NOT NULL,
+                user_id text,
+                scopes text NOT NULL,
+                auth_time double precision,
+                session_id text,
+                created_at double precision NOT NULL,
+                expires_at double precision NOT NULL,
+                absolute_expires_at double precision,
+                sliding_ttl bigint
+            )
+            """,
+            "CREATE INDEX reference_tokens_grant ON reference_tokens (grant_id)",
+            "CREATE INDEX reference_tokens_expiry ON reference_tokens (expires_at)",
+            "CREATE INDEX reference_tokens_absolute_expiry ON reference_tokens (absolute_expires_at)",
+            """
+            CREATE TABLE consents (
+                user_id text NOT NULL,
+                client_id text NOT NULL,
+                scopes text NOT NULL,
+                updated_at double precision NOT NULL,
+                PRIMARY KEY (user_id, client_id)
+            )
+            """,
+            """
+            CREATE TABLE signing_keys (
+                kid text PRIMARY KEY,
+                alg text NOT NULL,
+                sealed_private_key bytea NOT NULL,
+                public_key_pem text NOT NULL,
+                created_at double precision NOT NULL,
+                activates_at double precision
+            )
+            """,
+            """
+            CREATE TABLE security_events (
+                id bigserial PRIMARY KEY,
+                kind text NOT NULL,
+                at double precision NOT NULL,
+                user_id text,
+                client_id text,
+                detail text
+            )
+            """,
+            "CREATE INDEX security_events_at ON security_events (at)",
+            """
+            CREATE TABLE providers (
+                name text PRIMARY KEY,
+                definition text NOT NULL,
+                created_at double precision NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE federated_identities (
+                provider text NOT NULL,
+                subject text NOT NULL,
+                user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                created_at double precision NOT NULL,
+                PRIMARY KEY (provider, subject)
+            )
+            """,
+            """
+            CREATE TABLE federation_states (
+                id_digest text PRIMARY KEY,
+                state text NOT NULL,
+                expires_at double precision NOT NULL
+            )
+            """,
+            "CREATE INDEX federation_states_expiry ON federation_states (expires_at)",
+            "CREATE TABLE scopes (name text PRIMARY KEY, descriptions text NOT NULL)",
+            """
+            CREATE TABLE throttles (
+                key text PRIMARY KEY,
+                count bigint NOT NULL,
+                locked_until double precision,
+                updated_at double precision NOT NULL
+            )
+            """,
+            "CREATE INDEX throttles_updated ON throttles (updated_at)",
+            """
+            CREATE TABLE logout_deliveries (
+                id text PRIMARY KEY,
+                client_id text NOT NULL,
+                uri text NOT NULL,
+                user_id text NOT NULL,
+                session_id text NOT NULL,
+                attempts bigint NOT NULL DEFAULT 0,
+                next_attempt_at double precision NOT NULL,
+                created_at double precision NOT NULL,
+                last_error text
+            )
+            """,
+            "CREATE INDEX logout_deliveries_due ON logout_deliveries (next_attempt_at)",
+        ]),
+    ]
+
+    /// Applies the migrations not yet applied, each in the transaction that records it. Several
+    /// instances starting at once take turns on an advisory lock, so each migration runs once.
+    func migrate(schema: String?) async throws {
+        try await transaction { connection in
+            // Any fixed number will do; it only has to be the same for every instance.
+            try await run("SELECT pg_advisory_xact_lock(7331001)", on: connection)
+            if let schema {
+                // `schema` was checked to be a plain identifier (PostgresURL).
+                try await run(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), on: connection)
+            }
+            try await run(
+                "CREATE TABLE IF NOT EXISTS sso_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                on: connection)
+            let applied = Set(try await rows("SELECT version FROM sso_migrations", on: connection)
+                .map { try $0.value("version", as: String.self) })
+            for migration in Self.migrations where !applied.contains(migration.version) {
+                for statement in migration.statements {
+                    try await run(PostgresQuery(unsafeSQL: statement), on: connection)
+                }
+                try await run("INSERT INTO sso_migrations (version) VALUES (\(migration.version))", on: connection)
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import PostgresNIO
+import SSOCore
+
+extension PostgresStorage: SessionStore {
+    public func insert(_ session: SSOSession) async throws {
+        try await run("""
+            INSERT INTO sessions (id, secret_digest, user_id, auth_time, methods, identity_provider, created_at,
+                expires_at, absolute_expires_at, revoked_at)
+            VALUES (\(session.id), \(session.secretDigest), \(session.userID), \(Self.time(session.authTime)),
+                \(session.methods.joined(separator: " ")), \(session.identityProvider), \(Self.time(session.createdAt)),
+                \(Self.time(session.expiresAt)), \(Self.time(session.absoluteExpiresAt)), \(Self.time(session.revokedAt)))
+            """)
+    }
+
+    public func session(secretDigest: String) async throws -> SSOSession? {
+        try await row("SELECT * FROM sessions WHERE secret_digest = \(secretDigest)").map(Self.session(from:))
+    }
+
+    public func session(id: String) async throws -> SSOSession? {
+        try await row("SELECT * FROM sessions WHERE id = \(id)").map(Self.session(from:))
+    }
+
+    public func touch(sessionID: String, expiresAt: Date) async throws {
+        try await run("UPDATE sessions SET expires_at = \(Self.time(expiresAt)) WHERE id = \(sessionID)")
+    }
+
+    /// Ends the session, its grants and their refresh tokens, and queues the back-channel
+    /// logout notices, in one transaction; only the revocation that actually ended the session
+    /// queues them, however many instances revoke it at once.
+    public func revoke(sessionID: String, at: Date) async throws {
+        let now = Self.time(at)
+        try await transaction { connection in
+            let ended = try await run("""
+                UPDATE sessions SET revoked_at = \(now) WHERE id = \(sessionID) AND revoked_at IS NULL RETURNING 1
+                """, on: connection)
+            if ended == 1 { try await queueLogoutDeliveries(sessionID: sessionID, at: at, on: connection) }
+            try await run("""
+                UPDATE refresh_tokens SET rotated_at = \(now)
+                WHERE rotated_at IS NULL AND grant_id IN (SELECT id FROM grants WHERE session_id = \(sessionID))
+                """, on: connection)
+            try await run("""
+                UPDATE grants SET revoked_at = \(now) WHERE session_id = \(sessionID) AND revoked_at IS NULL
+                """, on: connection)
+        }
+    }
+
+    public func sessions(userID: String) async throws -> [SSOSession] {
+        try await rows("SELECT * FROM sessions WHERE user_id = \(userID) ORDER BY created_at DESC").map(Self.session(from:))
+    }
+
+    static func session(from row: PostgresRandomAccessRow) throws -> SSOSession {
+        SSOSession(
+            id: try row.value("id"), secretDigest: try row.value("secret_digest"), userID: try row.value("user_id"),
+            authTime: try row.date("auth_time"), methods: try row.list("methods"),
+            identityProvider: try row.value("identity_provider"), createdAt: try row.date("created_at"),
+            expiresAt: try row.date("expires_at"), absoluteExpiresAt: try row.date("absolute_expires_at"),
+            revokedAt: try row.optionalDate("revoked_at"))
+    }
+}
+
+extension PostgresStorage: LogoutDeliveryStore {
+    /// One notice for every client with a back-channel logout URI that holds a grant issued
+    /// under the session.
+    func queueLogoutDeliveries(sessionID: String, at: Date, on connection: PostgresConnection) async throws {
+        let targets = try await rows("""
+            SELECT DISTINCT clients.id AS client_id, clients.backchannel_logout_uri AS uri, grants.user_id AS user_id
+            FROM grants JOIN clients ON clients.id = grants.client_id
+            WHERE grants.session_id = \(sessionID) AND clients.backchannel_logout_uri IS NOT NULL
+            """, on: connection)
+        for target in targets {
+            try await run("""
+                INSERT INTO logout_deliveries (id, client_id, uri, user_id, session_id, next_attempt_at, created_at)
+                VALUES (\(UUID().uuidString.lowercased()), \(try target.value("client_id", as: String.self)),
+                    \(try target.value("uri", as: String.self)), \(try target.value("user_id", as: String.self)),
+                    \(sessionID), \(Self.time(at)), \(Self.time(at)))
+                """, on: connection)
+        }
+    }
+
+    /// Due notices are leased with `FOR UPDATE SKIP LOCKED`: instances delivering at the same
+    /// moment each take different rows and never wait on one another.
+    public func claimLogoutDeliveries(at now: Date, leaseUntil: Date, limit: Int) async throws -> [LogoutDelivery] {
+        try await rows("""
+            UPDATE logout_deliveries SET next_attempt_at = \(Self.time(leaseUntil))
+            WHERE id IN (
+                SELECT id FROM logout_deliveries WHERE next_attempt_at <= \(Self.time(now))
+                ORDER BY next_attempt_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+            RETURNING *
+            """).map { row in
+            LogoutDelivery(
+                id: try row.value("id"), clientID: try row.value("client_id"), uri: try row.value("uri"),
+                userID: try row.value("user_id"), sessionID: try row.value("session_id"), attempts: try row.value("attempts"))
+        }
+    }
+
+    public func logoutDelivered(id: String) async throws {
+        try await run("DELETE FROM logout_deliveries WHERE id = \(id)")
+    }
+
+    public func logoutFailed(id: String, error: String, retryAt: Date?) async throws {
+        if let retryAt {
+            try await run("""
+                UPDATE logout_deliveries SET attempts = attempts + 1, last_error = \(String(error.prefix(500))),
+                    next_attempt_at = \(Self.time(retryAt))
+                WHERE id = \(id)
+                """)
+        } else {
+            try await run("DELETE FROM logout_deliveries WHERE id = \(id)")
+        }
+    }
+}
+
+/// Interaction ids travel in URLs; only their digests are stored.
+extension PostgresStorage: InteractionStore {
+    public func insert(_ interaction: Interaction) async throws {
+        let request = try Self.json(interaction.request)
+        try await run("""
+            INSERT INTO interactions (id_digest, request, browser_binding, created_at, expires_at, session_id,
+                pending_user_id, return_to)
+            VALUES (\(SecretDigest.sha256(interaction.id)), \(request), \(interaction.browserBinding),
+                \(Self.time(interaction.createdAt)), \(Self.time(interaction.expiresAt)), \(interaction.sessionID),
+                \(interaction.pendingUserID), \(interaction.returnTo))
+            """)
+    }
+
+    public func interaction(id: String) async throws -> Interaction? {
+        guard let row = try await row("SELECT * FROM interactions WHERE id_digest = \(SecretDigest.sha256(id))")
+        else { return nil }
+        return Interaction(
+            id: id, request: try row.json("request", as: AuthorizationRequest.self),
+            browserBinding: try row.value("browser_binding"), createdAt: try row.date("created_at"),
+            expiresAt: try row.date("expires_at"), sessionID: try row.value("session_id"),
+            pendingUserID: try row.value("pending_user_id"), returnTo: try row.value("return_to"))
+    }
+
+    public func update(_ interaction: Interaction) async throws {
+        let request = try Self.json(interaction.request)
+        try await run("""
+            UPDATE interactions SET request = \(request), session_id = \(interaction.sessionID),
+                pending_user_id = \(interaction.pendingUserID), return_to = \(interaction.returnTo)
+            WHERE id_digest = \(SecretDigest.sha256(interaction.id))
+            """)
+    }
+
+    public func removeInteraction(id: String) async throws {
+        try await run("DELETE FROM interactions WHERE id_digest = \(SecretDigest.sha256(id))")
+    }
+}

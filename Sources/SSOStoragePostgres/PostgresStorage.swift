@@ -1,0 +1,122 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SSOCore
+
+/// Every store of the core on one PostgreSQL database, shared by several server instances
+/// behind a load balancer (and by `sso` commands run anywhere).
+///
+/// Nothing that must hold across instances is kept in process: operations that must be atomic
+/// under concurrency (code redemption, refresh rotation, session revocation, throttle counts)
+/// are single conditional statements or run in one transaction with row locks, so two
+/// instances racing on the same row serialise in the database, never in memory.
+///
+/// Times are Unix seconds (`double precision`), lists space-separated and small structures
+/// JSON text, exactly as in the SQLite store, so the two read and write the same values.
+public final class PostgresStorage: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    private let runner: Task<Void, Never>
+
+    /// Connects to the database `url` names (see ``PostgresURL``), brings its schema up to date
+    /// and returns once a query has succeeded: a wrong address or password fails here, at
+    /// start-up, not on the first request.
+    public init(url: String, logger: Logger = Logger(label: "sso.postgres")) async throws {
+        let target = try PostgresURL(url)
+        // The pool's own log is quiet below errors: a failed query reaches its caller as an
+        // error anyway, and the pool warns harmlessly when the first lease beats `run()`.
+        var poolLogger = logger
+        poolLogger.logLevel = .error
+        let client = PostgresClient(configuration: target.configuration, backgroundLogger: poolLogger)
+        // The pool's background work runs as long as the store lives; detached so that no
+        // caller's cancellation or graceful shutdown closes it under the audit writer's last flush.
+        let runner = Task.detached { await client.run() }
+        self.client = client
+        self.logger = logger
+        self.runner = runner
+        do {
+            try await migrate(schema: target.schema)
+        } catch {
+            runner.cancel()
+            throw error
+        }
+    }
+
+    /// Closes every connection. The store cannot be used afterwards.
+    public func close() {
+        runner.cancel()
+    }
+
+    deinit { runner.cancel() }
+}
+
+extension PostgresStorage {
+    /// Runs `body` in one transaction on one leased connection: committed if it returns,
+    /// rolled back if it throws.
+    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+    }
+
+    /// The rows of one statement run outside any explicit transaction.
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+        try await client.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
+    }
+
+    /// The rows of one statement on `connection` (inside a transaction).
+    func rows(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [PostgresRandomAccessRow] {
+        try await connection.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
+    }
+
+    func row(_ query: PostgresQuery) async throws -> PostgresRandomAccessRow? { try await rows(query).first }
+
+    func row(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> PostgresRandomAccessRow? {
+        try await rows(query, on: connection).first
+    }
+
+    /// Runs a statement; with `RETURNING 1` its row count is the number of rows it changed.
+    @discardableResult
+    func run(_ query: PostgresQuery, on connection: PostgresConnection? = nil) async throws -> Int {
+        if let connection { return try await rows(query, on: connection).count }
+        return try await rows(query).count
+    }
+}
+
+/// Every store protocol, each implemented in its own extension file.
+extension PostgresStorage: SSOStore {}
+
+/// Column helpers shared by the store extensions.
+extension PostgresRandomAccessRow {
+    func value<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
+        try self[column].decode(T.self)
+    }
+
+    func date(_ column: String) throws -> Date { Date(timeIntervalSince1970: try value(column, as: Double.self)) }
+
+    func optionalDate(_ column: String) throws -> Date? {
+        try value(column, as: Double?.self).map { Date(timeIntervalSince1970: $0) }
+    }
+
+    func scopes(_ column: String) throws -> ScopeSet { ScopeSet(try list(column)) }
+
+    func list(_ column: String) throws -> [String] {
+        try value(column, as: String.self).split(separator: " ").map(String.init)
+    }
+
+    func json<T: Decodable>(_ column: String, as type: T.Type) throws -> T {
+        try JSONDecoder().decode(type, from: Data(try value(column, as: String.self).utf8))
+    }
+}
+
+extension PostgresStorage {
+    static func time(_ date: Date) -> Double { date.timeIntervalSince1970 }
+    static func time(_ date: Date?) -> Double? { date?.timeIntervalSince1970 }
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+
+    /// Whether `error` is PostgreSQL's unique violation (SQLSTATE 23505) of `constraint`.
+    static func isUniqueViolation(_ error: any Error, constraint: String? = nil) -> Bool {
+        guard let error = error as? PSQLError, error.serverInfo?[.sqlState] == "23505" else { return false }
+        return constraint == nil || error.serverInfo?[.constraintName] == constraint
+    }
+}
