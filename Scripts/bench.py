@@ -54,11 +54,21 @@ def basic(client):
 
 
 class Bench:
-    def __init__(self, args):
+    def __init__(self, args, backend):
         self.args = args
+        self.backend = backend
         self.binary = args.binary
-        self.data = Path(tempfile.mkdtemp(prefix="sso-bench-")) / "data"
+        work = Path(tempfile.mkdtemp(prefix="sso-bench-"))
+        work.chmod(0o755)  # as root, PostgreSQL runs as the postgres user and must reach its directory
+        self.data = work / "data"
+        self.postgres = work / "postgres"
         self.results = []
+        os.environ.pop("SSO_DATABASE", None)
+        if backend == "postgres":
+            # The same machine: PostgreSQL competes with the server and wrk for the two cores.
+            url = subprocess.run([str(ROOT / "Scripts/postgres"), "start", str(self.postgres), str(free_port())],
+                                 check=True, capture_output=True, text=True).stdout.strip()
+            os.environ["SSO_DATABASE"] = url
 
     def setup(self):
         b, d = self.binary, self.data
@@ -170,15 +180,14 @@ class Bench:
         print(f"peak resident memory: {peak:.0f} MiB")
         self.server.terminate()
         self.server.wait(timeout=10)
-        self.write(hash_rate, peak)
+        if self.backend == "postgres":
+            subprocess.run([str(ROOT / "Scripts/postgres"), "stop", str(self.postgres)], check=False)
+        return self.section(hash_rate, peak)
 
-    def write(self, hash_rate, peak):
-        cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                    if l.startswith("model name")), platform.processor())
-        lines = ["# Benchmark results", "",
-                 f"{datetime.date.today()}, {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, "
-                 f"{'release' if '/release/' in self.binary else 'debug'} build, SQLite, wrk {self.args.threads} threads / {self.args.connections} connections / "
-                 f"{self.args.seconds} s on the same cores.", "",
+    def section(self, hash_rate, peak):
+        name = {"sqlite": "SQLite (the file in the data directory)",
+                "postgres": "PostgreSQL (Debian's, on the same machine, over loopback)"}[self.backend]
+        lines = [f"## {name}", "",
                  "| Scenario | Requests/s | p50 ms | p99 ms | Errors | RSS MiB |", "|---|---:|---:|---:|---:|---:|"]
         for r in self.results:
             lines.append(f"| {r['scenario']} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} | "
@@ -188,8 +197,20 @@ class Bench:
                   f"- bcrypt cost 12 alone: {hash_rate['verifications_per_second']:.1f} verifications/s on "
                   f"{hash_rate['cores']} cores; logins reach "
                   f"{100 * self.results[-1]['rps'] / hash_rate['verifications_per_second']:.0f}% of it.", ""]
-        (ROOT / "Scripts" / "bench-results.md").write_text("\n".join(lines))
-        print("written to Scripts/bench-results.md")
+        return lines
+
+
+def write(args, sections):
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), platform.processor())
+    lines = ["# Benchmark results", "",
+             f"{datetime.date.today()}, {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, "
+             f"{'release' if '/release/' in args.binary else 'debug'} build, wrk {args.threads} threads / "
+             f"{args.connections} connections / {args.seconds} s on the same cores.", ""]
+    for section in sections:
+        lines += section
+    (ROOT / "Scripts" / "bench-results.md").write_text("\n".join(lines))
+    print("written to Scripts/bench-results.md")
 
 
 def main():
@@ -199,7 +220,13 @@ def main():
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--login-workers", type=int, default=4)
-    Bench(parser.parse_args()).run()
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    args = parser.parse_args()
+    sections = []
+    for backend in (["sqlite", "postgres"] if args.database == "both" else [args.database]):
+        print(f"== {backend} ==", flush=True)
+        sections.append(Bench(args, backend).run())
+    write(args, sections)
 
 
 if __name__ == "__main__":

@@ -207,4 +207,18 @@ struct TokenEndpointTests {
             #expect(keys.allSatisfy { $0["d"] == nil })
         }
     }
+
+    @Test("discovery lists a scope registered while the server runs, within a second")
+    func discoveryFollowsScopes() async throws {
+        let harness = try await Self.harness()
+        try await harness.run { browser in
+            let before = try await browser.get("/.well-known/openid-configuration").json
+            #expect((before["scopes_supported"] as? [String])?.contains("extern.api") == false)
+            try await harness.storage.save(ScopeDefinition(name: "extern.api", descriptions: ["en": "Extern"]))
+            // The registered scopes are read at most once a second.
+            try await Task.sleep(for: .milliseconds(1100))
+            let after = try await browser.get("/.well-known/openid-configuration").json
+            #expect((after["scopes_supported"] as? [String])?.contains("extern.api") == true)
+        }
+    }
 }

@@ -2,6 +2,7 @@
 import base64
 import json
 import re
+import time
 from urllib.parse import parse_qs, urljoin, urlparse
 
 import requests
@@ -43,6 +44,8 @@ def test_seed_003_exchange_with_a_registered_scope(server):
     assert {"access_token", "id_token"} <= set(body)
     claims = json.loads(base64.urlsafe_b64decode(body["id_token"].split(".")[1] + "=="))
     assert claims["nonce"] == "n-0S6_WzA2Mj" and claims["aud"] == "yourClientId"
+    # Discovery reads the registered scopes at most once a second.
+    time.sleep(1.1)
     assert "extern.api" in requests.get(server.metadata["issuer"] + "/.well-known/openid-configuration").json()["scopes_supported"]
 
     # An unregistered scope is refused, and so is one that was unregistered.

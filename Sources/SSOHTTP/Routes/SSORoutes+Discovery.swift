@@ -46,17 +46,24 @@ extension SSORoutes {
             grant_types_supported: services.tokenEndpoint.grantTypes
         )
         // The document changes only when an operator registers a scope: it is encoded again
-        // only when the registered scopes differ from those of the last encoding.
-        let cache = Mutex<(scopes: [String], body: ByteBuffer)?>(nil)
+        // only when the registered scopes differ from those of the last encoding, and the
+        // scopes are read at most once a second (the document is cacheable for minutes anyway;
+        // on a shared database the read is a round trip, which halved discovery's throughput).
+        let cache = Mutex<(scopes: [String], body: ByteBuffer, readAt: ContinuousClock.Instant)?>(nil)
         let document: @Sendable (Request, any RequestContext) async throws -> Response = { _, _ in
-            let registered = try await services.scopes?.scopeDefinitions().map(\.name) ?? []
-            var body = cache.withLock { cached in cached.flatMap { $0.scopes == registered ? $0.body : nil } }
+            let now = ContinuousClock.now
+            var body = cache.withLock { cached in
+                cached.flatMap { now - $0.readAt < .seconds(1) ? $0.body : nil }
+            }
             if body == nil {
-                var current = metadata
-                current.scopes_supported += registered.filter { !current.scopes_supported.contains($0) }
-                let encoded = ByteBuffer(bytes: try Responses.jsonEncoder.encode(current))
-                cache.withLock { $0 = (registered, encoded) }
-                body = encoded
+                let registered = try await services.scopes?.scopeDefinitions().map(\.name) ?? []
+                body = cache.withLock { cached in cached.flatMap { $0.scopes == registered ? $0.body : nil } }
+                if body == nil {
+                    var current = metadata
+                    current.scopes_supported += registered.filter { !current.scopes_supported.contains($0) }
+                    body = ByteBuffer(bytes: try Responses.jsonEncoder.encode(current))
+                }
+                cache.withLock { [body] in $0 = (registered, body!, now) }
             }
             return Response(
                 status: .ok,
