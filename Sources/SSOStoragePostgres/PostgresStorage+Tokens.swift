@@ -30,23 +30,26 @@ extension PostgresStorage: AuthorizationCodeStore {
             consumedAt: try row.optionalDate("consumed_at"), grantID: try row.value("grant_id"))
     }
 
-    /// One conditional UPDATE decides: of concurrent redemptions on any instances, PostgreSQL's
-    /// row lock lets exactly one see `consumed_at IS NULL`; the rest wait, re-check and fail.
+    /// One statement decides: its conditional UPDATE lets exactly one of concurrent redemptions
+    /// on any instances see `consumed_at IS NULL` (the others wait on the row lock, re-check and
+    /// change nothing), and the grant is inserted from the same statement only for that one.
     public func redeem(digest: String, creating grant: GrantRecord, at: Date) async throws -> CodeRedemption {
-        try await transaction { connection in
-            let won = try await run("""
+        let won = try await run("""
+            WITH won AS (
                 UPDATE authorization_codes SET consumed_at = \(Self.time(at)), grant_id = \(grant.id)
-                WHERE digest = \(digest) AND consumed_at IS NULL RETURNING 1
-                """, on: connection)
-            guard won == 1 else {
-                guard let row = try await row(
-                    "SELECT grant_id FROM authorization_codes WHERE digest = \(digest)", on: connection)
-                else { return .notFound }
-                return .alreadyConsumed(grantID: try row.value("grant_id"))
-            }
-            try await run(Self.insertGrant(grant), on: connection)
-            return .redeemed
+                WHERE digest = \(digest) AND consumed_at IS NULL RETURNING 1)
+            INSERT INTO grants (id, client_id, user_id, session_id, scopes, auth_time, methods, identity_provider,
+                created_at, revoked_at)
+            SELECT \(grant.id), \(grant.clientID), \(grant.userID), \(grant.sessionID), \(grant.scopes.description),
+                \(Self.time(grant.authTime)), \(grant.methods.joined(separator: " ")), \(grant.identityProvider),
+                \(Self.time(grant.createdAt)), \(Self.time(grant.revokedAt))
+            FROM won RETURNING 1
+            """)
+        if won == 1 { return .redeemed }
+        guard let row = try await row("SELECT grant_id FROM authorization_codes WHERE digest = \(digest)") else {
+            return .notFound
         }
+        return .alreadyConsumed(grantID: try row.value("grant_id"))
     }
 }
 
@@ -99,21 +102,22 @@ extension PostgresStorage: RefreshTokenStore {
             expiresAt: try row.date("expires_at"), rotatedAt: try row.optionalDate("rotated_at"))
     }
 
-    /// The same conditional UPDATE as code redemption: one successor per token, whichever
+    /// The same single statement as code redemption: one successor per token, whichever
     /// instances the concurrent requests reach.
     public func rotate(oldDigest: String, to replacement: RefreshTokenRecord, at: Date, replay: SealedReplay?)
         async throws -> Bool
     {
-        try await transaction { connection in
-            let won = try await run("""
+        try await run("""
+            WITH rotated AS (
                 UPDATE refresh_tokens SET rotated_at = \(Self.time(at)), replay_sealed = \(replay?.sealed),
                     replay_until = \(Self.time(replay?.until))
-                WHERE digest = \(oldDigest) AND rotated_at IS NULL RETURNING 1
-                """, on: connection)
-            guard won == 1 else { return false }
-            try await run(Self.insertRefreshToken(replacement), on: connection)
-            return true
-        }
+                WHERE digest = \(oldDigest) AND rotated_at IS NULL RETURNING 1)
+            INSERT INTO refresh_tokens (digest, grant_id, client_id, user_id, scopes, created_at, expires_at, rotated_at)
+            SELECT \(replacement.digest), \(replacement.grantID), \(replacement.clientID), \(replacement.userID),
+                \(replacement.scopes.description), \(Self.time(replacement.createdAt)),
+                \(Self.time(replacement.expiresAt)), \(Self.time(replacement.rotatedAt))
+            FROM rotated RETURNING 1
+            """) == 1
     }
 
     public func replay(digest: String, at now: Date) async throws -> SealedReplay? {
