@@ -1,3 +1,4 @@
+import Crypto
 import CryptoExtras
 import Foundation
 import JWTKit
@@ -26,6 +27,8 @@ public final class JWTTokenSigner: TokenSigner {
     private struct Ring: Sendable {
         var schedule = SigningKeySchedule(keys: [], retention: 0)
         var publicKeys: [String: JWKSet.Key] = [:]
+        /// The ES256 keys again as swift-crypto values, for `ES256Compact` (no actor hop).
+        var es256: [String: P256.Signing.PrivateKey] = [:]
         /// Keys that could not be unsealed after start (sealed with another key-encryption key):
         /// never published, never used.
         var unusable: Set<String> = []
@@ -112,6 +115,8 @@ public final class JWTTokenSigner: TokenSigner {
         case .es256:
             let key = try ES256PrivateKey(pem: pem)
             await collection.add(ecdsa: key, kid: kid)
+            let direct = try P256.Signing.PrivateKey(pemRepresentation: pem)
+            ring.withLock { $0.es256[record.kid] = direct }
             let parameters = key.publicKey.parameters
             return .init(kty: "EC", alg: "ES256", kid: record.kid, crv: "P-256", x: parameters?.x, y: parameters?.y)
         case .edDSA:
@@ -168,13 +173,11 @@ public final class JWTTokenSigner: TokenSigner {
     }
 
     public func signAccessToken(_ claims: AccessTokenClaims) async throws -> String {
-        var header = JWTHeader()
-        header.typ = "at+jwt"
-        header.alg = "ES256"
-        return try await collection.sign(AccessTokenPayload(claims), kid: await kid(.es256), header: header)
+        try await signES256(claims, typ: "at+jwt")
     }
 
     public func signIDToken(_ claims: IDTokenClaims, algorithm: SigningAlgorithm) async throws -> String {
+        if algorithm == .es256 { return try await signES256(claims, typ: "JWT") }
         var header = JWTHeader()
         header.typ = "JWT"
         header.alg = algorithm.rawValue
@@ -188,13 +191,25 @@ public final class JWTTokenSigner: TokenSigner {
         return try await collection.sign(LogoutTokenPayload(claims), kid: await kid(algorithm), header: header)
     }
 
+    private func signES256<Claims: Encodable>(_ claims: Claims, typ: String) async throws -> String {
+        let kid = try await kid(.es256).string
+        guard let key = ring.withLock({ $0.es256[kid] }) else {
+            throw JWTError.generic(identifier: "signing", reason: "No ES256 signing key")
+        }
+        return try ES256Compact.sign(claims, key: key, kid: kid, typ: typ)
+    }
+
     public func verifyAccessToken(_ token: String) async -> AccessTokenClaims? {
         // RFC 9068 section 4: the type must be at+jwt, so an ID token can never pass as an access token.
-        guard let header = Self.header(of: token), header["typ"] as? String == "at+jwt",
-            header["alg"] as? String == "ES256",
-            let payload = try? await collection.verify(token, as: AccessTokenPayload.self)
+        guard let header = ES256Compact.header(of: token), header.typ == "at+jwt", header.alg == "ES256",
+            let kid = header.kid
         else { return nil }
-        let claims = payload.claims
+        // A key not loaded yet may have been added on another instance: read the store again
+        // (at most once per reload interval) before refusing.
+        if ring.withLock({ $0.es256[kid] == nil }) { await reloadIfStale() }
+        guard let key = ring.withLock({ $0.es256[kid]?.publicKey }),
+            let claims = ES256Compact.verify(token, as: AccessTokenClaims.self, key: key)
+        else { return nil }
         guard claims.iss == issuer, Int(clock.now().timeIntervalSince1970) < claims.exp else { return nil }
         return claims
     }

@@ -1,4 +1,5 @@
 import Foundation
+import JWTKit
 import SSOCore
 import SSOStorageSQLite
 import SSOTesting
@@ -70,6 +71,41 @@ struct JWTTokenSignerTests {
                 algorithm: algorithm)
             #expect(await signer.verifyAccessToken(idToken) == nil)
         }
+    }
+
+    @Test("ES256 tokens signed without jwt-kit verify with jwt-kit from the published JWK, and a changed byte fails")
+    func es256Interoperates() async throws {
+        let signer = try await signer()
+        let now = Int(clock.now().timeIntervalSince1970)
+        let token = try await signer.signAccessToken(claims(exp: now + 60))
+        let idToken = try await signer.signIDToken(
+            IDTokenClaims(iss: "https://sso.test", sub: "u", aud: "c", exp: now + 60, iat: now, authTime: now,
+                          nonce: "n", atHash: nil, azp: "c", sid: nil, amr: nil, user: nil),
+            algorithm: .es256)
+        // An independent verifier: jwt-kit, given only the public JWK from the JWKS.
+        let jwk = try #require(await signer.jwks().keys.first { $0.alg == "ES256" })
+        let collection = JWTKeyCollection()
+        try await collection.add(ecdsa: ES256PublicKey(parameters: (x: try #require(jwk.x), y: try #require(jwk.y))),
+                                 kid: JWKIdentifier(string: try #require(jwk.kid)))
+        let verified = try await collection.verify(token, as: AnyClaims.self)
+        #expect(verified.sub == "u" && verified.scope == "openid")
+        #expect(try await collection.verify(idToken, as: AnyClaims.self).sub == "u")
+        #expect(await signer.verifyIDToken(idToken)?.nonce == "n")
+
+        // A flipped payload byte, a foreign signature, a wrong typ: refused.
+        var parts = token.split(separator: ".").map(String.init)
+        let tampered = Base64URL.encode(Data(try #require(Base64URL.decode(parts[1]))).map { $0 == UInt8(ascii: "u") ? UInt8(ascii: "v") : $0 })
+        #expect(await signer.verifyAccessToken([parts[0], tampered, parts[2]].joined(separator: ".")) == nil)
+        parts[2] = String(idToken.split(separator: ".")[2])
+        #expect(await signer.verifyAccessToken(parts.joined(separator: ".")) == nil)
+        #expect(await signer.verifyAccessToken(idToken) == nil)
+    }
+
+    /// Claims read back by jwt-kit: only what the test looks at.
+    struct AnyClaims: JWTPayload {
+        var sub: String
+        var scope: String?
+        func verify(using algorithm: some JWTAlgorithm) async throws {}
     }
 
     /// The `kid` in a JWT's header.
