@@ -10,7 +10,9 @@ the database and the key-encryption key, then:
    moment (SIGKILL), and shows that no flow fails except those with a request in flight at the
    kill, and that every flow begun after it succeeds;
 3. checks races across instances: one code sent to every instance at once is redeemed once; one
-   refresh token sent to every instance at once has one successor.
+   refresh token sent to every instance at once has one successor;
+4. restarts PostgreSQL under the instances and shows that flows succeed again without
+   restarting them; then restarts the killed instance and drives flows over all three.
 Exit status 0 when all holds; the seed printed first reproduces the random choices.
 """
 import argparse
@@ -48,8 +50,8 @@ class Cluster:
         self.binary = binary
         self.work = work
         self.pg_dir = work / "postgres"
-        url = subprocess.run([str(ROOT / "Scripts/postgres"), "start", str(self.pg_dir), str(free_port())],
-                             check=True, capture_output=True, text=True).stdout.strip()
+        self.pg_port = free_port()
+        url = self.start_postgres()
         self.env = {**os.environ, "SSO_DATABASE": url + "&schema=cluster",
                     "SSO_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(), "SSO_LOG_FORMAT": "json"}
         self.proxy_port = free_port()
@@ -57,6 +59,14 @@ class Cluster:
         self.ports = [free_port() for _ in range(instances)]
         self.processes = {}
         self.nginx = None
+
+    def start_postgres(self):
+        return subprocess.run([str(ROOT / "Scripts/postgres"), "start", str(self.pg_dir), str(self.pg_port)],
+                              check=True, capture_output=True, text=True).stdout.strip()
+
+    def restart_postgres(self):
+        subprocess.run([str(ROOT / "Scripts/postgres"), "stop", str(self.pg_dir)], check=True)
+        self.start_postgres()
 
     def cli(self, *args, stdin=None):
         result = subprocess.run([self.binary, *args, "--data", str(self.work / "cli")], input=stdin,
@@ -304,6 +314,29 @@ def kill_under_load(cluster, client, workers, seconds, rng):
     return victim
 
 
+def database_restart(cluster, client):
+    """PostgreSQL restarted under the instances: they reconnect by themselves."""
+    flow = Flow(cluster, client)
+    flow.complete()
+    cluster.restart_postgres()
+    restarted = time.time()
+    failures = 0
+    while True:
+        try:
+            Flow(cluster, client).complete()
+            break
+        except (FlowFailed, requests.RequestException) as failure:
+            failures += 1
+            if time.time() - restarted > 30:
+                raise FlowFailed(f"no flow succeeded within 30 s of the database restart: {failure}")
+            time.sleep(0.2)
+    recovered = time.time() - restarted
+    for _ in range(3):
+        Flow(cluster, client).complete()
+    log(f"  PostgreSQL restarted: the next complete flow succeeded {recovered:.1f} s later, after {failures} failed "
+        f"attempts; three more flows succeeded")
+
+
 def races(cluster, client, live_ports):
     """One code, then one refresh token, sent to every live instance at the same moment."""
     flow = Flow(cluster, client)
@@ -385,6 +418,8 @@ def main():
         victim = kill_under_load(cluster, client, args.workers, args.seconds, rng)
         log("races across the surviving instances:")
         races(cluster, client, [port for port in cluster.ports if port != victim])
+        log("the database restarted under the instances:")
+        database_restart(cluster, client)
         log("the killed instance restarted, flows over all instances again:")
         cluster.start_instance(victim)
         time.sleep(2.5)  # nginx's fail_timeout: the instance is tried again after it

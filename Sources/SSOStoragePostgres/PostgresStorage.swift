@@ -21,8 +21,12 @@ public final class PostgresStorage: Sendable {
     /// Connects to the database `url` names (see ``PostgresURL``), brings its schema up to date
     /// and returns once a query has succeeded: a wrong address or password fails here, at
     /// start-up, not on the first request.
-    public init(url: String, logger: Logger = Logger(label: "sso.postgres")) async throws {
-        let target = try PostgresURL(url)
+    ///
+    /// - Parameter keepConnectionsOpen: a server keeps its pool open (see ``PostgresURL``); a
+    ///   one-off command opens connections only as it needs them.
+    public init(url: String, keepConnectionsOpen: Bool = true, logger: Logger = Logger(label: "sso.postgres")) async throws {
+        var target = try PostgresURL(url)
+        if !keepConnectionsOpen { target.configuration.options.minimumConnections = 0 }
         // The pool's own log is quiet below errors: a failed query reaches its caller as an
         // error anyway, and the pool warns harmlessly when the first lease beats `run()`.
         var poolLogger = logger
