@@ -153,7 +153,10 @@ let package = Package(
         // One store suite, run against SQLite and (where SSO_TEST_POSTGRES_URL names one) PostgreSQL.
         .testTarget(
             name: "SSOStorageTests",
-            dependencies: ["SSOStorageSQLite", "SSOStoragePostgres", "SSOCore", "SSOTesting"],
+            dependencies: [
+                "SSOStorageSQLite", "SSOStoragePostgres", "SSOCore", "SSOTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

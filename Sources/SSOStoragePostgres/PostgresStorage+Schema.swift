@@ -1,3 +1,4 @@
+import Logging
 import PostgresNIO
 
 extension PostgresStorage {
@@ -233,24 +234,25 @@ extension PostgresStorage {
 
     /// Applies the migrations not yet applied, each in the transaction that records it. Several
     /// instances starting at once take turns on an advisory lock, so each migration runs once.
-    func migrate(schema: String?) async throws {
-        try await transaction { connection in
+    static func migrate(schema: String?, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.withTransaction(logger: logger) { connection in
+            func run(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+                try await connection.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
+            }
             // Any fixed number will do; it only has to be the same for every instance.
-            try await run("SELECT pg_advisory_xact_lock(7331001)", on: connection)
+            _ = try await run("SELECT pg_advisory_xact_lock(7331001)")
             if let schema {
                 // `schema` was checked to be a plain identifier (PostgresURL).
-                try await run(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), on: connection)
+                _ = try await run(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"))
             }
-            try await run(
-                "CREATE TABLE IF NOT EXISTS sso_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
-                on: connection)
-            let applied = Set(try await rows("SELECT version FROM sso_migrations", on: connection)
-                .map { try $0.value("version", as: String.self) })
-            for migration in Self.migrations where !applied.contains(migration.version) {
+            _ = try await run(
+                "CREATE TABLE IF NOT EXISTS sso_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+            let applied = Set(try await run("SELECT version FROM sso_migrations").map { try $0.value("version", as: String.self) })
+            for migration in migrations where !applied.contains(migration.version) {
                 for statement in migration.statements {
-                    try await run(PostgresQuery(unsafeSQL: statement), on: connection)
+                    _ = try await run(PostgresQuery(unsafeSQL: statement))
                 }
-                try await run("INSERT INTO sso_migrations (version) VALUES (\(migration.version))", on: connection)
+                _ = try await run("INSERT INTO sso_migrations (version) VALUES (\(migration.version))")
             }
         }
     }

@@ -31,6 +31,16 @@ public final class PostgresStorage: Sendable {
         // error anyway, and the pool warns harmlessly when the first lease beats `run()`.
         var poolLogger = logger
         poolLogger.logLevel = .error
+        // One connection first: a wrong address, password or database fails here with the
+        // server's reason (the pool would retry quietly for ever), and it migrates the schema.
+        let first = try await PostgresConnection.connect(configuration: target.single, id: 0, logger: poolLogger)
+        do {
+            try await Self.migrate(schema: target.schema, on: first, logger: logger)
+            try await first.close()
+        } catch {
+            try? await first.close()
+            throw error
+        }
         let client = PostgresClient(configuration: target.configuration, backgroundLogger: poolLogger)
         // The pool's background work runs as long as the store lives; detached so that no
         // caller's cancellation or graceful shutdown closes it under the audit writer's last flush.
@@ -38,12 +48,6 @@ public final class PostgresStorage: Sendable {
         self.client = client
         self.logger = logger
         self.runner = runner
-        do {
-            try await migrate(schema: target.schema)
-        } catch {
-            runner.cancel()
-            throw error
-        }
     }
 
     /// Closes every connection. The store cannot be used afterwards.

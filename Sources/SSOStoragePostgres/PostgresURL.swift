@@ -17,6 +17,9 @@ public struct PostgresURL: Sendable {
     }
 
     public var configuration: PostgresClient.Configuration
+    /// The same address for one connection: the one that checks the address and migrates the
+    /// schema at start-up, failing at once with the server's reason.
+    public var single: PostgresConnection.Configuration
     public var schema: String?
 
     public init(_ text: String) throws {
@@ -37,23 +40,29 @@ public struct PostgresURL: Sendable {
         }
 
         let tls: PostgresClient.Configuration.TLS
+        let singleTLS: PostgresConnection.Configuration.TLS
         switch options["sslmode"] ?? "prefer" {
         case "disable":
-            tls = .disable
+            (tls, singleTLS) = (.disable, .disable)
         case "prefer":
-            tls = .prefer(Self.unverified)
+            (tls, singleTLS) = (.prefer(Self.unverified), .prefer(try NIOSSLContext(configuration: Self.unverified)))
         case "require":
-            tls = .require(Self.unverified)
+            (tls, singleTLS) = (.require(Self.unverified), .require(try NIOSSLContext(configuration: Self.unverified)))
         case "verify-full":
-            tls = .require(.makeClientConfiguration())
+            let verified = TLSConfiguration.makeClientConfiguration()
+            (tls, singleTLS) = (.require(verified), .require(try NIOSSLContext(configuration: verified)))
         case let other:
             throw Invalid(description: "Unknown sslmode \(other) (disable, prefer, require, verify-full).")
         }
 
+        let password = components.password?.removingPercentEncoding
         configuration = PostgresClient.Configuration(
-            host: host, port: components.port ?? 5432, username: user,
-            password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database,
-            tls: tls)
+            host: host, port: components.port ?? 5432, username: user, password: password,
+            database: database.isEmpty ? nil : database, tls: tls)
+        single = PostgresConnection.Configuration(
+            host: host, port: components.port ?? 5432, username: user, password: password,
+            database: database.isEmpty ? nil : database, tls: singleTLS)
+        single.options.connectTimeout = .seconds(10)
         if let size = options["pool_size"] {
             guard let count = Int(size), (1...1000).contains(count) else {
                 throw Invalid(description: "pool_size must be a number from 1 to 1000, not \(size).")
@@ -74,6 +83,7 @@ public struct PostgresURL: Sendable {
             }
             self.schema = schema
             configuration.options.additionalStartupParameters = [("search_path", schema)]
+            single.options.additionalStartupParameters = [("search_path", schema)]
         }
     }
 

@@ -7,7 +7,7 @@ import subprocess
 
 import requests
 
-from conftest import SSO_BIN, cli
+from conftest import SSO_BIN, cli, free_port
 from test_interop import authlib_session, sign_in
 
 
@@ -195,3 +195,15 @@ def test_serve_refuses_nonsense_options_before_starting(tmp_path):
         result = subprocess.run([SSO_BIN, "serve", "--port", "0", "--data", str(tmp_path), *args],
                                 capture_output=True, text=True, timeout=30)
         assert result.returncode != 0 and result.stderr.strip(), args
+
+
+def test_an_unreachable_or_unknown_database_is_a_clear_error_without_the_password(tmp_path):
+    port = free_port()
+    for database, reason in [(f"postgres://sso:hunter2@127.0.0.1:{port}/sso?sslmode=disable", "Cannot open"),
+                             ("mysql://sso:hunter2@db/sso", "sqlite or a postgres://")]:
+        for args in (("client", "list"), ("serve", "--port", str(free_port()))):
+            result = run(tmp_path, *args, "--database", database)
+            assert result.returncode != 0
+            assert reason in result.stderr, result.stderr
+            assert "hunter2" not in result.stderr + result.stdout
+    assert not (tmp_path / "sso.sqlite").exists()
