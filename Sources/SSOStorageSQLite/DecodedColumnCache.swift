@@ -7,10 +7,17 @@ import Synchronization
 /// JSONDecoder was a visible share of the token endpoint's profile.
 enum DecodedColumnCache {
     private static let limit = 4096
-    private static let entries = Mutex<[String: any Sendable]>([:])
+    private static let entries = Mutex<[Key: any Sendable]>([:])
+
+    /// The type by identity, not by name: `"\(T.self)"` built a string from the type's
+    /// metadata on every read, a visible share of the token endpoint's profile.
+    private struct Key: Hashable {
+        var type: ObjectIdentifier
+        var text: String
+    }
 
     static func decode<T: Decodable & Sendable>(_ type: T.Type, _ text: String) throws -> T {
-        let key = "\(T.self)\u{0}\(text)"
+        let key = Key(type: ObjectIdentifier(T.self), text: text)
         if let hit = entries.withLock({ $0[key] }) as? T { return hit }
         let value = try JSONDecoder().decode(type, from: Data(text.utf8))
         entries.withLock { cache in
