@@ -85,7 +85,7 @@ class Bench:
         self.pools = self.data.parent / "pools"
         started = time.time()
         print(cli(b, d, "bench", "seed", "--client", "bench", "--login", "bench", "--refresh-tokens", str(pool),
-                  "--codes", str(pool), "--code-verifier", self.verifier, "--out", str(self.pools)).strip(),
+                  "--codes", str(pool), "--code-verifier=" + self.verifier, "--out", str(self.pools)).strip(),
               f"({time.time() - started:.0f} s)")
 
     def start(self):

@@ -33,15 +33,18 @@ enum ES256Compact {
         return try? JSONDecoder().decode(Header.self, from: data)
     }
 
-    /// The claims of `token` if `key` signed it.
+    /// The claims of `token` if `key` signed it. Works on the token's bytes once: the signing
+    /// input is hashed in place, without copies.
     static func verify<Claims: Decodable>(_ token: String, as type: Claims.Type, key: P256.Signing.PublicKey) -> Claims? {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let signatureBytes = Base64URL.decode(String(parts[2])),
+        let bytes = Array(token.utf8)
+        guard let first = bytes.firstIndex(of: UInt8(ascii: ".")),
+            let second = bytes[(first + 1)...].firstIndex(of: UInt8(ascii: ".")),
+            !bytes[(second + 1)...].contains(UInt8(ascii: ".")),
+            let signatureBytes = Base64URL.decode(String(decoding: bytes[(second + 1)...], as: UTF8.self)),
             let signature = try? P256.Signing.ECDSASignature(rawRepresentation: signatureBytes),
-            let payload = Base64URL.decode(String(parts[1]))
+            key.isValidSignature(signature, for: bytes[..<second]),
+            let payload = Base64URL.decode(String(decoding: bytes[(first + 1)..<second], as: UTF8.self))
         else { return nil }
-        let input = token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count)
-        guard key.isValidSignature(signature, for: Data(input)) else { return nil }
         return try? JSONDecoder().decode(type, from: payload)
     }
 }

@@ -129,4 +129,19 @@ struct StoreTests {
         try await storage.removeInteraction(id: "secret-id")
         #expect(try await storage.interaction(id: "secret-id") == nil)
     }
+
+    @Test("a batch of security events is stored in order, missing fields stay missing, newest first on reading",
+          arguments: Backend.available)
+    func securityEvents(_ backend: Backend) async throws {
+        let storage = try await backend.store()
+        let events = [
+            SecurityEvent(kind: .loginFailed, at: now, userID: nil, clientID: "app", detail: "wrong password"),
+            SecurityEvent(kind: .loginSucceeded, at: now.addingTimeInterval(1), userID: "u1", clientID: nil, detail: nil),
+            SecurityEvent(kind: "custom.kind", at: now.addingTimeInterval(2), userID: "u'2", clientID: "c", detail: "{\"a\":1}"),
+        ]
+        try await storage.appendSecurityEvents(events)
+        try await storage.appendSecurityEvents([])
+        #expect(try await storage.securityEvents(limit: 10) == events.reversed())
+        #expect(try await storage.securityEvents(limit: 1) == [events[2]])
+    }
 }
