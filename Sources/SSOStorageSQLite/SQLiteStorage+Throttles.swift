@@ -12,6 +12,19 @@ extension SQLiteStorage: ThrottleStore {
         }
     }
 
+    public func throttleStates(keys: [String]) async throws -> [String: ThrottleState] {
+        let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ", ")
+        return try lookup { db in
+            var states: [String: ThrottleState] = [:]
+            for row in try Row.fetchAll(db, cached: "SELECT * FROM throttles WHERE key IN (\(placeholders))",
+                                        arguments: StatementArguments(keys)) {
+                states[row["key"]] = ThrottleState(count: row["count"], lockedUntil: Self.optionalDate(row, "locked_until"),
+                                                   updatedAt: Self.date(row, "updated_at"))
+            }
+            return states
+        }
+    }
+
     public func recordThrottleEvent(
         key: String, at: Date, windowStart: Date, lockUntil: @Sendable (Int) -> Date?
     ) async throws -> ThrottleState {

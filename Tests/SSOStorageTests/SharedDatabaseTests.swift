@@ -78,6 +78,8 @@ struct SharedDatabaseTests {
         #expect(counts.sorted() == Array(1...20))
         #expect(try await stores[1].throttleState(key: "ip:1")?.lockedUntil == lockAt)
         #expect(try await stores[0].throttleState(key: "ip:1")?.count == 20)
+        let both = try await stores[0].throttleStates(keys: ["ip:1", "client:none"])
+        #expect(Array(both.keys) == ["ip:1"] && both["ip:1"]?.lockedUntil == lockAt)
     }
 
     @Test("a session ended on both at once queues one logout notice, and each notice is claimed once",

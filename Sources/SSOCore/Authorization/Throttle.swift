@@ -53,11 +53,14 @@ public struct Throttle: Sendable {
 
     /// Throws `too_many_attempts` (429, with the wait) when any of `keys` is locked.
     public func check(_ keys: String?...) async throws {
-        var wait: Int?
-        for case let key? in keys {
-            if let seconds = try await retryAfter(key) { wait = max(wait ?? 0, seconds) }
-        }
-        if let wait { throw OAuthError.tooManyAttempts(retryAfter: wait) }
+        let present = keys.compactMap { $0 }
+        guard !present.isEmpty else { return }
+        let now = clock.now()
+        let wait = try await store.throttleStates(keys: present).values
+            .compactMap { state in state.lockedUntil.map { $0.timeIntervalSince(now) } }
+            .filter { $0 > 0 }
+            .max()
+        if let wait { throw OAuthError.tooManyAttempts(retryAfter: Int(wait.rounded(.up))) }
     }
 
     /// Runs `body` unless `key` is locked, and counts its failures with one of `codes` against

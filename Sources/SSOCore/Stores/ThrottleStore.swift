@@ -23,4 +23,15 @@ public protocol ThrottleStore: Sendable {
         key: String, at: Date, windowStart: Date, lockUntil: @Sendable (Int) -> Date?
     ) async throws -> ThrottleState
     func clearThrottle(key: String) async throws
+    /// The states of several keys in one read (a request is checked against its client and its
+    /// address at once); keys without state are absent.
+    func throttleStates(keys: [String]) async throws -> [String: ThrottleState]
+}
+
+extension ThrottleStore {
+    public func throttleStates(keys: [String]) async throws -> [String: ThrottleState] {
+        var states: [String: ThrottleState] = [:]
+        for key in keys { states[key] = try await throttleState(key: key) }
+        return states
+    }
 }
