@@ -16,6 +16,8 @@ public final class JWTTokenSigner: TokenSigner {
     /// Every key loaded so far, for signing and verifying: keys are only ever added.
     private let collection = JWTKeyCollection()
     private let ring: Mutex<Ring>
+    /// Access tokens whose signature, type and issuer were checked, by their exact text.
+    private let verified = Mutex<[String: AccessTokenClaims]>([:])
     private let store: any SigningKeyStore
     private let sealer: any SecretSealer
     private let issuer: String
@@ -200,6 +202,25 @@ public final class JWTTokenSigner: TokenSigner {
     }
 
     public func verifyAccessToken(_ token: String) async -> AccessTokenClaims? {
+        // A client presents the same access token for up to its lifetime: a token whose
+        // signature was checked is remembered, whole, so its next use skips the ECDSA
+        // verification (the largest cost of a userinfo call). Only the exact same string hits;
+        // expiry is checked on every use, and revocation is the caller's grant check, every time.
+        if let claims = verified.withLock({ $0[token] }) {
+            return Int(clock.now().timeIntervalSince1970) < claims.exp ? claims : nil
+        }
+        guard let claims = await verifySignature(token) else { return nil }
+        verified.withLock { cache in
+            if cache.count >= Self.verifiedLimit { cache.removeAll(keepingCapacity: true) }
+            cache[token] = claims
+        }
+        return claims
+    }
+
+    /// How many verified access tokens are remembered (a few MB at most).
+    private static let verifiedLimit = 8192
+
+    private func verifySignature(_ token: String) async -> AccessTokenClaims? {
         // RFC 9068 section 4: the type must be at+jwt, so an ID token can never pass as an access token.
         guard let header = ES256Compact.header(of: token), header.typ == "at+jwt", header.alg == "ES256",
             let kid = header.kid

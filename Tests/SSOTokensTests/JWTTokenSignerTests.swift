@@ -92,6 +92,10 @@ struct JWTTokenSignerTests {
         #expect(try await collection.verify(idToken, as: AnyClaims.self).sub == "u")
         #expect(await signer.verifyIDToken(idToken)?.nonce == "n")
 
+        // Verified once (and remembered), the token still verifies; near variants of it do not.
+        #expect(await signer.verifyAccessToken(token)?.sub == "u")
+        #expect(await signer.verifyAccessToken(token)?.sub == "u")
+        #expect(await signer.verifyAccessToken(token + " ") == nil)
         // A flipped payload byte, a foreign signature, a wrong typ: refused.
         var parts = token.split(separator: ".").map(String.init)
         let tampered = Base64URL.encode(Data(try #require(Base64URL.decode(parts[1]))).map { $0 == UInt8(ascii: "u") ? UInt8(ascii: "v") : $0 })
