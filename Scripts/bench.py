@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlparse
 
 import requests
 
-from scriptlib import cli, free_port, pkce
+from scriptlib import cli, free_port, pkce, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[1]
 WRK_DIR = ROOT / "Scripts" / "wrk"
@@ -96,14 +96,9 @@ class Bench:
         self.server = subprocess.Popen([self.binary, "serve", "--port", str(self.port), "--data", str(self.data),
                                         "--log-format", "text"], stdout=self.log, stderr=self.log,
                                        env={**os.environ, "SSO_LOG_LEVEL": "warning"})
-        while True:
-            try:
-                requests.get(self.issuer + "/.well-known/openid-configuration", timeout=1).raise_for_status()
-                break
-            except requests.RequestException:
-                if self.server.poll() is not None:
-                    raise RuntimeError((self.data / "server.log").read_text())
-                time.sleep(0.002)
+        # Polled every 2 ms: the start-up time is measured by this loop.
+        wait_until_serving(self.issuer + "/.well-known/openid-configuration", self.server,
+                           lambda: (self.data / "server.log").read_text(), interval=0.002)
         self.startup_ms = (time.perf_counter() - started) * 1000
         time.sleep(1)
         self.idle_kib = memory_kib(self.server.pid, "VmRSS")

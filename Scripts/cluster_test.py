@@ -33,7 +33,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlparse
 
 import requests
 
-from scriptlib import free_port, pkce
+from scriptlib import free_port, pkce, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIRECT = "https://rp.example/callback"
@@ -83,15 +83,8 @@ class Cluster:
             [self.binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--data", str(data),
              "--issuer", self.issuer, "--trusted-proxy", "127.0.0.1"],
             stdout=logfile, stderr=subprocess.STDOUT, env=self.env, cwd=ROOT)
-        deadline = time.time() + 60
-        while True:
-            try:
-                requests.get(f"http://127.0.0.1:{port}/.well-known/openid-configuration", timeout=1).raise_for_status()
-                return
-            except requests.RequestException:
-                if self.processes[port].poll() is not None or time.time() > deadline:
-                    raise RuntimeError("instance did not start: " + (data / "server.log").read_text()[-3000:])
-                time.sleep(0.1)
+        wait_until_serving(f"http://127.0.0.1:{port}/.well-known/openid-configuration", self.processes[port],
+                           lambda: (data / "server.log").read_text()[-3000:])
 
     def start_nginx(self):
         conf = self.work / "nginx"
@@ -134,15 +127,8 @@ http {{
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         self.nginx = subprocess.Popen([nginx, "-p", str(conf), "-c", str(conf / "nginx.conf"), "-g", "daemon off;"],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.time() + 20
-        while True:
-            try:
-                requests.get(self.issuer + "/.well-known/openid-configuration", timeout=1).raise_for_status()
-                return
-            except requests.RequestException:
-                if self.nginx.poll() is not None or time.time() > deadline:
-                    raise RuntimeError("nginx did not start: " + (conf / "error.log").read_text())
-                time.sleep(0.1)
+        wait_until_serving(self.issuer + "/.well-known/openid-configuration", self.nginx,
+                           lambda: (conf / "error.log").read_text(), timeout=20)
 
     def kill(self, port):
         self.processes[port].send_signal(signal.SIGKILL)

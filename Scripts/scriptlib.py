@@ -1,9 +1,12 @@
-"""Helpers shared by the benchmark scripts (bench.py, soak.py)."""
+"""Helpers shared by the scripts (bench.py, soak.py, cluster_test.py)."""
 import base64
 import hashlib
 import secrets
 import socket
 import subprocess
+import time
+
+import requests
 
 
 def free_port():
@@ -23,3 +26,17 @@ def pkce():
     """A PKCE verifier and its S256 challenge."""
     verifier = secrets.token_urlsafe(48)
     return verifier, base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+
+
+def wait_until_serving(url, process, describe, timeout=60, interval=0.1):
+    """Returns once `url` answers 2xx; raises with `describe()` (a log tail) if `process` exits
+    first or `timeout` seconds pass."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            requests.get(url, timeout=1).raise_for_status()
+            return
+        except requests.RequestException:
+            if process.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"{url} did not answer: " + describe())
+            time.sleep(interval)

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import requests
 
-from scriptlib import cli, free_port, pkce
+from scriptlib import cli, free_port, pkce, wait_until_serving
 
 REDIRECT = "https://soak.example/cb"
 TABLES = ["authorization_codes", "grants", "refresh_tokens", "sessions", "interactions", "security_events"]
@@ -79,12 +79,7 @@ def main():
                                "--access-token-ttl", "10", "--refresh-token-ttl", "20", "--session-ttl", "30",
                                "--purge-interval", "2", "--audit-retention-days", "0.001"], stdout=log, stderr=log)
     try:
-        for _ in range(300):
-            try:
-                requests.get(issuer + "/jwks", timeout=1)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
+        wait_until_serving(issuer + "/jwks", server, lambda: (data / "server.log").read_text()[-3000:])
         stop = time.time() + args.seconds
         issued = [0] * args.workers
 

@@ -50,11 +50,7 @@ public final class PostgresStorage: Sendable {
         self.runner = runner
     }
 
-    /// Closes every connection. The store cannot be used afterwards.
-    public func close() {
-        runner.cancel()
-    }
-
+    /// The pool closes with the store.
     deinit { runner.cancel() }
 }
 

@@ -27,7 +27,7 @@ enum ES256Compact {
         return input + "." + Base64URL.encode(signature.rawRepresentation)
     }
 
-    /// The header of a compact JWS with three parts, if it decodes.
+    /// The protected header of a compact JWS of any algorithm, if it decodes.
     static func header(of token: String) -> Header? {
         guard let end = token.firstIndex(of: "."), let data = Base64URL.decode(String(token[..<end])) else { return nil }
         return try? JSONDecoder().decode(Header.self, from: data)

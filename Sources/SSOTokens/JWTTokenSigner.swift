@@ -236,7 +236,7 @@ public final class JWTTokenSigner: TokenSigner {
     }
 
     public func verifyIDToken(_ token: String) async -> IDTokenClaims? {
-        guard let header = Self.header(of: token), header["typ"] as? String != "at+jwt",
+        guard let header = ES256Compact.header(of: token), header.typ != "at+jwt",
             let payload = try? await collection.verify(token, as: IDTokenPayload.self), payload.claims.iss == issuer
         else { return nil }
         return payload.claims
@@ -257,13 +257,5 @@ public final class JWTTokenSigner: TokenSigner {
             throw JWTError.generic(identifier: "signing", reason: "No \(algorithm.rawValue) signing key")
         }
         return JWKIdentifier(string: record.kid)
-    }
-
-    private static func header(of token: String) -> [String: Any]? {
-        guard let first = token.split(separator: ".", omittingEmptySubsequences: false).first,
-            let data = Base64URL.decode(String(first)),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else { return nil }
-        return object
     }
 }

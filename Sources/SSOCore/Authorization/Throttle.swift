@@ -53,14 +53,7 @@ public struct Throttle: Sendable {
 
     /// Throws `too_many_attempts` (429, with the wait) when any of `keys` is locked.
     public func check(_ keys: String?...) async throws {
-        let present = keys.compactMap { $0 }
-        guard !present.isEmpty else { return }
-        let now = clock.now()
-        let wait = try await store.throttleStates(keys: present).values
-            .compactMap { state in state.lockedUntil.map { $0.timeIntervalSince(now) } }
-            .filter { $0 > 0 }
-            .max()
-        if let wait { throw OAuthError.tooManyAttempts(retryAfter: Int(wait.rounded(.up))) }
+        if let wait = try await retryAfter(keys.compactMap { $0 }) { throw OAuthError.tooManyAttempts(retryAfter: wait) }
     }
 
     /// Runs `body` unless `key` is locked, and counts its failures with one of `codes` against
@@ -88,10 +81,18 @@ public struct Throttle: Sendable {
     }
 
     /// Seconds until `key` may try again, or `nil` when it is not locked.
-    public func retryAfter(_ key: String) async throws -> Int? {
-        guard let state = try await store.throttleState(key: key), let until = state.lockedUntil else { return nil }
-        let remaining = until.timeIntervalSince(clock.now())
-        return remaining > 0 ? Int(remaining.rounded(.up)) : nil
+    public func retryAfter(_ key: String) async throws -> Int? { try await retryAfter([key]) }
+
+    /// Seconds until every one of `keys` may try again (the longest lock), read in one query;
+    /// `nil` when none is locked.
+    private func retryAfter(_ keys: [String]) async throws -> Int? {
+        guard !keys.isEmpty else { return nil }
+        let now = clock.now()
+        let remaining = try await store.throttleStates(keys: keys).values
+            .compactMap { $0.lockedUntil?.timeIntervalSince(now) }
+            .max()
+        guard let remaining, remaining > 0 else { return nil }
+        return Int(remaining.rounded(.up))
     }
 
     /// Counts one event for `key` under `policy`.
