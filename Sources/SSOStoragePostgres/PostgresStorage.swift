@@ -103,7 +103,7 @@ extension PostgresRandomAccessRow {
     func scopes(_ column: String) throws -> ScopeSet { ScopeSet(try list(column)) }
 
     func list(_ column: String) throws -> [String] {
-        try value(column, as: String.self).split(separator: " ").map(String.init)
+        ScopeSet.words(try value(column, as: String.self))
     }
 
     func json<T: Decodable>(_ column: String, as type: T.Type) throws -> T {

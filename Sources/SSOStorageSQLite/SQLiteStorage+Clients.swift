@@ -4,7 +4,7 @@ import SSOCore
 extension SQLiteStorage: ClientStore {
     public func client(id: String) async throws -> Client? {
         try lookup { db in
-            try Row.fetchOne(db, cached: "SELECT * FROM clients WHERE id = ?", arguments: [id]).map(Self.client(from:))
+            try Row.fetchOne(db, cached: "SELECT * FROM clients WHERE id = ?", arguments: [id], Self.client(from:))
         }
     }
 
@@ -33,7 +33,7 @@ extension SQLiteStorage: ClientStore {
 
     public func clients() async throws -> [Client] {
         try await pool.read { db in
-            try Row.fetchAll(db, cached: "SELECT * FROM clients ORDER BY id").map(Self.client(from:))
+            try Row.fetchAll(db, cached: "SELECT * FROM clients ORDER BY id", Self.client(from:))
         }
     }
 

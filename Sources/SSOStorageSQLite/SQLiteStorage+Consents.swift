@@ -7,7 +7,7 @@ extension SQLiteStorage: ConsentStore {
         try lookup { db in
             let text = try String.fetchOne(
                 db, sql: "SELECT scopes FROM consents WHERE user_id = ? AND client_id = ?", arguments: [userID, clientID])
-            return ScopeSet((text ?? "").split(separator: " ").map(String.init))
+            return ScopeSet(stored: text ?? "")
         }
     }
 
@@ -15,7 +15,7 @@ extension SQLiteStorage: ConsentStore {
         try await pool.write { db in
             let existing = try String.fetchOne(
                 db, sql: "SELECT scopes FROM consents WHERE user_id = ? AND client_id = ?", arguments: [userID, clientID])
-            let merged = ScopeSet((existing ?? "").split(separator: " ").map(String.init)).union(scopes)
+            let merged = ScopeSet(stored: existing ?? "").union(scopes)
             try db.execute(
                 cached: "INSERT OR REPLACE INTO consents (user_id, client_id, scopes, updated_at) VALUES (?, ?, ?, ?)",
                 arguments: [userID, clientID, merged.description, Self.time(at)]

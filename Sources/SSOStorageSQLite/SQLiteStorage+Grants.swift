@@ -5,12 +5,14 @@ import SSOCore
 extension SQLiteStorage: GrantStore {
     public func grant(id: String) async throws -> GrantRecord? {
         try lookup { db in
-            guard let row = try Row.fetchOne(db, cached: "SELECT * FROM grants WHERE id = ?", arguments: [id]) else { return nil }
-            return GrantRecord(
-                id: row["id"], clientID: row["client_id"], userID: row["user_id"], sessionID: row["session_id"],
-                scopes: Self.scopes(row, "scopes"), authTime: Self.date(row, "auth_time"), methods: Self.list(row, "methods"),
-                identityProvider: row["identity_provider"], createdAt: Self.date(row, "created_at"), revokedAt: Self.optionalDate(row, "revoked_at")
-            )
+            try Row.fetchOne(db, cached: "SELECT * FROM grants WHERE id = ?", arguments: [id]) { row in
+                GrantRecord(
+                    id: row["id"], clientID: row["client_id"], userID: row["user_id"], sessionID: row["session_id"],
+                    scopes: Self.scopes(row, "scopes"), authTime: Self.date(row, "auth_time"), methods: Self.list(row, "methods"),
+                    identityProvider: row["identity_provider"], createdAt: Self.date(row, "created_at"),
+                    revokedAt: Self.optionalDate(row, "revoked_at")
+                )
+            }
         }
     }
 

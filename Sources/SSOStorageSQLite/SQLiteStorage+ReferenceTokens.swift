@@ -21,7 +21,7 @@ extension SQLiteStorage: ReferenceTokenStore {
 
     public func referenceToken(digest: String) async throws -> ReferenceToken? {
         try lookup { db in
-            try Row.fetchOne(db, cached: "SELECT * FROM reference_tokens WHERE digest = ?", arguments: [digest]).map { row in
+            try Row.fetchOne(db, cached: "SELECT * FROM reference_tokens WHERE digest = ?", arguments: [digest]) { row in
                 ReferenceToken(
                     digest: row["digest"], grantID: row["grant_id"], clientID: row["client_id"], userID: row["user_id"],
                     scopes: Self.scopes(row, "scopes"), authTime: Self.optionalDate(row, "auth_time"),

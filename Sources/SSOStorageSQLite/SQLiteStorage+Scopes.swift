@@ -4,7 +4,7 @@ import SSOCore
 extension SQLiteStorage: ScopeStore {
     public func scopeDefinitions() async throws -> [ScopeDefinition] {
         try lookup { db in
-            try Row.fetchAll(db, cached: "SELECT * FROM scopes ORDER BY name").map { row in
+            try Row.fetchAll(db, cached: "SELECT * FROM scopes ORDER BY name") { row in
                 ScopeDefinition(name: row["name"], descriptions: try Self.decodeJSON([String: String].self, row["descriptions"]))
             }
         }

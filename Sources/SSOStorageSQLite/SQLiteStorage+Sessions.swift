@@ -21,14 +21,13 @@ extension SQLiteStorage: SessionStore {
 
     public func session(secretDigest: String) async throws -> SSOSession? {
         try lookup { db in
-            try Row.fetchOne(db, cached: "SELECT * FROM sessions WHERE secret_digest = ?", arguments: [secretDigest])
-                .map(Self.session(from:))
+            try Row.fetchOne(db, cached: "SELECT * FROM sessions WHERE secret_digest = ?", arguments: [secretDigest], Self.session(from:))
         }
     }
 
     public func session(id: String) async throws -> SSOSession? {
         try lookup { db in
-            try Row.fetchOne(db, cached: "SELECT * FROM sessions WHERE id = ?", arguments: [id]).map(Self.session(from:))
+            try Row.fetchOne(db, cached: "SELECT * FROM sessions WHERE id = ?", arguments: [id], Self.session(from:))
         }
     }
 
@@ -60,8 +59,7 @@ extension SQLiteStorage: SessionStore {
 
     public func sessions(userID: String) async throws -> [SSOSession] {
         try await pool.read { db in
-            try Row.fetchAll(db, cached: "SELECT * FROM sessions WHERE user_id = ? ORDER BY created_at DESC", arguments: [userID])
-                .map(Self.session(from:))
+            try Row.fetchAll(db, cached: "SELECT * FROM sessions WHERE user_id = ? ORDER BY created_at DESC", arguments: [userID], Self.session(from:))
         }
     }
 
@@ -78,16 +76,18 @@ extension SQLiteStorage: LogoutDeliveryStore {
     /// Queues a logout notice for every client with a back-channel logout URI that holds a grant
     /// issued under the session: part of the transaction that ends it.
     static func queueLogoutDeliveries(sessionID: String, at: Date, db: Database) throws {
-        let rows = try Row.fetchAll(db, cached: """
+        let targets = try Row.fetchAll(db, cached: """
             SELECT DISTINCT clients.id AS client_id, clients.backchannel_logout_uri AS uri, grants.user_id AS user_id
             FROM grants JOIN clients ON clients.id = grants.client_id
             WHERE grants.session_id = ? AND clients.backchannel_logout_uri IS NOT NULL
-            """, arguments: [sessionID])
-        for row in rows {
+            """, arguments: [sessionID]) { row in
+            (clientID: row["client_id"] as String, uri: row["uri"] as String, userID: row["user_id"] as String?)
+        }
+        for target in targets {
             try db.execute(cached: """
                 INSERT INTO logout_deliveries (id, client_id, uri, user_id, session_id, next_attempt_at, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [UUID().uuidString.lowercased(), row["client_id"], row["uri"], row["user_id"], sessionID,
+                """, arguments: [UUID().uuidString.lowercased(), target.clientID, target.uri, target.userID, sessionID,
                                  time(at), time(at)])
         }
     }
@@ -96,15 +96,15 @@ extension SQLiteStorage: LogoutDeliveryStore {
         try await pool.write { db in
             let due = try Row.fetchAll(db, cached: """
                 SELECT * FROM logout_deliveries WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?
-                """, arguments: [Self.time(now), limit])
-            for row in due {
-                try db.execute(cached: "UPDATE logout_deliveries SET next_attempt_at = ? WHERE id = ?",
-                               arguments: [Self.time(leaseUntil), row["id"]])
-            }
-            return due.map { row in
+                """, arguments: [Self.time(now), limit]) { row in
                 LogoutDelivery(id: row["id"], clientID: row["client_id"], uri: row["uri"], userID: row["user_id"],
                                sessionID: row["session_id"], attempts: row["attempts"])
             }
+            for delivery in due {
+                try db.execute(cached: "UPDATE logout_deliveries SET next_attempt_at = ? WHERE id = ?",
+                               arguments: [Self.time(leaseUntil), delivery.id])
+            }
+            return due
         }
     }
 

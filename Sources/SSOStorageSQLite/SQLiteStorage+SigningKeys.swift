@@ -5,7 +5,7 @@ import SSOCore
 extension SQLiteStorage: SigningKeyStore {
     public func signingKeys() async throws -> [SigningKeyRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, cached: "SELECT * FROM signing_keys ORDER BY created_at").compactMap { row in
+            try Row.fetchAll(db, cached: "SELECT * FROM signing_keys ORDER BY created_at") { row -> SigningKeyRecord? in
                 // A key of an algorithm this version does not know is left alone, not misread.
                 guard let algorithm = SigningAlgorithm(rawValue: row["alg"]) else { return nil }
                 return SigningKeyRecord(
@@ -13,7 +13,7 @@ extension SQLiteStorage: SigningKeyStore {
                     sealedPrivateKey: row["sealed_private_key"], publicKeyPEM: row["public_key_pem"],
                     createdAt: Self.date(row, "created_at"), activatesAt: Self.optionalDate(row, "activates_at")
                 )
-            }
+            }.compactMap { $0 }
         }
     }
 

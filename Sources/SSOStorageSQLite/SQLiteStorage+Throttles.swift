@@ -5,7 +5,7 @@ import SSOCore
 extension SQLiteStorage: ThrottleStore {
     public func throttleState(key: String) async throws -> ThrottleState? {
         try lookup { db in
-            try Row.fetchOne(db, cached: "SELECT * FROM throttles WHERE key = ?", arguments: [key]).map { row in
+            try Row.fetchOne(db, cached: "SELECT * FROM throttles WHERE key = ?", arguments: [key]) { row in
                 ThrottleState(count: row["count"], lockedUntil: Self.optionalDate(row, "locked_until"),
                               updatedAt: Self.date(row, "updated_at"))
             }
@@ -15,13 +15,12 @@ extension SQLiteStorage: ThrottleStore {
     public func throttleStates(keys: [String]) async throws -> [String: ThrottleState] {
         let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ", ")
         return try lookup { db in
-            var states: [String: ThrottleState] = [:]
-            for row in try Row.fetchAll(db, cached: "SELECT * FROM throttles WHERE key IN (\(placeholders))",
-                                        arguments: StatementArguments(keys)) {
-                states[row["key"]] = ThrottleState(count: row["count"], lockedUntil: Self.optionalDate(row, "locked_until"),
-                                                   updatedAt: Self.date(row, "updated_at"))
+            let rows = try Row.fetchAll(db, cached: "SELECT * FROM throttles WHERE key IN (\(placeholders))",
+                                        arguments: StatementArguments(keys)) { row in
+                (row["key"] as String, ThrottleState(count: row["count"], lockedUntil: Self.optionalDate(row, "locked_until"),
+                                                     updatedAt: Self.date(row, "updated_at")))
             }
-            return states
+            return Dictionary(rows, uniquingKeysWith: { first, _ in first })
         }
     }
 
@@ -29,9 +28,10 @@ extension SQLiteStorage: ThrottleStore {
         key: String, at: Date, windowStart: Date, lockUntil: @Sendable (Int) -> Date?
     ) async throws -> ThrottleState {
         try await pool.write { db in
-            let row = try Row.fetchOne(db, cached: "SELECT count, updated_at FROM throttles WHERE key = ?", arguments: [key])
+            let previous = try Row.fetchOne(db, cached: "SELECT count, updated_at FROM throttles WHERE key = ?",
+                                            arguments: [key]) { row in (count: row["count"] as Int, at: Self.date(row, "updated_at")) }
             var count = 1
-            if let row, Self.date(row, "updated_at") >= windowStart { count = row["count"] + 1 }
+            if let previous, previous.at >= windowStart { count = previous.count + 1 }
             let state = ThrottleState(count: count, lockedUntil: lockUntil(count), updatedAt: at)
             try db.execute(
                 cached: "INSERT OR REPLACE INTO throttles (key, count, locked_until, updated_at) VALUES (?, ?, ?, ?)",

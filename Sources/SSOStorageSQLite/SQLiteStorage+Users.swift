@@ -4,20 +4,19 @@ import SSOCore
 extension SQLiteStorage: UserStore {
     public func user(id: String) async throws -> User? {
         try lookup { db in
-            try Row.fetchOne(db, cached: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(Self.user(from:))
+            try Row.fetchOne(db, cached: "SELECT * FROM users WHERE id = ?", arguments: [id], Self.user(from:))
         }
     }
 
     public func user(login: String) async throws -> User? {
         try lookup { db in
-            try Row.fetchOne(db, cached: "SELECT * FROM users WHERE login = ?", arguments: [login]).map(Self.user(from:))
+            try Row.fetchOne(db, cached: "SELECT * FROM users WHERE login = ?", arguments: [login], Self.user(from:))
         }
     }
 
     public func users(email: String) async throws -> [User] {
         try await pool.read { db in
-            try Row.fetchAll(db, cached: "SELECT * FROM users WHERE email = ? COLLATE NOCASE", arguments: [email])
-                .map(Self.user(from:))
+            try Row.fetchAll(db, cached: "SELECT * FROM users WHERE email = ? COLLATE NOCASE", arguments: [email], Self.user(from:))
         }
     }
 

@@ -10,6 +10,7 @@ import SSOCore
 /// their check and their write in one write transaction.
 public final class SQLiteStorage: Sendable {
     let pool: DatabasePool
+    let readers: ReadConnections
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String) throws {
@@ -20,12 +21,14 @@ public final class SQLiteStorage: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            try db.execute(sql: "PRAGMA mmap_size = 268435456")
         }
         // CLI commands and the server write to the same file: wait rather than fail.
         configuration.busyMode = .timeout(10)
         configuration.maximumReaderCount = 8
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
+        readers = ReadConnections(path: path, configuration: configuration, limit: configuration.maximumReaderCount)
     }
 
     /// `PRAGMA journal_mode` and `PRAGMA synchronous` as the database reports them.
@@ -46,19 +49,39 @@ extension SQLiteStorage {
     ///
     /// Every `lookup` runs exactly one statement, which SQLite reads from one consistent
     /// snapshot by itself, so the BEGIN/COMMIT around a GRDB `read` (a tenth of a userinfo
-    /// request) is left out.
-    func lookup<T>(_ block: (Database) throws -> T) throws -> T { try pool.unsafeRead(block) }
+    /// request) is left out, and so is the pool (see `ReadConnections`) unless all its
+    /// connections are busy.
+    func lookup<T>(_ block: (Database) throws -> T) throws -> T {
+        if let value = try readers.read(block) { return value }
+        return try pool.unsafeRead(block)
+    }
 }
 
 /// Statements through each connection's cache: the hot queries are compiled once per connection,
 /// not on every request (compiling, with GRDB's authorizer, was a tenth of the token endpoint's time).
+///
+/// Rows are read in place by `map`, not copied: a copied GRDB row finds a column by name by
+/// lowercasing every column name until one matches, so reading a record of fifteen columns
+/// lowercased about a hundred strings; a row read in place looks its columns up in a table.
+/// The row is valid only inside `map`.
 extension Row {
-    static func fetchOne(_ db: Database, cached sql: String, arguments: StatementArguments = []) throws -> Row? {
-        try fetchOne(db.cachedStatement(sql: sql), arguments: arguments)
+    static func fetchOne<T>(
+        _ db: Database, cached sql: String, arguments: StatementArguments = [], _ map: (Row) throws -> T
+    ) throws -> T? {
+        let cursor = try fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+        // The cursor resets the statement when it goes, ending the read at once.
+        return try withExtendedLifetime(cursor) { try cursor.next().map(map) }
     }
 
-    static func fetchAll(_ db: Database, cached sql: String, arguments: StatementArguments = []) throws -> [Row] {
-        try fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
+    static func fetchAll<T>(
+        _ db: Database, cached sql: String, arguments: StatementArguments = [], _ map: (Row) throws -> T
+    ) throws -> [T] {
+        let cursor = try fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+        return try withExtendedLifetime(cursor) {
+            var values: [T] = []
+            while let row = try cursor.next() { values.append(try map(row)) }
+            return values
+        }
     }
 }
 
@@ -86,9 +109,9 @@ extension SQLiteStorage {
         try JSONDecoder().decode(type, from: Data(text.utf8))
     }
     static func scopes(_ row: Row, _ column: String) -> ScopeSet {
-        ScopeSet((row[column] as String).split(separator: " ").map(String.init))
+        ScopeSet(stored: row[column])
     }
     static func list(_ row: Row, _ column: String) -> [String] {
-        (row[column] as String).split(separator: " ").map(String.init)
+        ScopeSet.words(row[column])
     }
 }

@@ -85,6 +85,33 @@ struct ProtocolPrimitivesTests {
         }
     }
 
+    @Test("Authorization headers split into a case-insensitive scheme and trimmed credentials")
+    func authorizationHeader() throws {
+        let bearer = try #require(AuthorizationHeader("bEaRer \t abc.def.ghi \t"))
+        #expect(bearer.isScheme("bearer") && !bearer.isScheme("basic") && !bearer.isScheme("bearers"))
+        #expect(bearer.scheme == "bEaRer" && bearer.credentials == "abc.def.ghi")
+        #expect(AuthorizationHeader("Basic  a b ")?.credentials == "a b")
+        #expect(AuthorizationHeader("Bearer ")?.credentials == "")
+        #expect(AuthorizationHeader("Bearer") == nil)
+        #expect(AuthorizationHeader(" Bearer x") == nil)
+        #expect(AuthorizationHeader("Bé x")?.isScheme("bé") == true)
+    }
+
+    @Test("media types lose their parameters and case; a bare ';' is an empty type, not a crash")
+    func mediaType() {
+        #expect(MediaType.of("Application/X-WWW-Form-Urlencoded ; charset=UTF-8") == "application/x-www-form-urlencoded")
+        #expect(MediaType.of("application/json") == "application/json")
+        #expect(MediaType.of(";") == "")
+        #expect(MediaType.of("") == "")
+    }
+
+    @Test("stored scope lists split on spaces only, keep order and drop repeats and empties")
+    func storedScopes() {
+        #expect(ScopeSet(stored: "openid  profile openid é") .values == ["openid", "profile", "é"])
+        #expect(ScopeSet(stored: "").isEmpty)
+        #expect(ScopeSet.words(" a b ") == ["a", "b"])
+    }
+
     @Test("random tokens carry 256 bits and do not repeat")
     func randomTokens() {
         let random = SystemSecureRandom()

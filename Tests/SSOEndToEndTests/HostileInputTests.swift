@@ -27,6 +27,18 @@ struct HostileInputTests {
     static let values = ["authorization_code", "refresh_token", "app", "SingleSignOn", "openid", "code", "none",
                          "-1", "99999999999999999999", "https://app.example/cb", ""]
 
+    /// Mostly the usual type, sometimes in capitals with parameters, sometimes malformed (a bare
+    /// `;` once crashed the media-type parser).
+    static func contentType(_ usual: String, _ generator: inout SeededGenerator) -> String {
+        switch Int.random(in: 0..<8, using: &generator) {
+        case 0: [";", " ; ", ";;charset=utf-8", "", " "].randomElement(using: &generator)!
+        case 1: usual.uppercased() + " ; charset=UTF-8"
+        case 2: String(FuzzInput.string(maximumLength: 20, using: &generator).unicodeScalars
+            .filter { (0x20..<0x7F).contains($0.value) })
+        default: usual
+        }
+    }
+
     static func form(_ generator: inout SeededGenerator) -> String {
         (0..<Int.random(in: 0...8, using: &generator)).map { _ in
             let name = Bool.random(using: &generator) ? names.randomElement(using: &generator)!
@@ -86,12 +98,13 @@ struct HostileInputTests {
                 let page: Browser.Page
                 switch round % 10 {
                 case 0, 1:
-                    headers[.contentType] = "application/x-www-form-urlencoded"
+                    headers[.contentType] = Self.contentType("application/x-www-form-urlencoded", &generator)
                     let path = ["/token", "/introspect", "/revoke", "/connect/token", "/login", "/consent",
                                 "/api/v1/oauth/authorize/", "/logout"].randomElement(using: &generator)!
                     page = try await browser.send(path, method: .post, headers: headers, body: Self.form(&generator))
                 case 2, 3:
-                    headers[.contentType] = Bool.random(using: &generator) ? "application/json" : "text/plain"
+                    headers[.contentType] = Self.contentType(Bool.random(using: &generator) ? "application/json" : "text/plain",
+                                                             &generator)
                     let path = ["/sso-auth/client", "/auth/actions/login", "/auth/actions/refresh",
                                 "/devapi/v1/oauth/code?interaction=x", "/api/v1/oauth/authorize-url/"]
                         .randomElement(using: &generator)!

@@ -58,11 +58,14 @@ struct LogoutTests {
 
             for query in ["client_id=app&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F",
                           "post_logout_redirect_uri=https%3A%2F%2Fapp.example%2Fbye",
-                          "id_token_hint=not.a.token"] {
+                          "id_token_hint=not.a.token",
+                          // A repeated parameter is the request's fault: 400 and what is wrong, not a 500.
+                          "client_id=app&client_id=app", "state=a&state=b"] {
                 let refused = try await browser.get("/logout?" + query)
                 #expect(refused.status == .badRequest, "\(query)")
                 #expect(refused.location == nil)
             }
+            #expect(try await browser.get("/logout?client_id=app&client_id=app").body.contains("repeated"))
             let discovery = try await browser.get("/.well-known/openid-configuration").json
             #expect(discovery["end_session_endpoint"] as? String == Harness.issuer + "/logout")
         }

@@ -9,9 +9,18 @@ public struct ScopeSet: Sendable, Hashable, Codable, CustomStringConvertible {
         self.values = values.filter { !$0.isEmpty && seen.insert($0).inserted }
     }
 
+    /// A stored space-separated list, as `description` wrote it.
+    public init(stored string: String) { self.init(Self.words(string)) }
+
+    /// The space-separated words of `string`, split on its bytes: `split` on the String walks
+    /// it grapheme by grapheme, and every token request parses a few of these.
+    public static func words(_ string: String) -> [String] {
+        string.utf8.split(separator: UInt8(ascii: " ")).map { String(decoding: $0, as: UTF8.self) }
+    }
+
     /// Parses a `scope` parameter; `nil` when a token holds a character RFC 6749 forbids.
     public init?(parsing string: String) {
-        let tokens = string.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        let tokens = Self.words(string)
         for token in tokens {
             for scalar in token.unicodeScalars {
                 let v = scalar.value
@@ -30,8 +39,7 @@ public struct ScopeSet: Sendable, Hashable, Codable, CustomStringConvertible {
     public func union(_ other: ScopeSet) -> ScopeSet { ScopeSet(values + other.values) }
 
     public init(from decoder: any Decoder) throws {
-        let string = try decoder.singleValueContainer().decode(String.self)
-        self.init(string.split(separator: " ").map(String.init))
+        self.init(stored: try decoder.singleValueContainer().decode(String.self))
     }
 
     public func encode(to encoder: any Encoder) throws {

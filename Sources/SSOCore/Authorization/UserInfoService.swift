@@ -26,7 +26,7 @@ public struct UserInfoService: Sendable {
         guard let claims = try await validator.validate(token) else {
             throw OAuthError(.invalidToken, "The access token is invalid, expired or revoked.")
         }
-        let scopes = ScopeSet(claims.scope.split(separator: " ").map(String.init))
+        let scopes = ScopeSet(stored: claims.scope)
         guard let user = try await users.user(id: claims.sub) else {
             throw OAuthError(.invalidToken, "The access token's user no longer exists.")
         }

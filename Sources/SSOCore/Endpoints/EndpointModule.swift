@@ -53,7 +53,7 @@ public struct EndpointRequest: Sendable {
 
     /// The media type of the body, lower-cased, without parameters.
     public var mediaType: String? {
-        headers["content-type"].map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() }
+        headers["content-type"].map(MediaType.of)
     }
 }
 

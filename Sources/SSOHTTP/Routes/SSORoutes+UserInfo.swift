@@ -29,11 +29,10 @@ extension SSORoutes {
     ) async -> Response {
         var token = formToken
         if let header = request.headers[.authorization] {
-            let parts = header.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer", token == nil else {
+            guard let authorization = AuthorizationHeader(header), authorization.isScheme("bearer"), token == nil else {
                 return Responses.bearerError(.invalidRequest("Send the access token once, as 'Authorization: Bearer'."))
             }
-            token = String(parts[1]).trimmingCharacters(in: .whitespaces)
+            token = String(authorization.credentials)
         }
         guard let token, !token.isEmpty else {
             var response = Responses.oauthError(OAuthError(.invalidToken, "An access token is required."))

@@ -50,7 +50,13 @@ public struct SSORoutes: Sendable {
     }
 
     /// Logs an unexpected failure and returns the generic error page; details stay in the log.
+    /// An `OAuthError` is not unexpected: it is the request's fault (a repeated parameter, say),
+    /// so the page says what is wrong with the status the error carries.
     func internalErrorPage(_ error: any Error, request: Request) -> Response {
+        if let error = error as? OAuthError {
+            return pages.errorPage(error.description, request: request,
+                                   status: HTTPResponse.Status(code: error.httpStatus))
+        }
         logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
         return pages.errorPage(pages.message("error_internal", request: request), request: request,
                                status: .internalServerError)

@@ -12,9 +12,8 @@ enum BasicAuthorization {
 
     static func parse(_ header: String?) -> Result {
         guard let header else { return .absent }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "basic" else { return .absent }
-        guard let data = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
+        guard let authorization = AuthorizationHeader(header), authorization.isScheme("basic") else { return .absent }
+        guard let data = Data(base64Encoded: String(authorization.credentials)),
             let text = String(data: data, encoding: .utf8),
             let colon = text.firstIndex(of: ":")
         else { return .malformed }

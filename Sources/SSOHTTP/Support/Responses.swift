@@ -88,6 +88,6 @@ extension Request {
 
     /// The media type of the body, lower-cased and without parameters.
     var mediaType: String? {
-        headers[.contentType].map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() }
+        headers[.contentType].map(MediaType.of)
     }
 }
