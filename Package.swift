@@ -47,6 +47,7 @@ let package = Package(
         // Grant types: one target each, depending on the core only.
         .target(name: "SSOGrantAuthorizationCode", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
         .target(name: "SSOGrantRefreshToken", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
+        .target(name: "SSOGrantClientCredentials", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
         // The broker's old login endpoints as an adapter module, depending on the core only.
         .target(name: "SSOLegacyAlor", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
         // Sign-in through upstream OAuth 2.0 / OpenID Connect providers, and seed 002's API.
@@ -116,7 +117,7 @@ let package = Package(
             dependencies: [
                 "SSOCore", "SSOHTTP", "SSOStorageSQLite", "SSOStoragePostgres", "SSOTokens", "SSOPasswords", "SSOTOTP", "SSOLegacyAlor", "SSOFederation",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                "SSOGrantAuthorizationCode", "SSOGrantRefreshToken",
+                "SSOGrantAuthorizationCode", "SSOGrantRefreshToken", "SSOGrantClientCredentials",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -140,7 +141,8 @@ let package = Package(
         .testTarget(
             name: "SSOGrantTests",
             dependencies: [
-                "SSOGrantAuthorizationCode", "SSOGrantRefreshToken", "SSOCore", "SSOTesting", "SSOStorageSQLite",
+                "SSOGrantAuthorizationCode", "SSOGrantRefreshToken", "SSOGrantClientCredentials", "SSOCore", "SSOTesting",
+                "SSOStorageSQLite",
                 "SSOTokens",
             ],
             swiftSettings: swiftSettings

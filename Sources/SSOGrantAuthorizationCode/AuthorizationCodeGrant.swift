@@ -7,8 +7,8 @@ import SSOCore
 /// answered with the PKCE verifier of its challenge. Exchange is atomic and one-time: a second
 /// exchange fails and revokes everything the first one issued (RFC 6749 section 4.1.2,
 /// RFC 9700 section 4.5).
-public struct AuthorizationCodeGrant: Grant {
-    public let grantType = "authorization_code"
+public struct AuthorizationCodeGrant: GrantModule {
+    public static let grantType = "authorization_code"
 
     let codes: any AuthorizationCodeStore
     let grants: any GrantStore

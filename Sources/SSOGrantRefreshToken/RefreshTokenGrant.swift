@@ -6,8 +6,8 @@ import SSOCore
 /// Presenting an ended token again within the reuse grace window repeats the first answer
 /// (several tabs refreshing at once); later, it revokes the whole family, because either the
 /// legitimate client or an attacker holds a stolen copy and we cannot tell which.
-public struct RefreshTokenGrant: Grant {
-    public let grantType = "refresh_token"
+public struct RefreshTokenGrant: GrantModule {
+    public static let grantType = "refresh_token"
 
     let refreshTokens: any RefreshTokenStore
     let grants: any GrantStore

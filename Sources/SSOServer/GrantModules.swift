@@ -1,13 +1,18 @@
 import SSOCore
 import SSOGrantAuthorizationCode
+import SSOGrantClientCredentials
 import SSOGrantRefreshToken
 
 /// The grant types this server offers. Adding one is a new module plus one line here.
-enum GrantModules {
-    static func all(_ context: GrantContext) -> [any Grant] {
-        [
-            AuthorizationCodeGrant(context),
-            RefreshTokenGrant(context),
-        ]
-    }
+public enum GrantModules {
+    static let modules: [any GrantModule.Type] = [
+        AuthorizationCodeGrant.self,
+        RefreshTokenGrant.self,
+        ClientCredentialsGrant.self,
+    ]
+
+    static func all(_ context: GrantContext) -> [any Grant] { modules.map { $0.init(context) } }
+
+    /// The `grant_type` values of the modules, for checking a client's registration.
+    public static var grantTypes: [String] { modules.map { $0.grantType } }
 }

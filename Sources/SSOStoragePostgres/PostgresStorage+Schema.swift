@@ -230,6 +230,8 @@ extension PostgresStorage {
             """,
             "CREATE INDEX logout_deliveries_due ON logout_deliveries (next_attempt_at)",
         ]),
+        // Machine clients (issue 9): the audience of their client-credentials tokens.
+        ("v2", ["ALTER TABLE clients ADD COLUMN audience text"]),
     ]
 
     /// Applies the migrations not yet applied, each in the transaction that records it. Several

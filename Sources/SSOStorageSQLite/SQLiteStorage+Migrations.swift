@@ -221,6 +221,10 @@ extension SQLiteStorage {
                 CREATE INDEX logout_deliveries_due ON logout_deliveries(next_attempt_at);
                 """)
         }
+        migrator.registerMigration("v6") { db in
+            // Machine clients (issue 9): the audience of their client-credentials tokens.
+            try db.execute(sql: "ALTER TABLE clients ADD COLUMN audience TEXT")
+        }
         return migrator
     }
 }

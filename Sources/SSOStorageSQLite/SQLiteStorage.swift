@@ -21,7 +21,6 @@ public final class SQLiteStorage: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
-            try db.execute(sql: "PRAGMA mmap_size = 268435456")
         }
         // CLI commands and the server write to the same file: wait rather than fail.
         configuration.busyMode = .timeout(10)

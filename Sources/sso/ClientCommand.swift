@@ -23,8 +23,13 @@ struct ClientCommand: AsyncParsableCommand {
             guard !id.isEmpty, id.utf8.count <= 128, id.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
                 throw ValidationError("--id must be 1 to 128 printable ASCII characters without spaces.")
             }
-            guard !policy.redirectURIs.isEmpty else { throw ValidationError("Give at least one --redirect-uri.") }
+            guard !policy.redirectURIs.isEmpty || !policy.effectiveGrantTypes.contains("authorization_code") else {
+                throw ValidationError("Give at least one --redirect-uri (or --grant-types without authorization_code).")
+            }
             if `public`, secret != nil { throw ValidationError("A --public client has no --secret.") }
+            if `public` || policy.tokenEndpointAuth == "none", policy.effectiveGrantTypes.contains("client_credentials") {
+                throw ValidationError("client_credentials is for confidential clients; a --public client has no credentials.")
+            }
             if `public`, let method = policy.tokenEndpointAuth, method != "none" {
                 throw ValidationError("A --public client authenticates with 'none'.")
             }
@@ -150,6 +155,7 @@ struct ClientJSON: PrintedJSON {
     var refresh_token_ttl: Int?
     var post_logout_redirect_uris: [String]
     var backchannel_logout_uri: String?
+    var audience: String?
 
     init(_ client: Client, secret: String?) {
         client_id = client.id
@@ -168,6 +174,7 @@ struct ClientJSON: PrintedJSON {
         refresh_token_ttl = client.refreshTokenTTL
         post_logout_redirect_uris = client.postLogoutRedirectURIs
         backchannel_logout_uri = client.backchannelLogoutURI
+        audience = client.audience
     }
 
 }

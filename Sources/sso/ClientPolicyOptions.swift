@@ -1,11 +1,13 @@
 import ArgumentParser
 import Foundation
 import SSOCore
+import SSOServer
 
 /// The per-client policy options shared by `client add` and `client update`. Every one is
 /// optional: `add` starts from the defaults, `update` from the stored client.
 struct ClientPolicyOptions: ParsableArguments {
-    static let grantTypes: Set = ["authorization_code", "refresh_token"]
+    /// The grant types of the modules this server is built with.
+    static var grantTypes: Set<String> { Set(GrantModules.grantTypes) }
 
     @Option(name: .customLong("redirect-uri"), help: "A redirect URI, compared exactly (repeatable).")
     var redirectURIs: [String] = []
@@ -14,7 +16,7 @@ struct ClientPolicyOptions: ParsableArguments {
     @Flag(name: .customLong("skip-consent"), inversion: .prefixedNo, help: "Do not ask users for consent (first-party sites).")
     var skipConsent: Bool?
     @Option(name: .customLong("grant-types"), parsing: .singleValue,
-            help: "Allowed grant types (comma-separated or repeated; default authorization_code,refresh_token).")
+            help: "Allowed grant types (comma-separated or repeated; default authorization_code,refresh_token; also client_credentials).")
     var grantTypes: [String] = []
     @Flag(name: .customLong("no-refresh-token"), help: "Issue no refresh tokens (removes the refresh_token grant).")
     var noRefreshToken = false
@@ -40,6 +42,8 @@ struct ClientPolicyOptions: ParsableArguments {
     @Option(name: .customLong("backchannel-logout-uri"),
             help: "Where a logout token is posted when a user's session ends (OpenID Connect Back-Channel Logout); '' removes it.")
     var backchannelLogoutURI: String?
+    @Option(help: "The resource server (aud) of the tokens this client gets with client_credentials; '' removes it.")
+    var audience: String?
 
     var parsedGrantTypes: [String] {
         grantTypes.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
@@ -57,6 +61,9 @@ struct ClientPolicyOptions: ParsableArguments {
             else { throw ValidationError("--backchannel-logout-uri must be an absolute http(s) URI without a fragment.") }
         }
         if let scope, ScopeSet(parsing: scope) == nil { throw ValidationError("--scope has characters RFC 6749 forbids.") }
+        if let audience, audience.contains(where: { $0.isWhitespace || $0.isNewline }) {
+            throw ValidationError("--audience is one URI or name, without spaces.")
+        }
         if let pkce, !["required", "optional"].contains(pkce) { throw ValidationError("--pkce is required or optional.") }
         for type in parsedGrantTypes where !Self.grantTypes.contains(type) {
             throw ValidationError("Unknown grant type '\(type)'; this server offers \(Self.grantTypes.sorted().joined(separator: ", ")).")
@@ -112,5 +119,14 @@ struct ClientPolicyOptions: ParsableArguments {
         }
         if !postLogoutRedirectURIs.isEmpty { client.postLogoutRedirectURIs = postLogoutRedirectURIs }
         if let backchannelLogoutURI { client.backchannelLogoutURI = backchannelLogoutURI.isEmpty ? nil : backchannelLogoutURI }
+        if let audience { client.audience = audience.isEmpty ? nil : audience }
+    }
+
+    /// The grant types the client will have: a client without authorization_code (a machine
+    /// client) needs no redirect URI.
+    var effectiveGrantTypes: [String] {
+        var types = parsedGrantTypes.isEmpty ? ["authorization_code", "refresh_token"] : parsedGrantTypes
+        if noRefreshToken { types.removeAll { $0 == "refresh_token" } }
+        return types
     }
 }

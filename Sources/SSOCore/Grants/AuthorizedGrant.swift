@@ -22,11 +22,13 @@ public struct AuthorizedGrant: Sendable, Equatable {
     /// Scopes of the new refresh token when they differ from the access token's: a refresh
     /// that narrows the scope keeps the refresh token's original scope (RFC 6749 section 6).
     public var refreshTokenScopes: ScopeSet?
+    /// The access token's `aud` when it is not this server's issuer (a client's resource server).
+    public var audience: String?
 
     public init(
         grantID: String?, clientID: String, userID: String?, scopes: ScopeSet, authTime: Date?,
         methods: [String] = [], identityProvider: String? = nil, sessionID: String? = nil, nonce: String? = nil, issueRefreshToken: Bool,
-        replacesRefreshToken: PresentedRefreshToken? = nil, refreshTokenScopes: ScopeSet? = nil
+        replacesRefreshToken: PresentedRefreshToken? = nil, refreshTokenScopes: ScopeSet? = nil, audience: String? = nil
     ) {
         self.grantID = grantID
         self.clientID = clientID
@@ -40,6 +42,7 @@ public struct AuthorizedGrant: Sendable, Equatable {
         self.issueRefreshToken = issueRefreshToken
         self.replacesRefreshToken = replacesRefreshToken
         self.refreshTokenScopes = refreshTokenScopes
+        self.audience = audience
     }
 }
 

@@ -10,6 +10,19 @@ public protocol Grant: Sendable {
     func authorize(_ request: TokenRequest) async throws -> AuthorizedGrant
 }
 
+/// A grant type as a module of this server: its `grant_type` is known before it is built (the
+/// command line checks clients' grant types against the modules), and it is built from the
+/// composition root's `GrantContext`, keeping only the parts it uses.
+public protocol GrantModule: Grant {
+    /// The `grant_type` value this module answers.
+    static var grantType: String { get }
+    init(_ context: GrantContext)
+}
+
+extension GrantModule {
+    public var grantType: String { Self.grantType }
+}
+
 /// A token request as a grant sees it: an authenticated client and the request's parameters.
 public struct TokenRequest: Sendable {
     public var client: Client

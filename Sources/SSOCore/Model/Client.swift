@@ -41,6 +41,9 @@ public struct Client: Sendable, Codable, Equatable {
     /// Where the server posts a logout token when a session this client was part of ends
     /// (OpenID Connect Back-Channel Logout 1.0); `nil`: the client is not told.
     public var backchannelLogoutURI: String?
+    /// The resource server (RFC 9068 `aud`) of the tokens this client obtains for itself with
+    /// `client_credentials`; `nil`: this server's issuer.
+    public var audience: String?
     public var createdAt: Date
 
     public init(
@@ -50,7 +53,7 @@ public struct Client: Sendable, Codable, Equatable {
         authMethod: ClientAuthMethod = .clientSecretBasic, authMethodPinned: Bool = false, skipConsent: Bool = false,
         pkceRequired: Bool = true, idTokenSigningAlgorithm: SigningAlgorithm = .rs256, accessTokenTTL: Int? = nil,
         refreshTokenTTL: Int? = nil, postLogoutRedirectURIs: [String] = [], accessTokenFormat: AccessTokenFormat = .jwt,
-        slidingMaxTTL: Int? = nil, backchannelLogoutURI: String? = nil, createdAt: Date
+        slidingMaxTTL: Int? = nil, backchannelLogoutURI: String? = nil, audience: String? = nil, createdAt: Date
     ) {
         self.id = id
         self.name = name
@@ -69,6 +72,7 @@ public struct Client: Sendable, Codable, Equatable {
         self.refreshTokenTTL = refreshTokenTTL
         self.postLogoutRedirectURIs = postLogoutRedirectURIs
         self.backchannelLogoutURI = backchannelLogoutURI
+        self.audience = audience
         self.createdAt = createdAt
     }
 

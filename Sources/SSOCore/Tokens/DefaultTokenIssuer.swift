@@ -44,7 +44,7 @@ public struct DefaultTokenIssuer: TokenIssuer {
         let lifetime = client.accessTokenTTL ?? lifetimes.accessToken
         let user = try await grant.userID.asyncMap { try await users.user(id: $0) } ?? nil
         let accessClaims = AccessTokenClaims(
-            iss: issuer, sub: subject, aud: issuer, exp: iat + lifetime, iat: iat,
+            iss: issuer, sub: subject, aud: grant.audience ?? issuer, exp: iat + lifetime, iat: iat,
             jti: random.token(byteCount: 16), clientID: client.id, scope: grant.scopes.description,
             authTime: grant.authTime.map { Int($0.timeIntervalSince1970) }, sid: grant.sessionID,
             grantID: grant.grantID, roles: user.flatMap { $0.roles.isEmpty ? nil : $0.roles }
