@@ -137,6 +137,21 @@ let package = Package(
         ),
         // Test doubles (a hand-moved clock, an in-memory event recorder): for tests only.
         .target(name: "SSOTesting", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
+        // The real server on an ephemeral port with a fresh SQLite file, and a browser to drive
+        // it: for end-to-end tests, including those `new-grant` generates for a grant module.
+        .target(
+            name: "SSOServerTesting",
+            dependencies: [
+                "SSOServer", "SSOCore", "SSOStorageSQLite", "SSOTesting", "SSOPasswords", "SSOTOTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "SSOCoreTests", dependencies: ["SSOCore", "SSOTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SSOGrantTests",
@@ -169,7 +184,7 @@ let package = Package(
         .testTarget(
             name: "SSOEndToEndTests",
             dependencies: [
-                "SSOServer", "SSOCore", "SSOStorageSQLite", "SSOTokens", "SSOTesting", "SSOPasswords", "SSOTOTP",
+                "SSOServer", "SSOServerTesting", "SSOCore", "SSOStorageSQLite", "SSOTokens", "SSOTesting", "SSOPasswords", "SSOTOTP",
                 "SSOFederation",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

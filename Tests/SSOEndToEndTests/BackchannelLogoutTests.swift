@@ -4,6 +4,7 @@ import Hummingbird
 import JWTKit
 import Logging
 import SSOCore
+import SSOServerTesting
 import SSOStorageSQLite
 import SSOTesting
 import Testing

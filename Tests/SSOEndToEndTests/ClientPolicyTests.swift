@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import JWTKit
 import SSOCore
+import SSOServerTesting
 import SSOStorageSQLite
 import SSOTesting
 import Testing

@@ -5,6 +5,7 @@ import JWTKit
 import Logging
 import NIOCore
 import SSOCore
+import SSOServerTesting
 
 /// A small upstream provider on loopback, for what our own server will not do on purpose:
 /// Yandex's user-info shape, and OpenID Connect answers with a wrong nonce, a bad signature,

@@ -5,6 +5,7 @@ import NIOHTTP1
 import HTTPTypes
 import JWTKit
 import SSOCore
+import SSOServerTesting
 import SSOStorageSQLite
 import SSOTesting
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import SSOCore
+import SSOServerTesting
 import SSOTesting
 import SSOStorageSQLite
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import SSOCore
+import SSOServerTesting
 import SSOServer
 import SSOStorageSQLite
 import Testing

@@ -6,8 +6,8 @@ import ServiceLifecycle
 /// Runs an application on its configured port (HummingbirdTesting's `.live` always picks a
 /// random one, but an upstream provider must live at the address its issuer names) while
 /// `body` runs, then shuts it down.
-enum RunningServer {
-    static func run<T: Sendable>(
+public enum RunningServer {
+    public static func run<T: Sendable>(
         _ app: some ApplicationProtocol, ready: ReadySignal, _ body: @Sendable () async throws -> T
     ) async throws -> T {
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -30,17 +30,18 @@ enum RunningServer {
 }
 
 /// Opened once the server listens.
-actor ReadySignal {
+public actor ReadySignal {
+    public init() {}
     private var isReady = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    func signal() {
+    public func signal() {
         isReady = true
         waiters.forEach { $0.resume() }
         waiters = []
     }
 
-    func wait() async {
+    public func wait() async {
         if isReady { return }
         await withCheckedContinuation { waiters.append($0) }
     }

@@ -3,10 +3,10 @@ import HTTPTypes
 import SSOCore
 
 /// The steps a relying party and a user take, shared by the end-to-end tests.
-struct PKCEPair: Sendable {
-    let verifier: String
-    let challenge: String
-    init() {
+public struct PKCEPair: Sendable {
+    public let verifier: String
+    public let challenge: String
+    public init() {
         verifier = SystemSecureRandom().token()
         challenge = PKCE.challenge(for: verifier)
     }
@@ -14,7 +14,7 @@ struct PKCEPair: Sendable {
 
 extension Browser {
     /// `/authorize` with the usual parameters, overridable one by one (`nil` drops one).
-    func authorize(
+    public func authorize(
         client: String, redirectURI: String? = "https://app.example/cb", scope: String? = "openid profile email",
         state: String? = "st-1", nonce: String? = "n-1", pkce: PKCEPair? = PKCEPair(), extra: [(String, String)] = []
     ) async throws -> Page {
@@ -28,7 +28,7 @@ extension Browser {
     }
 
     /// From the login page URL, submits the login form.
-    func logIn(at loginURL: String, login: String, password: String) async throws -> Page {
+    public func logIn(at loginURL: String, login: String, password: String) async throws -> Page {
         let page = try await get(loginURL)
         guard let interaction = page.hidden("interaction"), let csrf = page.hidden("csrf") else {
             throw FlowError("no login form at \(loginURL): \(page.status)")
@@ -38,7 +38,7 @@ extension Browser {
     }
 
     /// From the consent page URL, answers it.
-    func answerConsent(at consentURL: String, approve: Bool) async throws -> Page {
+    public func answerConsent(at consentURL: String, approve: Bool) async throws -> Page {
         let page = try await get(consentURL)
         guard let interaction = page.hidden("interaction"), let csrf = page.hidden("csrf") else {
             throw FlowError("no consent form at \(consentURL): \(page.status)")
@@ -48,7 +48,7 @@ extension Browser {
     }
 
     /// Authorize, log in, approve: the code (and the PKCE pair it was bound to).
-    func obtainCode(
+    public func obtainCode(
         client: String, login: String = "alice", password: String = "wonderland-42", scope: String = "openid profile email",
         nonce: String = "n-1"
     ) async throws -> (code: String, pkce: PKCEPair) {
@@ -65,14 +65,14 @@ extension Browser {
     }
 
     /// The token endpoint with Basic client authentication.
-    func token(client: String, secret: String?, _ form: [(String, String)]) async throws -> Page {
+    public func token(client: String, secret: String?, _ form: [(String, String)]) async throws -> Page {
         var headers: HTTPFields = [:]
         var form = form
         if let secret { headers[.authorization] = Browser.basic(client, secret) } else { form.append(("client_id", client)) }
         return try await post("/token", form: form, headers: headers)
     }
 
-    func exchange(code: String, pkce: PKCEPair, client: String, secret: String?,
+    public func exchange(code: String, pkce: PKCEPair, client: String, secret: String?,
                   redirectURI: String = "https://app.example/cb") async throws -> Page {
         try await token(client: client, secret: secret, [
             ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI),
@@ -81,7 +81,7 @@ extension Browser {
     }
 }
 
-struct FlowError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct FlowError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -12,25 +12,25 @@ import SSOTOTP
 
 /// A real server (the composition root of `sso serve`) on an ephemeral port, with a fresh
 /// SQLite file in a temporary data directory and a clock the test moves.
-struct Harness {
-    static let issuer = "http://sso.test"
-    static let resources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+public struct Harness: Sendable {
+    public static let issuer = "http://sso.test"
+    public static let resources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Resources").path
 
-    let dataDirectory: String
-    let clock = TestClock()
-    let storage: SQLiteStorage
-    var lifetimes = Lifetimes()
-    var issuer = Harness.issuer
-    var legacy = true
-    var trustedProxies: Set<String> = []
-    var port = 0
-    var upstreamTimeout = 10
-    var limits = AbuseLimits()
-    var purgeInterval: Double = 60
-    var logoutDeliveryInterval: Double = 1
+    public let dataDirectory: String
+    public let clock = TestClock()
+    public let storage: SQLiteStorage
+    public var lifetimes = Lifetimes()
+    public var issuer = Harness.issuer
+    public var legacy = true
+    public var trustedProxies: Set<String> = []
+    public var port = 0
+    public var upstreamTimeout = 10
+    public var limits = AbuseLimits()
+    public var purgeInterval: Double = 60
+    public var logoutDeliveryInterval: Double = 1
 
-    init(dataDirectory: String? = nil) throws {
+    public init(dataDirectory: String? = nil) throws {
         self.dataDirectory = dataDirectory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("sso-e2e-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: self.dataDirectory, withIntermediateDirectories: true)
@@ -39,7 +39,7 @@ struct Harness {
 
     /// A user with a low-cost bcrypt hash (verification reads the cost from the hash).
     @discardableResult
-    func addUser(_ login: String, password: String, email: String? = nil, name: String? = nil) async throws -> User {
+    public func addUser(_ login: String, password: String, email: String? = nil, name: String? = nil) async throws -> User {
         let user = User(
             id: UUID().uuidString.lowercased(), login: login,
             passwordHash: try await BcryptPasswordHasher(cost: 4).hash(password), email: email, emailVerified: email != nil,
@@ -48,7 +48,7 @@ struct Harness {
         return user
     }
 
-    func addClient(
+    public func addClient(
         _ id: String, secret: String? = "secret-\(UUID().uuidString)", redirectURIs: [String] = ["https://app.example/cb"],
         scopes: String = "openid profile email", grantTypes: [String] = ["authorization_code", "refresh_token"],
         skipConsent: Bool = false, pkceRequired: Bool = true
@@ -63,12 +63,12 @@ struct Harness {
     }
 
     /// The key-encryption key of this data directory, as the server will use it.
-    func sealer() async throws -> KeySealer {
+    public func sealer() async throws -> KeySealer {
         try await DataDirectory(dataDirectory).keySealer(storage: storage, environment: [:], random: SystemSecureRandom())
     }
 
     /// Turns TOTP on for `login` as `sso user totp enroll` does; returns the secret.
-    func enrollTOTP(_ login: String) async throws -> String {
+    public func enrollTOTP(_ login: String) async throws -> String {
         let sealer = try await DataDirectory(dataDirectory).keySealer(
             storage: storage, environment: [:], random: SystemSecureRandom())
         let service = SecondFactorService(users: storage, sealer: sealer, algorithm: HummingbirdTOTP(), clock: clock,
@@ -78,13 +78,13 @@ struct Harness {
     }
 
     /// The TOTP code of `secret` now (by the test clock), `offset` steps away.
-    func totp(_ secret: String, offset: Int = 0) -> String {
+    public func totp(_ secret: String, offset: Int = 0) -> String {
         HummingbirdTOTP().code(secret: secret, at: clock.now().addingTimeInterval(TimeInterval(30 * offset)))
     }
 
     /// Runs the server on `port` (which the issuer names) while `body` runs: an upstream
     /// provider for another instance.
-    func serve<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+    public func serve<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         let options = ServerOptions(
             host: "127.0.0.1", port: port, issuer: issuer, dataDirectory: dataDirectory,
             resourcesDirectory: Self.resources, lifetimes: lifetimes)
@@ -95,7 +95,7 @@ struct Harness {
     }
 
     /// Runs `body` against the live server.
-    func run<T: Sendable>(_ body: @Sendable (Browser) async throws -> T) async throws -> T {
+    public func run<T: Sendable>(_ body: @Sendable (Browser) async throws -> T) async throws -> T {
         let options = ServerOptions(
             host: "127.0.0.1", port: port, issuer: issuer, dataDirectory: dataDirectory,
             resourcesDirectory: Self.resources, lifetimes: lifetimes, legacy: legacy,
@@ -110,48 +110,48 @@ struct Harness {
 
 /// A browser (or an HTTP client) over the test client: keeps cookies, never follows redirects
 /// by itself, so each hop can be checked.
-final class Browser: @unchecked Sendable {
-    struct Page {
-        var status: HTTPResponse.Status
-        var headers: HTTPFields
-        var body: String
+public final class Browser: @unchecked Sendable {
+    public struct Page: Sendable {
+        public var status: HTTPResponse.Status
+        public var headers: HTTPFields
+        public var body: String
 
-        var location: String? { headers[.location] }
+        public var location: String? { headers[.location] }
         /// The query parameters of the `Location` header.
-        var redirectParameters: [String: String] {
+        public var redirectParameters: [String: String] {
             guard let location, let components = URLComponents(string: location) else { return [:] }
             var result: [String: String] = [:]
             for item in components.queryItems ?? [] { result[item.name] = item.value ?? "" }
             return result
         }
-        func hidden(_ name: String) -> String? {
+        public func hidden(_ name: String) -> String? {
             guard let range = body.range(of: "name=\"\(name)\" value=\"") else { return nil }
             let rest = body[range.upperBound...]
             return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
         }
-        var json: [String: Any] {
+        public var json: [String: Any] {
             (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]) ?? [:]
         }
     }
 
-    typealias Transport = @Sendable (String, HTTPRequest.Method, HTTPFields, ByteBuffer?) async throws
+    public typealias Transport = @Sendable (String, HTTPRequest.Method, HTTPFields, ByteBuffer?) async throws
         -> (HTTPResponse, ByteBuffer)
-    let transport: Transport
+    public let transport: Transport
     private let lock = NSLock()
     private var jar: [String: String] = [:]
 
-    init(client: any TestClientProtocol) {
+    public init(client: any TestClientProtocol) {
         transport = { uri, method, headers, body in
             let response = try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
             return (response.head, response.body)
         }
     }
 
-    init(transport: @escaping Transport) { self.transport = transport }
+    public init(transport: @escaping Transport) { self.transport = transport }
 
     /// A browser talking to a server at `host:port` over a real connection (one not started by
     /// HummingbirdTesting, such as an upstream provider). `close()` it when done.
-    static func connected(host: String, port: Int) -> (Browser, close: @Sendable () async throws -> Void) {
+    public static func connected(host: String, port: Int) -> (Browser, close: @Sendable () async throws -> Void) {
         let client = TestClient(host: host, port: port)
         client.connect()
         let browser = Browser { uri, method, headers, body in
@@ -164,21 +164,21 @@ final class Browser: @unchecked Sendable {
         return (browser, { try await client.shutdown() })
     }
 
-    var cookies: [String: String] { lock.withLock { jar } }
-    func clearCookies() { lock.withLock { jar = [:] } }
-    func setCookie(_ name: String, _ value: String) { lock.withLock { jar[name] = value } }
+    public var cookies: [String: String] { lock.withLock { jar } }
+    public func clearCookies() { lock.withLock { jar = [:] } }
+    public func setCookie(_ name: String, _ value: String) { lock.withLock { jar[name] = value } }
 
-    func get(_ uri: String, headers: HTTPFields = [:]) async throws -> Page {
+    public func get(_ uri: String, headers: HTTPFields = [:]) async throws -> Page {
         try await send(uri, method: .get, headers: headers, body: nil)
     }
 
-    func post(_ uri: String, form: [(String, String)], headers: HTTPFields = [:]) async throws -> Page {
+    public func post(_ uri: String, form: [(String, String)], headers: HTTPFields = [:]) async throws -> Page {
         var headers = headers
         if headers[.contentType] == nil { headers[.contentType] = "application/x-www-form-urlencoded" }
         return try await send(uri, method: .post, headers: headers, body: Self.encode(form))
     }
 
-    func send(_ uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: String?) async throws -> Page {
+    public func send(_ uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: String?) async throws -> Page {
         var headers = headers
         let cookieHeader = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ")
         if !cookieHeader.isEmpty { headers[.cookie] = cookieHeader }
@@ -190,11 +190,11 @@ final class Browser: @unchecked Sendable {
         return Page(status: head.status, headers: head.headerFields, body: String(buffer: responseBody))
     }
 
-    static func encode(_ form: [(String, String)]) -> String {
+    public static func encode(_ form: [(String, String)]) -> String {
         form.map { "\(RedirectURL.percentEncode($0.0))=\(RedirectURL.percentEncode($0.1))" }.joined(separator: "&")
     }
 
-    static func basic(_ id: String, _ secret: String) -> String {
+    public static func basic(_ id: String, _ secret: String) -> String {
         "Basic " + Data("\(RedirectURL.percentEncode(id)):\(RedirectURL.percentEncode(secret))".utf8).base64EncodedString()
     }
 }
