@@ -48,6 +48,7 @@ let package = Package(
         .target(name: "SSOGrantAuthorizationCode", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
         .target(name: "SSOGrantRefreshToken", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
         .target(name: "SSOGrantClientCredentials", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
+        // new-grant: grant targets (`swift package new-grant` adds a module's target above this line)
         // The broker's old login endpoints as an adapter module, depending on the core only.
         .target(name: "SSOLegacyAlor", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
         // Sign-in through upstream OAuth 2.0 / OpenID Connect providers, and seed 002's API.
@@ -118,6 +119,7 @@ let package = Package(
                 "SSOCore", "SSOHTTP", "SSOStorageSQLite", "SSOStoragePostgres", "SSOTokens", "SSOPasswords", "SSOTOTP", "SSOLegacyAlor", "SSOFederation",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "SSOGrantAuthorizationCode", "SSOGrantRefreshToken", "SSOGrantClientCredentials",
+                // new-grant: server dependencies
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -195,6 +197,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
+        ),
+        // new-grant: test targets
+        // `swift package --allow-writing-to-package-directory new-grant <grant_type>`: a grant
+        // module, its test target and its registration, from the templates in Plugins/NewGrant.
+        .plugin(
+            name: "NewGrant",
+            capability: .command(
+                intent: .custom(verb: "new-grant", description: "Create a grant module, its test target and its registration."),
+                permissions: [.writeToPackageDirectory(
+                    reason: "It adds Sources/SSOGrant<Name>, Tests/SSOGrant<Name>Tests and edits Package.swift and GrantModules.swift.")]
+            )
         ),
     ]
 )

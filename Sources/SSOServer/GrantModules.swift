@@ -2,6 +2,7 @@ import SSOCore
 import SSOGrantAuthorizationCode
 import SSOGrantClientCredentials
 import SSOGrantRefreshToken
+// new-grant: imports
 
 /// The grant types this server offers. Adding one is a new module plus one line here.
 public enum GrantModules {
@@ -9,6 +10,7 @@ public enum GrantModules {
         AuthorizationCodeGrant.self,
         RefreshTokenGrant.self,
         ClientCredentialsGrant.self,
+        // new-grant: registrations
     ]
 
     static func all(_ context: GrantContext) -> [any Grant] { modules.map { $0.init(context) } }
