@@ -28,6 +28,7 @@ final class AuditLog: SecurityEventRecorder, Service {
         if let user = event.userID { fields["user_id"] = .string(user) }
         if let client = event.clientID { fields["client_id"] = .string(client) }
         if let detail = event.detail { fields["detail"] = .string(detail) }
+        if let request = RequestID.current { fields["request_id"] = .string(request) }
         logger.info("security event", metadata: fields)
         pending.withLock { $0.append(event) }
         wake.yield()

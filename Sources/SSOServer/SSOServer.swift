@@ -86,7 +86,17 @@ public enum SSOServer {
                 issuer: options.issuer, validator: validator, refreshTokens: storage,
                 grants: storage, users: storage, events: events, clock: clock),
             authenticator: authenticator,
-            signer: signer, clock: clock, events: events, random: random, modules: modules, providers: storage, scopes: storage)
+            signer: signer, clock: clock, events: events, random: random, modules: modules, providers: storage, scopes: storage,
+            readiness: Readiness([
+                // A read every store answers from its database: the clients table.
+                ("database", { _ = try await storage.longestAccessTokenTTL() }),
+                // Access tokens are ES256: without a loaded ES256 key nothing can be issued.
+                ("signing_keys", {
+                    guard await signer.jwks().keys.contains(where: { $0.alg == "ES256" }) else {
+                        throw NotReady("no ES256 signing key is loaded")
+                    }
+                }),
+            ]))
 
         let routes = try await SSORoutes(
             services: services,

@@ -24,6 +24,8 @@ public struct SSOServices: Sendable {
     public var providers: (any ProviderStore)?
     /// Registered scopes, for the consent page and discovery.
     public var scopes: (any ScopeStore)?
+    /// What `/readyz` checks.
+    public var readiness: Readiness
 
     public init(
         clients: any ClientStore, users: any UserStore, interactions: any InteractionStore, sessions: any SessionStore,
@@ -31,8 +33,9 @@ public struct SSOServices: Sendable {
         tokenEndpoint: TokenEndpoint, userInfo: UserInfoService, introspection: TokenIntrospection,
         authenticator: ClientAuthenticator, signer: any TokenSigner, clock: any SSOClock, events: any SecurityEventRecorder,
         random: any SecureRandom, modules: [any EndpointModule] = [], providers: (any ProviderStore)? = nil,
-        scopes: (any ScopeStore)? = nil
+        scopes: (any ScopeStore)? = nil, readiness: Readiness = Readiness([])
     ) {
+        self.readiness = readiness
         self.clients = clients
         self.users = users
         self.interactions = interactions

@@ -1,0 +1,25 @@
+import Foundation
+import Hummingbird
+import SSOCore
+
+extension SSORoutes {
+    /// `/healthz`: the process answers (liveness). `/readyz`: it can serve — the database
+    /// answers and a signing key is loaded (readiness); 503 with the failing check otherwise,
+    /// so a load balancer or an orchestrator sends traffic elsewhere.
+    func registerHealth(on router: Router<some RequestContext>) {
+        router.get("/healthz") { _, _ in
+            try Responses.json(HealthAnswer(status: "ok", checks: nil))
+        }
+        router.get("/readyz") { _, _ in
+            let checks = await services.readiness.check()
+            let ready = checks.values.allSatisfy { $0 == "ok" }
+            return try Responses.json(HealthAnswer(status: ready ? "ready" : "unavailable", checks: checks),
+                                      status: ready ? .ok : .serviceUnavailable)
+        }
+    }
+}
+
+struct HealthAnswer: Encodable {
+    var status: String
+    var checks: [String: String]?
+}

@@ -1,0 +1,106 @@
+"""What operators rely on, against the real binary: JSON-line access logs and security events
+that share the request id returned in X-Request-Id, health probes that follow the database, and
+a graceful shutdown on SIGTERM that finishes the requests in flight."""
+import json
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+from conftest import PASSWORD, Server, cli, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def records(server):
+    return [json.loads(line) for line in (server.data_dir / "server.log").read_text().splitlines()]
+
+
+def login_form(server, client):
+    browser = requests.Session()
+    query = {"response_type": "code", "client_id": client["client_id"], "redirect_uri": client["redirect_uris"][0],
+             "scope": "openid", "state": "s", "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+             "code_challenge_method": "S256"}
+    page = browser.get(server.metadata["authorization_endpoint"], params=query)
+    return browser, dict(re.findall(r'name="(interaction|csrf)" value="([^"]+)"', page.text))
+
+
+def test_the_access_log_and_security_events_carry_the_request_id_of_the_answer(server, confidential_client):
+    browser, fields = login_form(server, confidential_client)
+    failed = browser.post(server.issuer + "/login", data={**fields, "login": "alice", "password": "wrong"},
+                          allow_redirects=False)
+    request_id = failed.headers["X-Request-Id"]
+    time.sleep(0.2)
+    lines = records(server)
+    access = [r for r in lines if r["message"] == "request" and r.get("request_id") == request_id]
+    assert len(access) == 1, lines[-5:]
+    assert access[0]["method"] == "POST" and access[0]["path"] == "/login" and access[0]["status"] == "200"
+    assert float(access[0]["duration_ms"]) > 0 and access[0]["client_address"] == "127.0.0.1"
+    events = [r for r in lines if r["message"] == "security event" and r.get("request_id") == request_id]
+    assert [e["event"] for e in events] == ["login.failed"], events
+    # Queries carry codes and tokens: the access log has the path alone.
+    requests.get(server.issuer + "/authorize?client_id=rp&code=secret-value", allow_redirects=False)
+    time.sleep(0.2)
+    assert "secret-value" not in (server.data_dir / "server.log").read_text()
+
+
+def test_readyz_follows_the_database(tmp_path):
+    # As root, PostgreSQL runs as the postgres user, who must reach its directory: not under
+    # pytest's private temporary tree.
+    scratch = Path(tempfile.mkdtemp(prefix="sso-readyz-"))
+    scratch.chmod(0o755)
+    pg_dir, port = scratch / "postgres", free_port()
+    url = subprocess.run([str(ROOT / "Scripts/postgres"), "start", str(pg_dir), str(port)], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    data = tmp_path / "data"
+    server = None
+    try:
+        server = Server(data, extra=("--database", url))
+        ready = requests.get(server.issuer + "/readyz")
+        assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "signing_keys": "ok"}
+        subprocess.run([str(ROOT / "Scripts/postgres"), "stop", str(pg_dir)], check=True, capture_output=True)
+        down = requests.get(server.issuer + "/readyz", timeout=10)
+        assert down.status_code == 503, down.text
+        assert down.json()["status"] == "unavailable" and down.json()["checks"]["database"] != "ok"
+        assert down.json()["checks"]["signing_keys"] == "ok"
+        assert requests.get(server.issuer + "/healthz").status_code == 200   # alive, just not ready
+        subprocess.run([str(ROOT / "Scripts/postgres"), "start", str(pg_dir), str(port)], check=True,
+                       capture_output=True)
+        deadline = time.time() + 20
+        while requests.get(server.issuer + "/readyz", timeout=10).status_code != 200:
+            assert time.time() < deadline, "not ready again after PostgreSQL came back"
+            time.sleep(0.2)
+    finally:
+        if server:
+            server.stop()
+        subprocess.run([str(ROOT / "Scripts/postgres"), "stop", str(pg_dir)], capture_output=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def test_sigterm_finishes_the_requests_in_flight_then_exits(server, confidential_client):
+    browser, fields = login_form(server, confidential_client)
+    answers = []
+
+    def sign_in():   # a bcrypt cost-12 verification: a few hundred milliseconds in flight
+        answers.append(browser.post(server.issuer + "/login", allow_redirects=False,
+                                    data={**fields, "login": "alice", "password": PASSWORD}))
+
+    worker = threading.Thread(target=sign_in)
+    worker.start()
+    time.sleep(0.05)
+    server.process.send_signal(signal.SIGTERM)
+    worker.join(timeout=20)
+    assert answers and answers[0].status_code == 302, answers and answers[0].text[:300]
+    assert "code=" in answers[0].headers["Location"] or answers[0].headers["Location"].startswith("/consent")
+    assert server.process.wait(timeout=20) == 0
+    try:
+        requests.get(server.issuer + "/healthz", timeout=2)
+        raise AssertionError("still answering after SIGTERM")
+    except requests.ConnectionError:
+        pass
