@@ -1,5 +1,7 @@
+import CoreMetrics
 import Logging
 import SSOCore
+import SSOHTTP
 import ServiceLifecycle
 import Synchronization
 
@@ -13,13 +15,15 @@ import Synchronization
 final class AuditLog: SecurityEventRecorder, Service {
     private let storage: any SecurityEventStore
     private let logger: Logger
+    private let metrics: ServerMetrics
     private let pending = Mutex<[SecurityEvent]>([])
     private let signal: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
-    init(storage: any SecurityEventStore, logger: Logger) {
+    init(storage: any SecurityEventStore, logger: Logger, metrics: ServerMetrics = .disabled) {
         self.storage = storage
         self.logger = logger
+        self.metrics = metrics
         (signal, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -30,8 +34,20 @@ final class AuditLog: SecurityEventRecorder, Service {
         if let detail = event.detail { fields["detail"] = .string(detail) }
         if let request = RequestID.current { fields["request_id"] = .string(request) }
         logger.info("security event", metadata: fields)
+        count(event.kind)
         pending.withLock { $0.append(event) }
         wake.yield()
+    }
+
+    /// Every event by kind, and the ones operators alert on under their own names.
+    private func count(_ kind: SecurityEvent.Kind) {
+        metrics.counter("sso_security_events_total", [("event", kind.rawValue)]).increment()
+        switch kind {
+        case .loginSucceeded, .federatedLogin: metrics.counter("sso_logins_total", [("result", "success")]).increment()
+        case .loginFailed, .secondFactorFailed: metrics.counter("sso_logins_total", [("result", "failure")]).increment()
+        case .refreshTokenReused: metrics.counter("sso_refresh_token_reuse_total", []).increment()
+        default: break
+        }
     }
 
     func run() async throws {

@@ -10,6 +10,8 @@ import SSOPasswords
 import SSOStorageSQLite
 import SSOTOTP
 import SSOTokens
+import CoreMetrics
+import Prometheus
 import ServiceLifecycle
 
 /// The composition root: builds every service from the chosen modules and wires them into one
@@ -32,7 +34,8 @@ public enum SSOServer {
             store: storage, sealer: sealer, issuer: options.issuer, clock: clock, random: random,
             retention: { await SSOServer.tokenRetention(storage: storage, lifetimes: options.lifetimes) },
             reloadInterval: TimeInterval(options.keyReloadInterval))
-        let events = AuditLog(storage: storage, logger: logger)
+        let metrics = makeMetrics(storage: storage)
+        let events = AuditLog(storage: storage, logger: logger, metrics: metrics)
         let hasher = BcryptPasswordHasher()
         let lifetimes = options.lifetimes
 
@@ -91,12 +94,13 @@ public enum SSOServer {
                 // A read every store answers from its database: the clients table.
                 ("database", { _ = try await storage.longestAccessTokenTTL() }),
                 // Access tokens are ES256: without a loaded ES256 key nothing can be issued.
-                ("signing_keys", {
+                ("signing_keys", { [signer] in
                     guard await signer.jwks().keys.contains(where: { $0.alg == "ES256" }) else {
                         throw NotReady("no ES256 signing key is loaded")
                     }
                 }),
-            ]))
+            ]),
+            metrics: metrics)
 
         let routes = try await SSORoutes(
             services: services,
@@ -125,6 +129,21 @@ public enum SSOServer {
             },
             logger: logger
         )
+    }
+
+    /// A Prometheus registry of this server's own (not the process-wide swift-metrics
+    /// bootstrap: the tests run several servers in one process). The database gauges are read
+    /// when scraped.
+    static func makeMetrics(storage: any SSOStore) -> ServerMetrics {
+        let registry = PrometheusCollectorRegistry()
+        let maximum = registry.makeGauge(name: "sso_db_connections_max", help: "Database connections the store may use")
+        let inUse = registry.makeGauge(name: "sso_db_connections_in_use", help: "Database connections busy now")
+        return ServerMetrics(factory: PrometheusMetricsFactory(registry: registry), exposition: {
+            let usage = storage.connectionUsage()
+            maximum.set(Double(usage.maximum))
+            inUse.set(Double(usage.inUse))
+            return registry.emitToBuffer()
+        })
     }
 
     /// How long a token signed now may live: the default access-token lifetime or the longest

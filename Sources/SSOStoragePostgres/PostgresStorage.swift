@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 import SSOCore
 
 /// Every store of the core on one PostgreSQL database, shared by several server instances
@@ -17,6 +18,9 @@ public final class PostgresStorage: Sendable {
     let client: PostgresClient
     let logger: Logger
     private let runner: Task<Void, Never>
+    /// The pool's size, and the statements and transactions under way (metrics).
+    let poolSize: Int
+    let inFlight = Atomic<Int>(0)
 
     /// Connects to the database `url` names (see ``PostgresURL``), brings its schema up to date
     /// and returns once a query has succeeded: a wrong address or password fails here, at
@@ -48,6 +52,7 @@ public final class PostgresStorage: Sendable {
         self.client = client
         self.logger = logger
         self.runner = runner
+        poolSize = target.configuration.options.maximumConnections
     }
 
     /// The pool closes with the store.
@@ -58,12 +63,19 @@ extension PostgresStorage {
     /// Runs `body` in one transaction on one leased connection: committed if it returns,
     /// rolled back if it throws.
     func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        try await counted { try await client.withTransaction(logger: logger) { connection in try await body(connection) } }
     }
 
     /// The rows of one statement run outside any explicit transaction.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
-        try await client.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
+        try await counted { try await client.query(query, logger: logger).collect().map { $0.makeRandomAccess() } }
+    }
+
+    /// `body`, counted in `inFlight` while it runs.
+    private func counted<T>(_ body: () async throws -> T) async throws -> T {
+        inFlight.add(1, ordering: .relaxed)
+        defer { inFlight.subtract(1, ordering: .relaxed) }
+        return try await body()
     }
 
     /// The rows of one statement on `connection` (inside a transaction).
@@ -86,7 +98,11 @@ extension PostgresStorage {
 }
 
 /// Every store protocol, each implemented in its own extension file.
-extension PostgresStorage: SSOStore {}
+extension PostgresStorage: SSOStore {
+    public func connectionUsage() -> ConnectionUsage {
+        ConnectionUsage(maximum: poolSize, inUse: inFlight.load(ordering: .relaxed))
+    }
+}
 
 /// Column helpers shared by the store extensions.
 extension PostgresRandomAccessRow {

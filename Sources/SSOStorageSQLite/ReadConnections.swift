@@ -15,7 +15,7 @@ import Synchronization
 final class ReadConnections: Sendable {
     private let path: String
     private let configuration: Configuration
-    private let limit: Int
+    let limit: Int
     private enum Take { case reuse(DatabaseQueue), open, busy }
     private let free = Mutex<(connections: [DatabaseQueue], open: Int)>(([], 0))
 
@@ -27,6 +27,9 @@ final class ReadConnections: Sendable {
         self.configuration = configuration
         self.limit = limit
     }
+
+    /// Connections in use now (reads under way on them).
+    var inUse: Int { free.withLock { $0.open - $0.connections.count } }
 
     /// Runs `block` on a free connection, opening one if none is free and fewer than `limit`
     /// are open; `nil` when all `limit` are busy (the caller then reads another way).

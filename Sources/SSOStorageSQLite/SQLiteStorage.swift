@@ -91,7 +91,11 @@ extension Database {
 }
 
 /// Every store protocol, each implemented in its own extension file.
-extension SQLiteStorage: SSOStore {}
+extension SQLiteStorage: SSOStore {
+    public func connectionUsage() -> ConnectionUsage {
+        ConnectionUsage(maximum: readers.limit + 1, inUse: readers.inUse)
+    }
+}
 
 /// Column helpers shared by the store extensions.
 extension SQLiteStorage {

@@ -48,3 +48,60 @@ struct OperationsEndToEndTests {
         }
     }
 }
+
+/// `/metrics` over real HTTP after a sign-in, a code exchange and some refusals.
+@Suite("Prometheus metrics")
+struct MetricsEndToEndTests {
+    /// The samples of an exposition: `name{label="value",...}` (labels sorted) -> value.
+    static func samples(_ text: String) -> [String: Double] {
+        var result: [String: Double] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
+            var key = String(line[..<space])
+            if let open = key.firstIndex(of: "{"), key.hasSuffix("}") {
+                let labels = key[key.index(after: open)..<key.index(before: key.endIndex)].split(separator: ",").sorted()
+                key = String(key[..<open]) + "{" + labels.joined(separator: ",") + "}"
+            }
+            result[key] = value
+        }
+        return result
+    }
+
+    @Test("requests by route, method and status with latency histograms; logins, tokens by grant, the database")
+    func scrape() async throws {
+        let harness = try Harness()
+        try await harness.addUser("alice", password: "wonderland-42")
+        _ = try await harness.addClient("app", secret: "app-secret-0123456789-0123456789", skipConsent: true)
+        try await harness.run { browser in
+            var page = try await browser.authorize(client: "app")
+            page = try await browser.logIn(at: try #require(page.location), login: "alice", password: "wrong")
+            browser.clearCookies()
+            let (code, pkce) = try await browser.obtainCode(client: "app")
+            let tokens = try await browser.exchange(code: code, pkce: pkce, client: "app",
+                                                    secret: "app-secret-0123456789-0123456789")
+            #expect(tokens.status == .ok)
+            _ = try await browser.token(client: "app", secret: "app-secret-0123456789-0123456789",
+                                        [("grant_type", "made-up-\(UUID().uuidString)")])
+            _ = try await browser.get("/no-such-page-\(UUID().uuidString)")
+
+            let scrape = try await browser.get("/metrics")
+            #expect(scrape.status == .ok)
+            #expect(scrape.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+            let samples = Self.samples(scrape.body)
+            #expect(samples[#"http_requests_total{method="POST",route="/token",status="200"}"#] == 1, "\(scrape.body)")
+            #expect(samples[#"http_requests_total{method="POST",route="/token",status="400"}"#] == 1)
+            #expect(samples[#"http_requests_total{method="GET",route="NotFound",status="404"}"#] == 1)
+            #expect(samples[#"http_request_duration_seconds_count{method="POST",route="/token"}"#] == 2)
+            #expect(samples.keys.contains { $0.hasPrefix("http_request_duration_seconds_bucket{") && $0.contains(#"le="+Inf""#) })
+            #expect(samples[#"sso_tokens_issued_total{grant_type="authorization_code"}"#] == 1)
+            // Only issued tokens are counted: a client cannot invent grant_type label values.
+            #expect(!scrape.body.contains("made-up-"))
+            #expect(!scrape.body.contains("no-such-page-"))
+            #expect(samples[#"sso_logins_total{result="failure"}"#] == 1)
+            #expect(samples[#"sso_logins_total{result="success"}"#] == 1)
+            #expect(samples[#"sso_security_events_total{event="token.issued"}"#] == 1)
+            #expect((samples["sso_db_connections_max"] ?? 0) >= 2)
+            #expect(samples["sso_db_connections_in_use"] != nil)
+        }
+    }
+}

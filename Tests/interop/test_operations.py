@@ -104,3 +104,58 @@ def test_sigterm_finishes_the_requests_in_flight_then_exits(server, confidential
         raise AssertionError("still answering after SIGTERM")
     except requests.ConnectionError:
         pass
+
+
+def scrape(issuer):
+    """The exposition parsed by prometheus_client's own parser (an independent reader of the format)."""
+    from prometheus_client.parser import text_string_to_metric_families
+    answer = requests.get(issuer + "/metrics")
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    samples = {}
+    for family in text_string_to_metric_families(answer.text):
+        for sample in family.samples:
+            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return samples
+
+
+def test_metrics_scraped_during_load_count_every_request(tmp_path):
+    data = tmp_path / "data"
+    cli(data, "scope", "add", "--name", "quotes.read", "--description", "Read quotes")
+    machine = json.loads(cli(data, "client", "add", "--id", "svc", "--grant-types", "client_credentials",
+                             "--scope", "quotes.read"))
+    server = Server(data)
+    token_key = ("http_requests_total", (("method", "POST"), ("route", "/token"), ("status", "200")))
+    issued_key = ("sso_tokens_issued_total", (("grant_type", "client_credentials"),))
+    issued, stop, lock = [0], threading.Event(), threading.Lock()
+
+    def load():
+        session = requests.Session()
+        while not stop.is_set():
+            answer = session.post(server.metadata["token_endpoint"], auth=("svc", machine["client_secret"]),
+                                  data={"grant_type": "client_credentials"})
+            if answer.status_code == 200:
+                with lock:
+                    issued[0] += 1
+
+    try:
+        workers = [threading.Thread(target=load) for _ in range(4)]
+        for worker in workers:
+            worker.start()
+        seen = []
+        deadline = time.time() + 3
+        while time.time() < deadline:
+            seen.append(scrape(server.issuer).get(token_key, 0))
+            time.sleep(0.2)
+        stop.set()
+        for worker in workers:
+            worker.join()
+        final = scrape(server.issuer)
+        assert seen == sorted(seen) and seen[-1] > seen[0], seen      # counters only grow
+        assert issued[0] > 20
+        assert final[token_key] == issued[0] and final[issued_key] == issued[0]
+        histogram = ("http_request_duration_seconds_count", (("method", "POST"), ("route", "/token")))
+        assert final[histogram] == issued[0]
+        assert final[("sso_db_connections_max", ())] >= 2
+    finally:
+        stop.set()
+        server.stop()

@@ -21,4 +21,19 @@ public protocol SSOStore: ClientStore, UserStore, SessionStore, InteractionStore
     func longestAccessTokenTTL() async throws -> Int?
     /// Many grants, refresh tokens and codes in one transaction (fixtures, imports).
     func bulkInsert(grants: [GrantRecord], refreshTokens: [RefreshTokenRecord], codes: [AuthorizationCode]) async throws
+    /// How many database connections the store may use and how many are busy now (metrics).
+    func connectionUsage() -> ConnectionUsage
+}
+
+/// A store's use of its database connections at one moment.
+public struct ConnectionUsage: Sendable, Equatable {
+    /// The most the store opens (SQLite: its read connections and the writer; PostgreSQL: the pool size).
+    public var maximum: Int
+    /// Busy now (SQLite: reads under way; PostgreSQL: statements and transactions under way).
+    public var inUse: Int
+
+    public init(maximum: Int, inUse: Int) {
+        self.maximum = maximum
+        self.inUse = inUse
+    }
 }

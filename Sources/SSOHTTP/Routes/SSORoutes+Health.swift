@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import SSOCore
 
 extension SSORoutes {
@@ -15,6 +16,13 @@ extension SSORoutes {
             let ready = checks.values.allSatisfy { $0 == "ok" }
             return try Responses.json(HealthAnswer(status: ready ? "ready" : "unavailable", checks: checks),
                                       status: ready ? .ok : .serviceUnavailable)
+        }
+        // Prometheus' text exposition format 0.0.4.
+        router.get("/metrics") { _, _ in
+            let text = await services.metrics.exposition()
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8",
+                                                   .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: text)))
         }
     }
 }

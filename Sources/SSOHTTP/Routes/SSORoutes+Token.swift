@@ -28,6 +28,7 @@ extension SSORoutes {
             let answer = try await services.tokenEndpoint.handle(
                 parameters, basic: basic, address: clientAddress(request, context: context))
             var response = try Responses.json(answer)
+            if let grantType = try? parameters.value("grant_type") { services.metrics.tokenIssued(grantType: grantType) }
             // Browser-based public clients on other origins call this endpoint with fetch. No
             // cookie is involved (credentials are in the request), so any origin may read it.
             response.headers[.accessControlAllowOrigin] = "*"

@@ -35,7 +35,7 @@ public struct SSORoutes: Sendable {
     /// Adds every route to `router`.
     public func register<Context: RequestContext>(on router: Router<Context>) {
         router.add(middleware: RequestLog<Context>(
-            trustedProxies: configuration.trustedProxies, logger: logger,
+            trustedProxies: configuration.trustedProxies, logger: logger, metrics: services.metrics,
             clientAddress: { [self] request, context in clientAddress(request, context: context) }))
         router.add(middleware: RequestLimits<Context>(refuse: refuseOversized))
         if configuration.secureCookies { router.add(middleware: StrictTransportSecurity<Context>()) }

@@ -17,6 +17,7 @@ struct RequestLog<Context: RequestContext>: RouterMiddleware {
 
     let trustedProxies: Set<String>
     let logger: Logger
+    let metrics: ServerMetrics
     let clientAddress: @Sendable (Request, Context) -> String?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
@@ -31,11 +32,11 @@ struct RequestLog<Context: RequestContext>: RouterMiddleware {
             // Hummingbird's own refusals (404, 405 ...) arrive as errors: answered here, with the id.
             response = try error.response(from: request, context: context)
         } catch {
-            log(request, context: context, id: id, status: 500, since: started)
+            finished(request, context: context, id: id, status: 500, since: started)
             throw error
         }
         response.headers[Self.header] = id
-        log(request, context: context, id: id, status: response.status.code, since: started)
+        finished(request, context: context, id: id, status: response.status.code, since: started)
         return response
     }
 
@@ -46,9 +47,12 @@ struct RequestLog<Context: RequestContext>: RouterMiddleware {
         return sent
     }
 
-    private func log(_ request: Request, context: Context, id: String, status: Int, since started: ContinuousClock.Instant) {
-        guard logger.logLevel <= .info else { return }
+    /// Counts the request (by its route's template) and writes the access-log line.
+    private func finished(_ request: Request, context: Context, id: String, status: Int, since started: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - started
+        metrics.request(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: status,
+                        duration: elapsed)
+        guard logger.logLevel <= .info else { return }
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         var fields: Logger.Metadata = [
             "request_id": .string(id), "method": .string(request.method.rawValue), "path": .string(request.uri.path),

@@ -26,6 +26,8 @@ public struct SSOServices: Sendable {
     public var scopes: (any ScopeStore)?
     /// What `/readyz` checks.
     public var readiness: Readiness
+    /// What `/metrics` exposes, and where requests and tokens are counted.
+    public var metrics: ServerMetrics
 
     public init(
         clients: any ClientStore, users: any UserStore, interactions: any InteractionStore, sessions: any SessionStore,
@@ -33,8 +35,9 @@ public struct SSOServices: Sendable {
         tokenEndpoint: TokenEndpoint, userInfo: UserInfoService, introspection: TokenIntrospection,
         authenticator: ClientAuthenticator, signer: any TokenSigner, clock: any SSOClock, events: any SecurityEventRecorder,
         random: any SecureRandom, modules: [any EndpointModule] = [], providers: (any ProviderStore)? = nil,
-        scopes: (any ScopeStore)? = nil, readiness: Readiness = Readiness([])
+        scopes: (any ScopeStore)? = nil, readiness: Readiness = Readiness([]), metrics: ServerMetrics = .disabled
     ) {
+        self.metrics = metrics
         self.readiness = readiness
         self.clients = clients
         self.users = users
