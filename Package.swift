@@ -40,6 +40,8 @@ let package = Package(
         // Prometheus' text format at /metrics.
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Configuration files in YAML (issue 9: "YAML or JSON"); JSON is read by Foundation.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // The domain and its extension points. No HTTP framework, no database.
@@ -140,6 +142,7 @@ let package = Package(
             dependencies: [
                 "SSOServer", "SSOCore", "SSOPasswords", "SSOStorageSQLite", "SSOTOTP", "SSOFederation", "SSOTokens",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -8,7 +8,7 @@ struct SSOCommand: AsyncParsableCommand {
         commandName: "sso",
         abstract: "UnifiedSSO: an OAuth 2.0 and OpenID Connect single-sign-on server.",
         subcommands: [Serve.self, ClientCommand.self, UserCommand.self, ProviderCommand.self, ScopeCommand.self, SessionCommand.self, AuditCommand.self,
-                      KeysCommand.self, BenchCommand.self]
+                      KeysCommand.self, BenchCommand.self, ConfigCommand.self]
     )
 }
 

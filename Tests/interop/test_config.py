@@ -1,0 +1,128 @@
+"""Configuration from a file (YAML or JSON) and the environment, the command line winning, and
+`sso config check` naming each problem; against the real binary."""
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import requests
+
+from conftest import SSO_BIN, Server, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def sso(*args, env=None, timeout=30):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SSO_")}
+    environment.update(env or {})
+    return subprocess.run([SSO_BIN, *args], capture_output=True, text=True, env=environment, timeout=timeout)
+
+
+def test_config_check_accepts_a_good_file_and_shows_what_is_in_effect(tmp_path):
+    good = tmp_path / "sso.yaml"
+    good.write_text("port: 9000\nissuer: https://sso.example.com\ntrusted_proxies: [10.0.0.2, 10.0.0.3]\n"
+                    "legacy: false\naudit_retention_days: 0.25\ndatabase: postgres://sso:hunter2@db/sso\n")
+    result = sso("config", "check", "--file", str(good), env={"SSO_ACCESS_TOKEN_TTL": "600"})
+    assert result.returncode == 0, result.stderr
+    assert "port = 9000  (file)" in result.stdout
+    assert "trusted_proxies = [10.0.0.2, 10.0.0.3]  (file)" in result.stdout
+    assert "access_token_ttl = 600  (environment)" in result.stdout
+    assert "code_ttl = 60  (default)" in result.stdout
+    assert "hunter2" not in result.stdout and "***" in result.stdout
+    as_json = tmp_path / "sso.json"
+    as_json.write_text(json.dumps({"port": 9001, "legacy": True, "log_format": "text"}))
+    assert "port = 9001  (file)" in sso("config", "check", "--file", str(as_json)).stdout
+    # JSON's 1 is a number, not true; its true is not 1.
+    as_json.write_text(json.dumps({"port": 1, "audit_retention_days": 1}))
+    assert "port = 1  (file)" in sso("config", "check", "--file", str(as_json)).stdout
+    as_json.write_text(json.dumps({"legacy": 1}))
+    assert "'legacy' must be true or false (got 1)" in sso("config", "check", "--file", str(as_json)).stderr
+
+
+def test_config_check_names_every_problem(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("prot: 8080\nport: eighty\nrefresh_reuse_grace: 900\nissuer: ftp://x\nlegacy: maybe\n"
+                   "trusted_proxies: 10.0.0.1\n")
+    result = sso("config", "check", "--file", str(bad), env={"SSO_CODE_TTL": "-5"})
+    assert result.returncode == 1
+    problems = result.stderr.strip().splitlines()
+    assert any("'prot' is not a setting (did you mean 'port'?)" in p for p in problems), problems
+    assert any("'port' must be a whole number from 0 to 65535" in p for p in problems), problems
+    assert any("'refresh_reuse_grace' must be a whole number from 0 to 300" in p for p in problems), problems
+    assert any("'issuer' must be an http(s) URL" in p for p in problems), problems
+    assert any("'legacy' must be true or false" in p for p in problems), problems
+    assert any(p.startswith("environment: 'SSO_CODE_TTL' must be") for p in problems), problems
+    # A single address where a list belongs is read as a list of one, as in the environment.
+    assert len(problems) == 6, problems
+    broken = tmp_path / "broken.json"
+    broken.write_text("{\"port\": 80,")
+    result = sso("config", "check", "--file", str(broken))
+    assert result.returncode == 1 and "is not valid JSON" in result.stderr
+    assert sso("config", "check", "--file", str(tmp_path / "missing.yaml")).returncode == 1
+
+
+def test_serve_takes_the_file_then_the_environment_then_the_command_line(tmp_path):
+    data = tmp_path / "data"
+    file_port, env_port, cli_port = free_port(), free_port(), free_port()
+    config = tmp_path / "sso.yaml"
+    config.write_text(f"port: {file_port}\nissuer: http://file.example\ndata: {data}\nlog_format: text\n"
+                      f"resources: {ROOT / 'Resources'}\n")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SSO_")}
+
+    def start(*args, env=None):
+        process = subprocess.Popen([SSO_BIN, "serve", "--config", str(config), *args], stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True, env={**environment, **(env or {})})
+        return process
+
+    def issuer_at(port, process):
+        import time
+        deadline = time.time() + 30
+        while True:
+            try:
+                return requests.get(f"http://127.0.0.1:{port}/.well-known/openid-configuration", timeout=1).json()["issuer"]
+            except requests.ConnectionError:
+                assert process.poll() is None and time.time() < deadline, process.stdout.read() if process.poll() else ""
+                time.sleep(0.1)
+
+    for args, env, port, issuer in [
+        ((), None, file_port, "http://file.example"),                                           # the file
+        ((), {"SSO_PORT": str(env_port), "SSO_ISSUER": "http://env.example"}, env_port, "http://env.example"),
+        (("--port", str(cli_port)), {"SSO_PORT": str(env_port)}, cli_port, "http://file.example"),   # the command line
+    ]:
+        process = start(*args, env=env)
+        try:
+            assert issuer_at(port, process) == issuer
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+    # log_format text from the file: plain lines, not JSON objects.
+    process = start()
+    try:
+        issuer_at(file_port, process)
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=20)[0]
+    assert "UnifiedSSO listening" in output and not output.lstrip().startswith("{")
+
+
+def test_serve_refuses_a_bad_configuration_and_says_why(tmp_path):
+    config = tmp_path / "sso.yaml"
+    config.write_text("port: 99999\nsesion_ttl: 10\n")
+    result = sso("serve", "--config", str(config), "--data", str(tmp_path / "data"))
+    assert result.returncode != 0
+    assert "'port' must be a whole number from 0 to 65535" in result.stderr, result.stderr
+    assert "did you mean 'session_ttl'" in result.stderr
+    assert not (tmp_path / "data").exists()
+
+
+def test_the_readme_table_lists_every_setting():
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("## Configuration"):readme.index("## Configuration") + 12000]
+    help_text = sso("serve", "--help").stdout
+    for key, option, env in re.findall(r'Setting\(key: "(\w+)", option: "([^"]+)", environment: "(\w+)"',
+                                       (ROOT / "Sources/sso/Settings.swift").read_text()):
+        assert f"`{key}`" in table and f"`{env}`" in table, key
+    for key in re.findall(r'(?:seconds|count)\("(\w+)"', (ROOT / "Sources/sso/Settings.swift").read_text()):
+        option = "--" + key.replace("_", "-")
+        assert f"`{key}`" in table and f"`SSO_{key.upper()}`" in table and option in help_text, key
