@@ -35,6 +35,23 @@ struct OperationsEndToEndTests {
         }
     }
 
+    @Test("a known path with a method it does not answer is 405 with Allow; an unknown path stays 404")
+    func methodNotAllowed() async throws {
+        try await Harness().run { browser in
+            let delete = try await browser.send("/jwks", method: .delete, headers: [:], body: nil)
+            #expect(delete.status == .methodNotAllowed && delete.headers[.allow] == "GET")
+            #expect(delete.json["error"] as? String == "invalid_request")
+            let put = try await browser.send("/userinfo/", method: .put, headers: [:], body: nil)
+            #expect(put.status == .methodNotAllowed && put.headers[.allow] == "GET, POST")
+            let legacy = try await browser.send("/sso-auth/client", method: .get, headers: [:], body: nil)
+            #expect(legacy.status == .methodNotAllowed && legacy.headers[.allow] == "POST")
+            #expect(try await browser.send("/nowhere", method: .delete, headers: [:], body: nil).status == .notFound)
+            let document = try await browser.get("/openapi.json")
+            #expect(document.status == .ok && document.json["openapi"] as? String == "3.1.0")
+            #expect((document.json["servers"] as? [[String: String]])?.first?["url"] == Harness.issuer)
+        }
+    }
+
     @Test("behind a trusted proxy its request id is kept, unless it is not a sane token")
     func trustedProxyIDs() async throws {
         var harness = try Harness()

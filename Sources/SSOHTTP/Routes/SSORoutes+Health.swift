@@ -17,6 +17,11 @@ extension SSORoutes {
             return try Responses.json(HealthAnswer(status: ready ? "ready" : "unavailable", checks: checks),
                                       status: ready ? .ok : .serviceUnavailable)
         }
+        // The OpenAPI 3.1 description of the JSON endpoints (Resources/openapi.json).
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json;charset=UTF-8", .accessControlAllowOrigin: "*"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: openAPI)))
+        }
         // Prometheus' text exposition format 0.0.4.
         router.get("/metrics") { _, _ in
             let text = await services.metrics.exposition()

@@ -15,6 +15,9 @@ public struct SSORoutes: Sendable {
     let configuration: HTTPConfiguration
     let pages: PageRenderer
     let staticFiles: [String: (body: String, contentType: String)]
+    /// `Resources/openapi.json` with this server's issuer as its server URL.
+    let openAPI: [UInt8]
+    let knownRoutes = KnownRoutes()
     let logger: Logger
 
     public init(services: SSOServices, configuration: HTTPConfiguration, logger: Logger) async throws {
@@ -30,12 +33,22 @@ public struct SSORoutes: Sendable {
             files[name] = (try String(contentsOfFile: staticDirectory + "/" + name, encoding: .utf8), type)
         }
         staticFiles = files
+        openAPI = try Self.openAPIDocument(resourcesDirectory: configuration.resourcesDirectory, issuer: configuration.issuer)
+    }
+
+    static func openAPIDocument(resourcesDirectory: String, issuer: String) throws -> [UInt8] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: resourcesDirectory + "/openapi.json"))
+        guard var document = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw CocoaError(.fileReadCorruptFile)
+        }
+        document["servers"] = [["url": issuer]]
+        return Array(try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes]))
     }
 
     /// Adds every route to `router`.
     public func register<Context: RequestContext>(on router: Router<Context>) {
         router.add(middleware: RequestLog<Context>(
-            trustedProxies: configuration.trustedProxies, logger: logger, metrics: services.metrics,
+            trustedProxies: configuration.trustedProxies, logger: logger, metrics: services.metrics, knownRoutes: knownRoutes,
             clientAddress: { [self] request, context in clientAddress(request, context: context) }))
         router.add(middleware: RequestLimits<Context>(refuse: refuseOversized))
         if configuration.secureCookies { router.add(middleware: StrictTransportSecurity<Context>()) }
@@ -51,6 +64,7 @@ public struct SSORoutes: Sendable {
         registerLogout(on: router)
         registerPages(on: router)
         registerModules(on: router)
+        knownRoutes.fill(from: router)
     }
 
     /// Logs an unexpected failure and returns the generic error page; details stay in the log.
