@@ -33,7 +33,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlparse
 
 import requests
 
-from scriptlib import free_port, pkce, wait_until_serving
+from scriptlib import free_port, nginx_config, pkce, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIRECT = "https://rp.example/callback"
@@ -90,18 +90,7 @@ class Cluster:
         conf = self.work / "nginx"
         (conf / "tmp").mkdir(parents=True, exist_ok=True)
         servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=2s;" for port in self.ports)
-        (conf / "nginx.conf").write_text(f"""
-worker_processes 1;
-pid {conf}/nginx.pid;
-error_log {conf}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log {conf}/access.log;
-    client_body_temp_path {conf}/tmp/body;
-    proxy_temp_path {conf}/tmp/proxy;
-    fastcgi_temp_path {conf}/tmp/fastcgi;
-    uwsgi_temp_path {conf}/tmp/uwsgi;
-    scgi_temp_path {conf}/tmp/scgi;
+        (conf / "nginx.conf").write_text(nginx_config(conf, f"""
     upstream sso {{
 {servers}
         keepalive 16;
@@ -122,8 +111,7 @@ http {{
             add_header X-Upstream $upstream_addr always;
         }}
     }}
-}}
-""")
+""", access_log=conf / "access.log"))
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         self.nginx = subprocess.Popen([nginx, "-p", str(conf), "-c", str(conf / "nginx.conf"), "-g", "daemon off;"],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -40,3 +40,24 @@ def wait_until_serving(url, process, describe, timeout=60, interval=0.1):
             if process.poll() is not None or time.time() > deadline:
                 raise RuntimeError(f"{url} did not answer: " + describe())
             time.sleep(interval)
+
+
+def nginx_config(prefix, http_body, access_log=None):
+    """A whole nginx.conf for a throwaway nginx under `prefix` (pid, logs and temporary files
+    there, one worker), with `http_body` inside its http block."""
+    access = f"access_log {access_log};" if access_log else "access_log off;"
+    return f"""
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    {access}
+    client_body_temp_path {prefix}/tmp/body;
+    proxy_temp_path {prefix}/tmp/proxy;
+    fastcgi_temp_path {prefix}/tmp/fastcgi;
+    uwsgi_temp_path {prefix}/tmp/uwsgi;
+    scgi_temp_path {prefix}/tmp/scgi;
+{http_body}
+}}
+"""

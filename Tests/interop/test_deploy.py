@@ -6,6 +6,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -15,6 +16,9 @@ import requests
 import urllib3
 
 from conftest import SSO_BIN, free_port
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "Scripts"))
+from scriptlib import nginx_config  # noqa: E402  (the cluster test's throwaway nginx, shared)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "Scripts" / "deploy"
@@ -90,21 +94,7 @@ def test_the_nginx_sample_fronts_the_server_over_tls(scratch):
                 .replace("/etc/letsencrypt/live/sso.example.com/fullchain.pem", str(scratch / "cert.pem"))
                 .replace("/etc/letsencrypt/live/sso.example.com/privkey.pem", str(scratch / "key.pem")))
     (scratch / "tmp").mkdir()
-    (scratch / "nginx.conf").write_text(f"""
-worker_processes 1;
-pid {scratch}/nginx.pid;
-error_log {scratch}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    client_body_temp_path {scratch}/tmp/body;
-    proxy_temp_path {scratch}/tmp/proxy;
-    fastcgi_temp_path {scratch}/tmp/fastcgi;
-    uwsgi_temp_path {scratch}/tmp/uwsgi;
-    scgi_temp_path {scratch}/tmp/scgi;
-{site}
-}}
-""")
+    (scratch / "nginx.conf").write_text(nginx_config(scratch, site))
     check = subprocess.run([nginx, "-t", "-p", str(scratch), "-c", str(scratch / "nginx.conf")],
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stderr

@@ -36,12 +36,18 @@ def seed_cabinet(login, password, pin=None, redirect=CABINET):
             "client_id": "SingleSignOn", "redirect_url": redirect}
 
 
+def add_legacy_clients(data_dir, cabinet_scope="openid profile email ordersread trades personal",
+                       developer_scope="openid ordersread trades personal"):
+    """The personal cabinet's public client (SingleSignOn) and a developer site; returns the latter."""
+    cli(data_dir, "client", "add", "--id", "SingleSignOn", "--public", "--skip-consent",
+        "--redirect-uri", "https:" + CABINET, "--scope", cabinet_scope)
+    return json.loads(cli(data_dir, "client", "add", "--id", "devsite", "--redirect-uri", "https://dev.example/cb",
+                          "--scope", developer_scope, "--pkce", "optional"))
+
+
 @pytest.fixture
 def legacy_server(data_dir):
-    cli(data_dir, "client", "add", "--id", "SingleSignOn", "--public", "--skip-consent",
-        "--redirect-uri", "https:" + CABINET, "--scope", "openid profile email ordersread trades personal")
-    dev = json.loads(cli(data_dir, "client", "add", "--id", "devsite", "--redirect-uri", "https://dev.example/cb",
-                         "--scope", "openid ordersread trades personal", "--pkce", "optional"))
+    dev = add_legacy_clients(data_dir)
     server = Server(data_dir)
     server.dev = dev
     yield server

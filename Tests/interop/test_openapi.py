@@ -12,7 +12,7 @@ from openapi_spec_validator import validate
 
 from conftest import PASSWORD, REDIRECT, Browser, Server, cli
 from test_interop import authlib_session, sign_in
-from test_legacy import CABINET, seed_cabinet, seed_login
+from test_legacy import add_legacy_clients, seed_cabinet, seed_login
 
 
 class Conformance:
@@ -38,10 +38,7 @@ class Conformance:
 
 @pytest.fixture
 def world(data_dir):
-    cli(data_dir, "client", "add", "--id", "SingleSignOn", "--public", "--skip-consent",
-        "--redirect-uri", "https:" + CABINET, "--scope", "openid profile email")
-    dev = json.loads(cli(data_dir, "client", "add", "--id", "devsite", "--redirect-uri", "https://dev.example/cb",
-                         "--scope", "openid profile", "--pkce", "optional"))
+    dev = add_legacy_clients(data_dir, cabinet_scope="openid profile email", developer_scope="openid profile")
     cli(data_dir, "scope", "add", "--name", "quotes.read", "--description", "Read quotes")
     machine = json.loads(cli(data_dir, "client", "add", "--id", "svc", "--grant-types", "client_credentials",
                              "--scope", "quotes.read"))
