@@ -232,6 +232,8 @@ extension PostgresStorage {
         ]),
         // Machine clients (issue 9): the audience of their client-credentials tokens.
         ("v2", ["ALTER TABLE clients ADD COLUMN audience text"]),
+        // The audience of a machine client's reference tokens, for introspection.
+        ("v3", ["ALTER TABLE reference_tokens ADD COLUMN audience text"]),
     ]
 
     /// Applies the migrations not yet applied, each in the transaction that records it. Several

@@ -142,10 +142,10 @@ extension PostgresStorage: ReferenceTokenStore {
     public func insert(_ token: ReferenceToken) async throws {
         try await run("""
             INSERT INTO reference_tokens (digest, grant_id, client_id, user_id, scopes, auth_time, session_id,
-                created_at, expires_at, absolute_expires_at, sliding_ttl)
+                created_at, expires_at, absolute_expires_at, sliding_ttl, audience)
             VALUES (\(token.digest), \(token.grantID), \(token.clientID), \(token.userID), \(token.scopes.description),
                 \(Self.time(token.authTime)), \(token.sessionID), \(Self.time(token.createdAt)),
-                \(Self.time(token.expiresAt)), \(Self.time(token.absoluteExpiresAt)), \(token.slidingTTL))
+                \(Self.time(token.expiresAt)), \(Self.time(token.absoluteExpiresAt)), \(token.slidingTTL), \(token.audience))
             """)
     }
 
@@ -156,7 +156,7 @@ extension PostgresStorage: ReferenceTokenStore {
             userID: try row.value("user_id"), scopes: try row.scopes("scopes"), authTime: try row.optionalDate("auth_time"),
             sessionID: try row.value("session_id"), createdAt: try row.date("created_at"),
             expiresAt: try row.date("expires_at"), absoluteExpiresAt: try row.optionalDate("absolute_expires_at"),
-            slidingTTL: try row.value("sliding_ttl"))
+            slidingTTL: try row.value("sliding_ttl"), audience: try row.value("audience"))
     }
 
     public func slide(digest: String, to expiresAt: Date) async throws {

@@ -225,6 +225,10 @@ extension SQLiteStorage {
             // Machine clients (issue 9): the audience of their client-credentials tokens.
             try db.execute(sql: "ALTER TABLE clients ADD COLUMN audience TEXT")
         }
+        migrator.registerMigration("v7") { db in
+            // The audience of a machine client's reference tokens, for introspection.
+            try db.execute(sql: "ALTER TABLE reference_tokens ADD COLUMN audience TEXT")
+        }
         return migrator
     }
 }

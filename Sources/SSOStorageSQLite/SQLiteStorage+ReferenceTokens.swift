@@ -8,13 +8,13 @@ extension SQLiteStorage: ReferenceTokenStore {
             try db.execute(
                 cached: """
                     INSERT INTO reference_tokens (digest, grant_id, client_id, user_id, scopes, auth_time, session_id,
-                        created_at, expires_at, absolute_expires_at, sliding_ttl)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        created_at, expires_at, absolute_expires_at, sliding_ttl, audience)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     token.digest, token.grantID, token.clientID, token.userID, token.scopes.description,
                     Self.time(token.authTime), token.sessionID, Self.time(token.createdAt), Self.time(token.expiresAt),
-                    Self.time(token.absoluteExpiresAt), token.slidingTTL,
+                    Self.time(token.absoluteExpiresAt), token.slidingTTL, token.audience,
                 ])
         }
     }
@@ -27,7 +27,7 @@ extension SQLiteStorage: ReferenceTokenStore {
                     scopes: Self.scopes(row, "scopes"), authTime: Self.optionalDate(row, "auth_time"),
                     sessionID: row["session_id"], createdAt: Self.date(row, "created_at"),
                     expiresAt: Self.date(row, "expires_at"), absoluteExpiresAt: Self.optionalDate(row, "absolute_expires_at"),
-                    slidingTTL: row["sliding_ttl"])
+                    slidingTTL: row["sliding_ttl"], audience: row["audience"])
             }
         }
     }

@@ -63,6 +63,24 @@ struct ClientCredentialsTests {
         }
     }
 
+    @Test("a machine client with reference tokens: introspection reports its audience, userinfo refuses the token")
+    func referenceTokens() async throws {
+        let harness = try await Self.harness()
+        var service = try #require(try await harness.storage.client(id: "svc"))
+        service.accessTokenFormat = .reference
+        try await harness.storage.save(service)
+        try await harness.run { browser in
+            let answer = try await browser.token(client: "svc", secret: Self.secret, [("grant_type", "client_credentials")])
+            let token = try #require(answer.json["access_token"] as? String)
+            #expect(token.split(separator: ".").count == 1)   // opaque
+            let introspected = try await browser.post("/introspect", form: [("token", token)],
+                                                      headers: [.authorization: Browser.basic("api", Self.apiSecret)]).json
+            #expect(introspected["active"] as? Bool == true && introspected["sub"] as? String == "svc")
+            #expect(introspected["aud"] as? String == "https://quotes.example")
+            #expect(try await browser.get("/userinfo", headers: [.authorization: "Bearer \(token)"]).status == .unauthorized)
+        }
+    }
+
     @Test("refused: a wrong secret, a client without the grant, a public client, a user or foreign scope")
     func refusals() async throws {
         try await Self.harness().run { browser in

@@ -101,11 +101,28 @@ struct StoreTests {
         let client = Client(id: "c", name: "C", secretDigest: "d", redirectURIs: ["https://a/cb", "https://b/cb"],
                             allowedScopes: ScopeSet(["openid", "trades"]), grantTypes: ["authorization_code"],
                             authMethod: .clientSecretPost, skipConsent: true, pkceRequired: false,
-                            idTokenSigningAlgorithm: .es256, createdAt: now)
+                            idTokenSigningAlgorithm: .es256, audience: "https://api.example", createdAt: now)
         try await storage.save(client)
         #expect(try await storage.client(id: "c") == client)
         #expect(try await storage.removeClient(id: "c"))
         #expect(try await storage.client(id: "c") == nil)
+    }
+
+    @Test("reference tokens round-trip every field, their audience among them", arguments: Backend.available)
+    func referenceTokens(_ backend: Backend) async throws {
+        let storage = try await backend.store()
+        let machine = ReferenceToken(
+            digest: "r1", grantID: nil, clientID: "svc", userID: nil, scopes: ScopeSet(["quotes.read"]), authTime: nil,
+            sessionID: nil, createdAt: now, expiresAt: now.addingTimeInterval(600), absoluteExpiresAt: nil, slidingTTL: nil,
+            audience: "https://quotes.example")
+        let sliding = ReferenceToken(
+            digest: "r2", grantID: "g", clientID: "app", userID: "u1", scopes: ScopeSet(["openid"]), authTime: now,
+            sessionID: "s1", createdAt: now, expiresAt: now.addingTimeInterval(600),
+            absoluteExpiresAt: now.addingTimeInterval(3600), slidingTTL: 600)
+        try await storage.insert(machine)
+        try await storage.insert(sliding)
+        #expect(try await storage.referenceToken(digest: "r1") == machine)
+        #expect(try await storage.referenceToken(digest: "r2") == sliding)
     }
 
     @Test("consent accumulates scopes per user and client", arguments: Backend.available)

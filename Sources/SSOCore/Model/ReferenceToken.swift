@@ -23,10 +23,13 @@ public struct ReferenceToken: Sendable, Codable, Equatable {
     /// With sliding expiry: each use moves `expiresAt` to now plus `slidingTTL`, never past this.
     public var absoluteExpiresAt: Date?
     public var slidingTTL: Int?
+    /// The token's audience when it is not the issuer (a machine client's resource server).
+    public var audience: String?
 
     public init(
         digest: String, grantID: String?, clientID: String, userID: String?, scopes: ScopeSet, authTime: Date?,
-        sessionID: String?, createdAt: Date, expiresAt: Date, absoluteExpiresAt: Date?, slidingTTL: Int?
+        sessionID: String?, createdAt: Date, expiresAt: Date, absoluteExpiresAt: Date?, slidingTTL: Int?,
+        audience: String? = nil
     ) {
         self.digest = digest
         self.grantID = grantID
@@ -39,5 +42,6 @@ public struct ReferenceToken: Sendable, Codable, Equatable {
         self.expiresAt = expiresAt
         self.absoluteExpiresAt = absoluteExpiresAt
         self.slidingTTL = slidingTTL
+        self.audience = audience
     }
 }

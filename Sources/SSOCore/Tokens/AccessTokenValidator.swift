@@ -42,7 +42,7 @@ public struct AccessTokenValidator: Sendable {
             }
         }
         return AccessTokenClaims(
-            iss: issuer, sub: record.userID ?? record.clientID, aud: issuer, exp: Int(record.expiresAt.timeIntervalSince1970),
+            iss: issuer, sub: record.userID ?? record.clientID, aud: record.audience ?? issuer, exp: Int(record.expiresAt.timeIntervalSince1970),
             iat: Int(record.createdAt.timeIntervalSince1970), jti: String(digest.prefix(16)), clientID: record.clientID,
             scope: record.scopes.description, authTime: record.authTime.map { Int($0.timeIntervalSince1970) },
             sid: record.sessionID, grantID: record.grantID)

@@ -113,7 +113,7 @@ public struct DefaultTokenIssuer: TokenIssuer {
             scopes: grant.scopes, authTime: grant.authTime, sessionID: grant.sessionID, createdAt: now,
             expiresAt: now.addingTimeInterval(TimeInterval(lifetime)),
             absoluteExpiresAt: client.slidingMaxTTL.map { now.addingTimeInterval(TimeInterval($0)) },
-            slidingTTL: client.slidingMaxTTL == nil ? nil : lifetime))
+            slidingTTL: client.slidingMaxTTL == nil ? nil : lifetime, audience: grant.audience))
         return token
     }
 
