@@ -14,13 +14,12 @@ struct ConfigCommand: AsyncParsableCommand {
         @Option(help: "The configuration file.") var file: String
 
         func run() async throws {
-            let (file, fileProblems) = Settings.load(file: self.file)
-            let (environment, environmentProblems) = Settings.environment(ProcessInfo.processInfo.environment)
-            let problems = fileProblems.map { "\(self.file): \($0)" } + environmentProblems.map { "environment: \($0)" }
-            guard problems.isEmpty else {
-                FileHandle.standardError.write(Data((problems.joined(separator: "\n") + "\n").utf8))
+            let given = Settings.gather(file: self.file, environment: ProcessInfo.processInfo.environment, commandLine: [:])
+            guard given.problems.isEmpty else {
+                FileHandle.standardError.write(Data((given.problems.joined(separator: "\n") + "\n").utf8))
                 throw ExitCode(1)
             }
+            let (file, environment) = (given.file, given.environment)
             let resolved = ResolvedSettings(commandLine: [:], environment: environment, file: file)
             print("\(self.file): ok")
             for setting in Settings.all {

@@ -17,57 +17,63 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "A configuration file, YAML or JSON (env SSO_CONFIG); the environment and the command line win over it.")
     var config: String?
-    @Option(help: "Address to listen on (env SSO_HOST; default 127.0.0.1).") var host: String?
-    @Option(help: "Port to listen on (env SSO_PORT; default 8080).") var port: String?
-    @Option(help: "Issuer URL (env SSO_ISSUER; default http://HOST:PORT).") var issuer: String?
+    @Option(help: Settings.help("host", "Address to listen on.")) var host: String?
+    @Option(help: Settings.help("port", "Port to listen on.")) var port: String?
+    @Option(help: Settings.help("issuer", "Issuer URL (default http://HOST:PORT).")) var issuer: String?
     @OptionGroup var data: DataOption
-    @Option(help: "Folder with templates/, static/ and locales/ (env SSO_RESOURCES; found automatically).")
+    @Option(help: Settings.help("resources", "Folder with templates/, static/ and locales/ (found automatically)."))
     var resources: String?
-    @Flag(inversion: .prefixedNo, help: "Add a demo user and client and serve the demo application at /demo (env SSO_DEMO).")
+    @Flag(inversion: .prefixedNo, help: Settings.help("demo", "Add a demo user and client and serve the demo application at /demo."))
     var demo: Bool?
-    @Option(name: .customLong("code-ttl"), help: "Authorization code lifetime, seconds (default 60).") var codeTTL: String?
-    @Option(name: .customLong("access-token-ttl"), help: "Access and ID token lifetime, seconds (default 3600).")
+    @Option(name: .customLong("code-ttl"), help: Settings.help("code_ttl", "Authorization code lifetime, seconds."))
+    var codeTTL: String?
+    @Option(name: .customLong("access-token-ttl"), help: Settings.help("access_token_ttl", "Access and ID token lifetime, seconds."))
     var accessTokenTTL: String?
-    @Option(name: .customLong("refresh-token-ttl"), help: "Refresh token lifetime, seconds (default 30 days).")
+    @Option(name: .customLong("refresh-token-ttl"), help: Settings.help("refresh_token_ttl", "Refresh token lifetime, seconds."))
     var refreshTokenTTL: String?
-    @Option(name: .customLong("session-ttl"), help: "SSO session idle timeout, seconds (default 8 hours).") var sessionTTL: String?
-    @Option(name: .customLong("session-max-ttl"), help: "SSO session absolute lifetime, seconds (default 7 days).")
+    @Option(name: .customLong("session-ttl"), help: Settings.help("session_ttl", "SSO session idle timeout, seconds."))
+    var sessionTTL: String?
+    @Option(name: .customLong("session-max-ttl"), help: Settings.help("session_max_ttl", "SSO session absolute lifetime, seconds."))
     var sessionMaxTTL: String?
-    @Option(name: .customLong("refresh-reuse-grace"),
-            help: "Seconds after a refresh-token rotation in which the rotated token gets the same answer again (0: strict; default 10).")
+    @Option(name: .customLong("refresh-reuse-grace"), help: Settings.help("refresh_reuse_grace",
+            "Seconds after a refresh-token rotation in which the rotated token gets the same answer again (0: strict)."))
     var refreshReuseGrace: String?
-    @Flag(inversion: .prefixedNo, help: "Serve the broker's legacy login endpoints (env SSO_LEGACY; default on).")
+    @Flag(inversion: .prefixedNo, help: Settings.help("legacy", "Serve the broker's legacy login endpoints."))
     var legacy: Bool?
-    @Option(name: .customLong("legacy-client-id"), help: "The public client legacy logins issue tokens to (default SingleSignOn).")
+    @Option(name: .customLong("legacy-client-id"), help: Settings.help("legacy_client_id", "The public client legacy logins issue tokens to."))
     var legacyClientID: String?
-    @Option(name: .customLong("trusted-proxy"),
-            help: "Address of a reverse proxy whose X-Forwarded-For is believed (repeatable; env SSO_TRUSTED_PROXIES, comma-separated).")
+    @Option(name: .customLong("trusted-proxy"), help: Settings.help("trusted_proxies",
+            "Address of a reverse proxy whose X-Forwarded-For and X-Request-Id are believed (repeatable; the variable is comma-separated)."))
     var trustedProxies: [String] = []
-    @Option(name: .customLong("upstream-timeout"), help: "Seconds an upstream sign-in provider has to answer each call (default 10).")
+    @Option(name: .customLong("upstream-timeout"), help: Settings.help("upstream_timeout",
+            "Seconds an upstream sign-in provider has to answer each call."))
     var upstreamTimeout: String?
-    @Option(name: .customLong("log-format"), help: "json (one JSON object per line; default) or text (env SSO_LOG_FORMAT).")
+    @Option(name: .customLong("log-format"), help: Settings.help("log_format", "json (one JSON object per line) or text."))
     var logFormat: String?
-    @Option(name: .customLong("log-level"), help: "trace, debug, info (default), notice, warning, error or critical (env SSO_LOG_LEVEL).")
+    @Option(name: .customLong("log-level"), help: Settings.help("log_level", "trace, debug, info, notice, warning, error or critical."))
     var logLevel: String?
-    @Option(name: .customLong("key-reload-interval"),
-            help: "Seconds between reads of the signing keys: a key added by 'sso keys rotate' is seen within this time (default 30).")
+    @Option(name: .customLong("key-reload-interval"), help: Settings.help("key_reload_interval",
+            "Seconds between reads of the signing keys: a key added by 'sso keys rotate' is seen within this time."))
     var keyReloadInterval: String?
-    @Option(name: .customLong("purge-interval"), help: "Seconds between background purges of expired rows (default 60).")
+    @Option(name: .customLong("purge-interval"), help: Settings.help("purge_interval", "Seconds between background purges of expired rows."))
     var purgeInterval: String?
-    @Option(name: .customLong("audit-retention-days"),
-            help: "Days security events are kept in the audit table (fractions allowed: 0.25 is six hours; default 90).")
+    @Option(name: .customLong("audit-retention-days"), help: Settings.help("audit_retention_days",
+            "Days security events are kept in the audit table (fractions allowed: 0.25 is six hours)."))
     var auditRetentionDays: String?
-    @Option(name: .customLong("login-failures-per-account"), help: "Failed sign-ins an account may have in an hour (default 5).")
+    @Option(name: .customLong("login-failures-per-account"), help: Settings.help("login_failures_per_account",
+            "Failed sign-ins an account may have in an hour."))
     var loginFailuresPerAccount: String?
-    @Option(name: .customLong("login-failures-per-address"), help: "Failed sign-ins an address may have in an hour (default 20).")
+    @Option(name: .customLong("login-failures-per-address"), help: Settings.help("login_failures_per_address",
+            "Failed sign-ins an address may have in an hour."))
     var loginFailuresPerAddress: String?
-    @Option(name: .customLong("token-failures-per-address"),
-            help: "Failed token, introspection and revocation requests an address may have in an hour (default 50).")
+    @Option(name: .customLong("token-failures-per-address"), help: Settings.help("token_failures_per_address",
+            "Failed token, introspection and revocation requests an address may have in an hour."))
     var tokenFailuresPerAddress: String?
-    @Option(name: .customLong("client-auth-failures"), help: "Failed authentications a client may have in an hour (default 20).")
+    @Option(name: .customLong("client-auth-failures"), help: Settings.help("client_auth_failures",
+            "Failed authentications a client may have in an hour."))
     var clientAuthFailures: String?
-    @Option(name: .customLong("federation-failures-per-address"),
-            help: "Failed federation callbacks an address may have in an hour (default 20).")
+    @Option(name: .customLong("federation-failures-per-address"), help: Settings.help("federation_failures_per_address",
+            "Failed federation callbacks an address may have in an hour."))
     var federationFailuresPerAddress: String?
 
     /// What the command line gave, by setting key, as text (or flags and lists).
@@ -93,25 +99,10 @@ struct Serve: AsyncParsableCommand {
 
     /// The settings in effect, or every problem with them, each named with where it came from.
     func settings(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ResolvedSettings {
-        var problems: [String] = []
-        var file: [String: SettingValue] = [:]
-        if let path = config ?? environment["SSO_CONFIG"].flatMap({ $0.isEmpty ? nil : $0 }) {
-            let loaded = Settings.load(file: path)
-            file = loaded.values
-            problems += loaded.problems.map { "\(path): \($0)" }
-        }
-        let (fromEnvironment, environmentProblems) = Settings.environment(environment)
-        problems += environmentProblems.map { "environment: \($0)" }
-        var fromCommandLine: [String: SettingValue] = [:]
-        for (key, raw) in commandLine {
-            guard let setting = Settings.setting(key) else { continue }
-            switch setting.read(raw) {
-            case .success(let value): fromCommandLine[key] = value
-            case .failure(let problem): problems.append("\(setting.option): \(problem.message)")
-            }
-        }
-        guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
-        return ResolvedSettings(commandLine: fromCommandLine, environment: fromEnvironment, file: file)
+        let path = config ?? environment["SSO_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        let given = Settings.gather(file: path, environment: environment, commandLine: commandLine)
+        guard given.problems.isEmpty else { throw ValidationError(given.problems.joined(separator: "\n")) }
+        return ResolvedSettings(commandLine: given.commandLine, environment: given.environment, file: given.file)
     }
 
     func run() async throws {

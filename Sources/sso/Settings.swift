@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Yams
 
@@ -151,6 +152,22 @@ enum Settings {
 
     static func setting(_ key: String) -> Setting? { all.first { $0.key == key } }
 
+    /// An option's help with its environment variable and default, read from the table so that
+    /// `--help` cannot drift from what `serve` does.
+    static func help(_ key: String, _ text: String) -> ArgumentHelp {
+        guard let setting = setting(key) else { return ArgumentHelp(text) }
+        var notes = ["env \(setting.environment)"]
+        switch setting.defaultValue {
+        case .text(let value): notes.append("default \(value)")
+        case .integer(let value): notes.append("default \(value)")
+        case .number(let value): notes.append("default \(value.formatted())")
+        case .boolean(let value): notes.append("default \(value ? "on" : "off")")
+        case .list, nil: break
+        }
+        let sentence = text.hasSuffix(".") ? String(text.dropLast()) : text
+        return ArgumentHelp(sentence + " (" + notes.joined(separator: "; ") + ").")
+    }
+
     /// A configuration file's settings, or every problem in it (unknown keys, wrong types, values
     /// out of range), each named. YAML or JSON: JSON is YAML, but a `.json` file is read as JSON
     /// for its exact errors.
@@ -221,16 +238,42 @@ enum Settings {
     static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         var row = Array(0...b.count)
-        for i in 1...max(a.count, 1) where !a.isEmpty {
-            var previous = row[0]
-            row[0] = i
-            for j in 1...max(b.count, 1) where !b.isEmpty {
-                let current = row[j]
-                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
-                previous = current
+        for i in a.indices {
+            var diagonal = row[0]
+            row[0] = i + 1
+            for j in b.indices {
+                let above = row[j + 1]
+                row[j + 1] = Swift.min(above + 1, row[j] + 1, diagonal + (a[i] == b[j] ? 0 : 1))
+                diagonal = above
             }
         }
-        return a.isEmpty ? b.count : row[b.count]
+        return row[b.count]
+    }
+
+    /// The file's, the environment's and the command line's settings, each checked, with every
+    /// problem named with where it came from: what `serve` starts with and `config check` shows.
+    static func gather(file path: String?, environment: [String: String], commandLine: [String: Any])
+        -> (file: [String: SettingValue], environment: [String: SettingValue], commandLine: [String: SettingValue],
+            problems: [String])
+    {
+        var problems: [String] = []
+        var file: [String: SettingValue] = [:]
+        if let path {
+            let loaded = load(file: path)
+            file = loaded.values
+            problems += loaded.problems.map { "\(path): \($0)" }
+        }
+        let (fromEnvironment, environmentProblems) = Self.environment(environment)
+        problems += environmentProblems.map { "environment: \($0)" }
+        var fromCommandLine: [String: SettingValue] = [:]
+        for (key, raw) in commandLine {
+            guard let setting = setting(key) else { continue }
+            switch setting.read(raw) {
+            case .success(let value): fromCommandLine[key] = value
+            case .failure(let problem): problems.append("\(setting.option): \(problem.message)")
+            }
+        }
+        return (file, fromEnvironment, fromCommandLine, problems)
     }
 }
 

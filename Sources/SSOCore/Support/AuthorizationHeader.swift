@@ -30,14 +30,3 @@ public struct AuthorizationHeader: Sendable, Equatable {
     static func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
     static func lowercase(_ byte: UInt8) -> UInt8 { (0x41...0x5A).contains(byte) ? byte | 0x20 : byte }
 }
-
-/// The media type of a `Content-Type` header: lower-cased, without parameters or spaces
-/// (RFC 9110 section 8.3.1), read on the bytes.
-public enum MediaType {
-    public static func of(_ header: String) -> String {
-        let bytes = header.utf8
-        let end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.endIndex
-        let type = bytes[bytes.startIndex..<end].filter { !AuthorizationHeader.isBlank($0) }
-        return String(decoding: type.map(AuthorizationHeader.lowercase), as: UTF8.self)
-    }
-}

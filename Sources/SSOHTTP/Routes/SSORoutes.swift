@@ -48,8 +48,9 @@ public struct SSORoutes: Sendable {
     /// Adds every route to `router`.
     public func register<Context: RequestContext>(on router: Router<Context>) {
         router.add(middleware: RequestLog<Context>(
-            trustedProxies: configuration.trustedProxies, logger: logger, metrics: services.metrics, knownRoutes: knownRoutes,
+            trustedProxies: configuration.trustedProxies, logger: logger, metrics: services.metrics,
             clientAddress: { [self] request, context in clientAddress(request, context: context) }))
+        router.add(middleware: MethodNotAllowed<Context>(knownRoutes: knownRoutes))
         router.add(middleware: RequestLimits<Context>(refuse: refuseOversized))
         if configuration.secureCookies { router.add(middleware: StrictTransportSecurity<Context>()) }
         registerHealth(on: router)

@@ -1,4 +1,6 @@
+import HTTPTypes
 import Hummingbird
+import SSOCore
 import Synchronization
 
 /// The methods each literal path answers, read from the router once every route is added: a
@@ -28,5 +30,33 @@ final class KnownRoutes: Sendable {
         var path = path.hasPrefix("/") ? path : "/" + path
         while path.count > 1, path.hasSuffix("/") { path.removeLast() }
         return path
+    }
+}
+
+/// Answers 405 with `Allow` where the router would answer 404 for a known path asked with a
+/// method it does not serve; everything else passes through.
+struct MethodNotAllowed<Context: RequestContext>: RouterMiddleware {
+    let knownRoutes: KnownRoutes
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            let response = try await next(request, context)
+            return response.status == .notFound ? refusal(request) ?? response : response
+        } catch let error as any HTTPResponseError where error.status == .notFound {
+            guard let refusal = refusal(request) else { throw error }
+            return refusal
+        }
+    }
+
+    private func refusal(_ request: Request) -> Response? {
+        guard let allowed = knownRoutes.allowed(request.uri.path), !allowed.contains(request.method.rawValue) else {
+            return nil
+        }
+        let list = allowed.sorted().joined(separator: ", ")
+        var response = Responses.oauthError(.invalidRequest("\(request.uri.path) accepts \(list)."), status: .methodNotAllowed)
+        response.headers[.allow] = list
+        return response
     }
 }

@@ -18,7 +18,6 @@ struct RequestLog<Context: RequestContext>: RouterMiddleware {
     let trustedProxies: Set<String>
     let logger: Logger
     let metrics: ServerMetrics
-    let knownRoutes: KnownRoutes
     let clientAddress: @Sendable (Request, Context) -> String?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
@@ -35,13 +34,6 @@ struct RequestLog<Context: RequestContext>: RouterMiddleware {
         } catch {
             finished(request, context: context, id: id, status: 500, since: started)
             throw error
-        }
-        if response.status == .notFound, let allowed = knownRoutes.allowed(request.uri.path),
-            !allowed.contains(request.method.rawValue)
-        {
-            let list = allowed.sorted().joined(separator: ", ")
-            response = Responses.oauthError(.invalidRequest("\(request.uri.path) accepts \(list)."), status: .methodNotAllowed)
-            response.headers[.allow] = list
         }
         response.headers[Self.header] = id
         finished(request, context: context, id: id, status: response.status.code, since: started)
