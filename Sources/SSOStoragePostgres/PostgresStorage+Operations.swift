@@ -131,6 +131,7 @@ extension PostgresStorage: HousekeepingStore {
             ("authorization_codes", "expires_at < $1"),
             ("interactions", "expires_at < $1"),
             ("federation_states", "expires_at < $1"),
+            ("device_authorizations", "expires_at < $1"),
             ("sessions", "expires_at < $1 OR absolute_expires_at < $1"),
             ("reference_tokens", "expires_at < $1 OR absolute_expires_at < $1"),
             ("refresh_tokens", "expires_at < $2"),

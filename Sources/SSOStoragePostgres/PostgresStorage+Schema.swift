@@ -234,6 +234,29 @@ extension PostgresStorage {
         ("v2", ["ALTER TABLE clients ADD COLUMN audience text"]),
         // The audience of a machine client's reference tokens, for introspection.
         ("v3", ["ALTER TABLE reference_tokens ADD COLUMN audience text"]),
+        // The device authorization grant (issue 9, RFC 8628): both codes as digests.
+        ("v4", [
+            """
+            CREATE TABLE device_authorizations (
+                device_code_digest text PRIMARY KEY,
+                user_code_digest text NOT NULL UNIQUE,
+                client_id text NOT NULL,
+                scopes text NOT NULL,
+                status text NOT NULL,
+                poll_interval bigint NOT NULL,
+                last_polled_at double precision,
+                created_at double precision NOT NULL,
+                expires_at double precision NOT NULL,
+                user_id text,
+                session_id text,
+                auth_time double precision,
+                methods text NOT NULL DEFAULT '',
+                identity_provider text,
+                grant_id text
+            )
+            """,
+            "CREATE INDEX device_authorizations_expiry ON device_authorizations (expires_at)",
+        ]),
     ]
 
     /// Applies the migrations not yet applied, each in the transaction that records it. Several

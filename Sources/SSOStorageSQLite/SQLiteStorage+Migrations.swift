@@ -229,6 +229,29 @@ extension SQLiteStorage {
             // The audience of a machine client's reference tokens, for introspection.
             try db.execute(sql: "ALTER TABLE reference_tokens ADD COLUMN audience TEXT")
         }
+        migrator.registerMigration("v8") { db in
+            // The device authorization grant (issue 9, RFC 8628): both codes as digests.
+            try db.execute(sql: """
+                CREATE TABLE device_authorizations (
+                    device_code_digest TEXT PRIMARY KEY NOT NULL,
+                    user_code_digest TEXT NOT NULL UNIQUE,
+                    client_id TEXT NOT NULL,
+                    scopes TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    poll_interval INTEGER NOT NULL,
+                    last_polled_at REAL,
+                    created_at REAL NOT NULL,
+                    expires_at REAL NOT NULL,
+                    user_id TEXT,
+                    session_id TEXT,
+                    auth_time REAL,
+                    methods TEXT NOT NULL DEFAULT '',
+                    identity_provider TEXT,
+                    grant_id TEXT
+                );
+                CREATE INDEX device_authorizations_expiry ON device_authorizations(expires_at);
+                """)
+        }
         return migrator
     }
 }

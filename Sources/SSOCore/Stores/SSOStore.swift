@@ -12,7 +12,8 @@ public protocol SecurityEventStore: Sendable {
 /// backend is one more implementation of it, chosen at start-up.
 public protocol SSOStore: ClientStore, UserStore, SessionStore, InteractionStore, AuthorizationCodeStore, GrantStore,
     RefreshTokenStore, ReferenceTokenStore, ConsentStore, SigningKeyStore, SecurityEventStore, ThrottleStore,
-    ProviderStore, FederatedIdentityStore, FederationStateStore, ScopeStore, HousekeepingStore, LogoutDeliveryStore
+    ProviderStore, FederatedIdentityStore, FederationStateStore, ScopeStore, HousekeepingStore, LogoutDeliveryStore,
+    DeviceAuthorizationStore
 {
     /// Whether anything stored was sealed with the key-encryption key (signing keys, TOTP
     /// seeds, provider secrets): a missing key-encryption key may then not be replaced.
