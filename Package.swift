@@ -54,6 +54,7 @@ let package = Package(
         .target(name: "SSOGrantAuthorizationCode", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
         .target(name: "SSOGrantRefreshToken", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
         .target(name: "SSOGrantClientCredentials", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
+        .target(name: "SSOGrantDeviceCode", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
         // new-grant: grant targets (`swift package new-grant` adds a module's target above this line)
         // The broker's old login endpoints as an adapter module, depending on the core only.
         .target(name: "SSOLegacyAlor", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
@@ -126,6 +127,7 @@ let package = Package(
                 "SSOCore", "SSOHTTP", "SSOStorageSQLite", "SSOStoragePostgres", "SSOTokens", "SSOPasswords", "SSOTOTP", "SSOLegacyAlor", "SSOFederation",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "SSOGrantAuthorizationCode", "SSOGrantRefreshToken", "SSOGrantClientCredentials",
+                "SSOGrantDeviceCode",
                 // new-grant: server dependencies
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -205,6 +207,14 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SSOGrantDeviceCodeTests",
+            dependencies: [
+                "SSOGrantDeviceCode", "SSOServerTesting", "SSOCore", "SSOTesting", "SSOStorageSQLite",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),

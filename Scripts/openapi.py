@@ -65,6 +65,12 @@ revoke = lambda: {"post": {"summary": "Token revocation (RFC 7009); revoking a t
                   "400": oauth_error, "401": resp("invalid_client", ref("OAuthError")),
                   "429": resp("Too many failures", ref("OAuthError"))}}}
 for p in ["/revoke", "/connect/revocation"]: paths[p] = revoke()
+paths["/device_authorization"] = {"post": {"summary": "Device authorization (RFC 8628 section 3.1): a device code, a user "
+    "code and the verification page; the device then polls /token", "tags": ["oauth"], "security": basic,
+    "requestBody": form({"type": "object", "properties": {"client_id": string, "client_secret": string, "scope": string}}),
+    "responses": {"200": resp("The codes and where the user enters the user code", ref("DeviceAuthorization")),
+                  "400": oauth_error, "401": resp("invalid_client", ref("OAuthError")),
+                  "429": resp("Too many failures from this address or for this client", ref("OAuthError"))}}}
 paths["/healthz"] = {"get": {"summary": "Liveness", "tags": ["operations"], "responses": {"200": resp("Alive", ref("Health"))}}}
 paths["/readyz"] = {"get": {"summary": "Readiness: the database answers and signing keys are loaded", "tags": ["operations"],
     "responses": {"200": resp("Ready", ref("Health")), "503": resp("Not ready; the failing check is named", ref("Health"))}}}
@@ -113,13 +119,19 @@ S = {}
 S["OAuthError"] = {"type": "object", "required": ["error"], "properties": {
     "error": string, "error_description": string}}
 S["TokenRequest"] = {"type": "object", "required": ["grant_type"], "properties": {
-    "grant_type": {"type": "string", "minLength": 1, "examples": ["authorization_code", "refresh_token", "client_credentials"]},
-    "code": string, "redirect_uri": string, "code_verifier": string, "refresh_token": string, "scope": string,
+    "grant_type": {"type": "string", "minLength": 1, "examples": [
+        "authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"]},
+    "code": string, "device_code": string, "redirect_uri": string, "code_verifier": string, "refresh_token": string, "scope": string,
     "client_id": string, "client_secret": string}}
 S["TokenResponse"] = {"type": "object", "required": ["access_token", "token_type", "expires_in", "scope"],
     "additionalProperties": False, "properties": {
     "access_token": string, "token_type": {"const": "Bearer"}, "expires_in": {"type": "integer", "minimum": 1},
     "refresh_token": string, "scope": string, "id_token": string}}
+S["DeviceAuthorization"] = {"type": "object", "additionalProperties": False,
+    "required": ["device_code", "user_code", "verification_uri", "verification_uri_complete", "expires_in", "interval"],
+    "properties": {"device_code": string, "user_code": {"type": "string", "pattern": "^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$"},
+        "verification_uri": string, "verification_uri_complete": string, "expires_in": {"type": "integer", "minimum": 1},
+        "interval": {"type": "integer", "minimum": 1}}}
 S["UserInfo"] = {"type": "object", "required": ["sub"], "properties": {
     "sub": string, "name": string, "preferred_username": string, "email": string, "email_verified": {"type": "boolean"}}}
 S["Profile"] = {"type": "object", "required": ["id", "login", "accounts", "application"], "additionalProperties": False,
@@ -137,7 +149,7 @@ S["Discovery"] = {"type": "object", "required": ["issuer", "authorization_endpoi
     "response_types_supported", "grant_types_supported"], "properties": {
     "issuer": string, "authorization_endpoint": string, "token_endpoint": string, "userinfo_endpoint": string,
     "jwks_uri": string, "end_session_endpoint": string, "introspection_endpoint": string, "revocation_endpoint": string,
-    "scopes_supported": {"type": "array", "items": string}, "response_types_supported": {"type": "array", "items": string},
+    "device_authorization_endpoint": string, "scopes_supported": {"type": "array", "items": string}, "response_types_supported": {"type": "array", "items": string},
     "grant_types_supported": {"type": "array", "items": string},
     "code_challenge_methods_supported": {"type": "array", "items": string}}}
 S["JWKSet"] = {"type": "object", "required": ["keys"], "properties": {"keys": {"type": "array", "items": {

@@ -2,6 +2,7 @@ import SSOCore
 import SSOGrantAuthorizationCode
 import SSOGrantClientCredentials
 import SSOGrantRefreshToken
+import SSOGrantDeviceCode
 // new-grant: imports
 
 /// The grant types this server offers. Adding one is a new module plus one line here.
@@ -10,10 +11,11 @@ public enum GrantModules {
         AuthorizationCodeGrant.self,
         RefreshTokenGrant.self,
         ClientCredentialsGrant.self,
+        DeviceCodeGrant.self,
         // new-grant: registrations
     ]
 
-    static func all(_ context: GrantContext) -> [any Grant] { modules.map { $0.init(context) } }
+    static func all(_ context: GrantContext) -> [any GrantModule] { modules.map { $0.init(context) } }
 
     /// The `grant_type` values of the modules, for checking a client's registration.
     public static var grantTypes: [String] { modules.map { $0.grantType } }

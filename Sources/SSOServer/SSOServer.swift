@@ -43,10 +43,6 @@ public enum SSOServer {
             try await DemoSetup.ensure(storage: storage, issuer: options.issuer, hasher: hasher, clock: clock, logger: logger)
         }
 
-        let context = GrantContext(
-            codes: storage, refreshTokens: storage, grants: storage, clients: storage, users: storage, events: events,
-            clock: clock, random: random, lifetimes: lifetimes)
-        let registry = try GrantRegistry(GrantModules.all(context))
         let issuer = DefaultTokenIssuer(
             issuer: options.issuer, signer: signer, refreshTokens: storage, references: storage, grants: storage,
             users: storage, events: events, clock: clock, random: random, lifetimes: lifetimes)
@@ -59,9 +55,19 @@ public enum SSOServer {
         let flow = AuthorizationFlow(
             issuer: options.issuer, interactions: storage, codes: storage, consents: storage,
             events: events, clock: clock, random: random, lifetimes: lifetimes)
+        let authenticator = ClientAuthenticator(clients: storage, events: events, clock: clock, throttle: throttle)
 
-        // Endpoint modules: each is switched on here, like the grant modules above.
-        var modules: [any EndpointModule] = []
+        let context = GrantContext(
+            codes: storage, refreshTokens: storage, grants: storage, clients: storage, users: storage, devices: storage,
+            events: events, clock: clock, random: random, lifetimes: lifetimes,
+            endpoints: EndpointServices(issuer: options.issuer, authenticator: authenticator, login: login, flow: flow,
+                                        throttle: throttle, scopes: storage))
+        let grantModules = GrantModules.all(context)
+        let registry = try GrantRegistry(grantModules)
+
+        // Endpoint modules: each is switched on here, like the grant modules above, which may
+        // bring endpoints of their own (the device grant's verification page).
+        var modules: [any EndpointModule] = grantModules.compactMap(\.endpoints)
         if options.legacy {
             modules.append(LegacyAlorModule(
                 configuration: LegacyConfiguration(clientID: options.legacyClientID, issuer: options.issuer),
@@ -77,7 +83,6 @@ public enum SSOServer {
             providers: storage, states: storage, clients: storage, interactions: storage, grants: storage, login: login,
             flow: flow, issuer: issuer, throttle: throttle, events: events, clock: clock, random: random))
 
-        let authenticator = ClientAuthenticator(clients: storage, events: events, clock: clock, throttle: throttle)
         let validator = AccessTokenValidator(
             issuer: options.issuer, signer: signer, references: storage, grants: storage, clock: clock)
         let services = SSOServices(

@@ -16,7 +16,8 @@ struct ClientPolicyOptions: ParsableArguments {
     @Flag(name: .customLong("skip-consent"), inversion: .prefixedNo, help: "Do not ask users for consent (first-party sites).")
     var skipConsent: Bool?
     @Option(name: .customLong("grant-types"), parsing: .singleValue,
-            help: "Allowed grant types (comma-separated or repeated; default authorization_code,refresh_token; also client_credentials).")
+            help: ArgumentHelp("Allowed grant types (comma-separated or repeated; default authorization_code,refresh_token), of: "
+                               + GrantModules.grantTypes.joined(separator: ", ") + "."))
     var grantTypes: [String] = []
     @Flag(name: .customLong("no-refresh-token"), help: "Issue no refresh tokens (removes the refresh_token grant).")
     var noRefreshToken = false

@@ -35,6 +35,12 @@ struct Serve: AsyncParsableCommand {
     var sessionTTL: String?
     @Option(name: .customLong("session-max-ttl"), help: Settings.help("session_max_ttl", "SSO session absolute lifetime, seconds."))
     var sessionMaxTTL: String?
+    @Option(name: .customLong("device-code-ttl"), help: Settings.help("device_code_ttl",
+            "How long a device authorization request waits for the user, seconds."))
+    var deviceCodeTTL: String?
+    @Option(name: .customLong("device-poll-interval"), help: Settings.help("device_poll_interval",
+            "Seconds a device waits between polls of the token endpoint at first."))
+    var devicePollInterval: String?
     @Option(name: .customLong("refresh-reuse-grace"), help: Settings.help("refresh_reuse_grace",
             "Seconds after a refresh-token rotation in which the rotated token gets the same answer again (0: strict)."))
     var refreshReuseGrace: String?
@@ -75,6 +81,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("federation-failures-per-address"), help: Settings.help("federation_failures_per_address",
             "Failed federation callbacks an address may have in an hour."))
     var federationFailuresPerAddress: String?
+    @Option(name: .customLong("user-code-failures-per-address"), help: Settings.help("user_code_failures_per_address",
+            "Wrong device user codes an address may enter in an hour."))
+    var userCodeFailuresPerAddress: String?
 
     /// What the command line gave, by setting key, as text (or flags and lists).
     var commandLine: [String: Any] {
@@ -89,6 +98,8 @@ struct Serve: AsyncParsableCommand {
             ("login_failures_per_account", loginFailuresPerAccount), ("login_failures_per_address", loginFailuresPerAddress),
             ("token_failures_per_address", tokenFailuresPerAddress), ("client_auth_failures", clientAuthFailures),
             ("federation_failures_per_address", federationFailuresPerAddress),
+            ("device_code_ttl", deviceCodeTTL), ("device_poll_interval", devicePollInterval),
+            ("user_code_failures_per_address", userCodeFailuresPerAddress),
         ]
         for (key, value) in texts { if let value { given[key] = value } }
         if let demo { given["demo"] = demo }
@@ -121,7 +132,8 @@ struct Serve: AsyncParsableCommand {
                 authorizationCode: settings.integer("code_ttl"), accessToken: settings.integer("access_token_ttl"),
                 refreshToken: settings.integer("refresh_token_ttl"), sessionIdle: sessionTTL,
                 sessionAbsolute: max(settings.integer("session_max_ttl"), sessionTTL),
-                refreshReuseGrace: settings.integer("refresh_reuse_grace")),
+                refreshReuseGrace: settings.integer("refresh_reuse_grace"), deviceCode: settings.integer("device_code_ttl"),
+                devicePollInterval: settings.integer("device_poll_interval")),
             legacy: settings.boolean("legacy"),
             legacyClientID: settings.text("legacy_client_id") ?? "SingleSignOn",
             trustedProxies: Set(settings.list("trusted_proxies")),
@@ -131,7 +143,8 @@ struct Serve: AsyncParsableCommand {
                 loginFailuresPerAddress: settings.integer("login_failures_per_address"),
                 tokenFailuresPerAddress: settings.integer("token_failures_per_address"),
                 clientAuthFailures: settings.integer("client_auth_failures"),
-                federationFailuresPerAddress: settings.integer("federation_failures_per_address")),
+                federationFailuresPerAddress: settings.integer("federation_failures_per_address"),
+                userCodeFailuresPerAddress: settings.integer("user_code_failures_per_address")),
             keyReloadInterval: settings.integer("key_reload_interval"), purgeInterval: Double(settings.integer("purge_interval")),
             auditRetentionDays: settings.number("audit_retention_days"))
         var environment = ProcessInfo.processInfo.environment

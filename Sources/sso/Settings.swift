@@ -119,6 +119,9 @@ enum Settings {
                 kind: .integer(0...300), defaultValue: .integer(10)),
         seconds("session_ttl", 8 * 3600),
         seconds("session_max_ttl", 7 * 24 * 3600),
+        seconds("device_code_ttl", 600),
+        Setting(key: "device_poll_interval", option: "--device-poll-interval", environment: "SSO_DEVICE_POLL_INTERVAL",
+                kind: .integer(1...60), defaultValue: .integer(5)),
         Setting(key: "legacy", option: "--[no-]legacy", environment: "SSO_LEGACY", kind: .boolean, defaultValue: .boolean(true)),
         Setting(key: "legacy_client_id", option: "--legacy-client-id", environment: "SSO_LEGACY_CLIENT_ID", kind: .text,
                 defaultValue: .text("SingleSignOn")),
@@ -138,6 +141,7 @@ enum Settings {
         count("token_failures_per_address", 50),
         count("client_auth_failures", 20),
         count("federation_failures_per_address", 20),
+        count("user_code_failures_per_address", 10),
     ]
 
     static func seconds(_ key: String, _ value: Int) -> Setting {

@@ -200,7 +200,7 @@ struct TokenEndpointTests {
                 #expect(json["jwks_uri"] as? String == Harness.issuer + "/jwks")
                 #expect(json["code_challenge_methods_supported"] as? [String] == ["S256"])
                 #expect(json["response_types_supported"] as? [String] == ["code"])
-                #expect((json["grant_types_supported"] as? [String])?.sorted() == ["authorization_code", "client_credentials", "refresh_token"])
+                #expect((json["grant_types_supported"] as? [String])?.sorted() == ["authorization_code", "client_credentials", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"])
             }
             let jwks = try await browser.get("/jwks").json
             let keys = try #require(jwks["keys"] as? [[String: Any]])

@@ -21,7 +21,7 @@ struct GrantFixture {
     }
 
     var context: GrantContext {
-        GrantContext(codes: storage, refreshTokens: storage, grants: storage, clients: storage, users: storage,
+        GrantContext(codes: storage, refreshTokens: storage, grants: storage, clients: storage, users: storage, devices: storage,
                      events: events, clock: clock, random: random, lifetimes: lifetimes)
     }
 

@@ -42,6 +42,8 @@ def world(data_dir):
     cli(data_dir, "scope", "add", "--name", "quotes.read", "--description", "Read quotes")
     machine = json.loads(cli(data_dir, "client", "add", "--id", "svc", "--grant-types", "client_credentials",
                              "--scope", "quotes.read"))
+    cli(data_dir, "client", "add", "--id", "tv", "--public", "--grant-types",
+        "urn:ietf:params:oauth:grant-type:device_code", "--scope", "openid profile")
     cli(data_dir, "user", "account", "add", "--login", "alice", "--number", "12345678@vision", "--platform", "ETNA")
     server = Server(data_dir)
     yield server, dev, machine
@@ -110,6 +112,17 @@ def test_live_answers_match_the_description(world, confidential_client):
     spec.check(requests.post(base + "/token", auth=auth, data={"grant_type": "authorization_code", "code": code,
                                                                "redirect_uri": REDIRECT, "code_verifier": verifier}),
                "/token", "POST")                                                          # replayed: 400 (and the family revoked)
+
+    # The device authorization grant (RFC 8628): codes, a poll before the user answered, refusals.
+    codes = spec.check(requests.post(base + "/device_authorization", data={"client_id": "tv", "scope": "openid"}),
+                       "/device_authorization", "POST").json()
+    spec.check(requests.post(base + "/token", data={"grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+                                                    "device_code": codes["device_code"], "client_id": "tv"}),
+               "/token", "POST")                                                          # authorization_pending: 400
+    spec.check(requests.post(base + "/device_authorization", data={"client_id": "tv", "scope": "trades"}),
+               "/device_authorization", "POST")                                           # invalid_scope: 400
+    spec.check(requests.post(base + "/device_authorization", auth=("tv", "wrong"), data={}),
+               "/device_authorization", "POST")                                           # invalid_client: 401
 
     # The legacy endpoints (seed 000) and the federation API (seed 002).
     http = requests.Session()

@@ -113,6 +113,8 @@ public struct Throttle: Sendable {
     public static func tokenAddressKey(_ address: String?) -> String? { address.map { "token-address:" + $0 } }
     /// Failed federation callbacks of one address.
     public static func federationAddressKey(_ address: String?) -> String? { address.map { "federation-address:" + $0 } }
+    /// Wrong user codes entered on the device verification page from one address.
+    public static func userCodeAddressKey(_ address: String?) -> String? { address.map { "user-code-address:" + $0 } }
     /// Failed authentications of one client (capped: the id comes from the request).
     public static func clientKey(_ clientID: String) -> String { "client:" + clientID.prefix(200) }
 }
@@ -133,10 +135,14 @@ public struct AbuseLimits: Sendable, Equatable {
     /// Requests to the legacy 2factor probe per address (every request counts: it answers
     /// whether an account has TOTP).
     public var probe: ThrottlePolicy
+    /// Wrong user codes per address on the device verification page (RFC 8628 section 5.1:
+    /// the short code must not be guessable by trying).
+    public var userCodeAddress: ThrottlePolicy
 
     public init(
         loginFailuresPerAccount: Int = 5, loginFailuresPerAddress: Int = 20, tokenFailuresPerAddress: Int = 50,
-        clientAuthFailures: Int = 20, federationFailuresPerAddress: Int = 20, probesPerMinute: Int = 30
+        clientAuthFailures: Int = 20, federationFailuresPerAddress: Int = 20, probesPerMinute: Int = 30,
+        userCodeFailuresPerAddress: Int = 10
     ) {
         loginAccount = .failures(loginFailuresPerAccount)
         loginAddress = .failures(loginFailuresPerAddress)
@@ -144,5 +150,6 @@ public struct AbuseLimits: Sendable, Equatable {
         clientAuthentication = .failures(clientAuthFailures)
         federationAddress = .failures(federationFailuresPerAddress)
         probe = .perMinute(probesPerMinute)
+        userCodeAddress = .failures(userCodeFailuresPerAddress)
     }
 }

@@ -5,6 +5,13 @@ import Foundation
 /// and the HTTP layer adapts them. The composition root registers modules like grants.
 public protocol EndpointModule: Sendable {
     var routes: [EndpointRoute] { get }
+    /// Entries this module adds to the discovery document (RFC 8414), such as
+    /// `device_authorization_endpoint`: absolute URLs under the issuer.
+    var metadata: [String: String] { get }
+}
+
+extension EndpointModule {
+    public var metadata: [String: String] { [:] }
 }
 
 /// One method and path a module answers.
@@ -64,6 +71,8 @@ public struct EndpointResponse: Sendable {
         case data(Data, contentType: String)
         /// The HTML error page, with this message.
         case errorPage(String)
+        /// An HTML page of the module's own, rendered with the server's templates and messages.
+        case page(Page)
         case empty
     }
 
@@ -110,5 +119,25 @@ public struct EndpointResponse: Sendable {
         var copy = self
         copy.headers.append((name, value))
         return copy
+    }
+}
+
+/// An HTML page a module asks the HTTP layer to render: a template of `Resources/templates`,
+/// in the browser's language (`{{t.key}}` in the template reads the message catalog).
+public struct Page: Sendable {
+    public var template: String
+    /// Plain values, escaped by the template engine.
+    public var values: [String: String]
+    /// Values given as keys of the message catalog, rendered in the browser's language.
+    public var messages: [String: String]
+    /// Scopes to list as `scopes` (each with `name` and `description`), described in the
+    /// browser's language as on the consent page.
+    public var scopes: ScopeSet?
+
+    public init(_ template: String, values: [String: String] = [:], messages: [String: String] = [:], scopes: ScopeSet? = nil) {
+        self.template = template
+        self.values = values
+        self.messages = messages
+        self.scopes = scopes
     }
 }

@@ -27,6 +27,12 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let interactionRequired: Code = "interaction_required"
         public static let requestNotSupported: Code = "request_not_supported"
         public static let requestURINotSupported: Code = "request_uri_not_supported"
+        /// RFC 8628 section 3.5: the user has not answered the device's request yet; poll again.
+        public static let authorizationPending: Code = "authorization_pending"
+        /// RFC 8628 section 3.5: still pending, and the device polls too often: add 5 s to the interval.
+        public static let slowDown: Code = "slow_down"
+        /// RFC 8628 section 3.5: the device code expired before the user answered.
+        public static let expiredToken: Code = "expired_token"
         /// Too many failures from this address, account or client: wait `retryAfter` seconds (429).
         public static let tooManyAttempts: Code = "too_many_attempts"
     }
@@ -54,6 +60,10 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         default: 400
         }
     }
+
+    /// The status at the token endpoint, where RFC 6749 section 5.2 answers 400 for every
+    /// error but a failed client authentication (RFC 8628's `access_denied` included).
+    public var tokenEndpointStatus: Int { code == .accessDenied ? 400 : httpStatus }
 
     public static func invalidRequest(_ description: String) -> OAuthError { .init(.invalidRequest, description) }
     public static func invalidGrant(_ description: String) -> OAuthError { .init(.invalidGrant, description) }

@@ -33,6 +33,11 @@ public struct SecurityEvent: Sendable, Codable, Equatable {
         public static let clientRemoved: Kind = "client.removed"
         public static let clientSecretRotated: Kind = "client.secret_rotated"
         public static let codeReplayed: Kind = "code.replayed"
+        /// A user approved or refused a device's request on the verification page (RFC 8628).
+        public static let deviceApproved: Kind = "device.approved"
+        public static let deviceDenied: Kind = "device.denied"
+        /// A spent device code presented again: the tokens issued for it are revoked.
+        public static let deviceCodeReplayed: Kind = "device_code.replayed"
         public static let refreshTokenReused: Kind = "refresh_token.reused"
         /// A rotated refresh token presented again within the grace window: the first answer repeated.
         public static let refreshTokenRepeated: Kind = "refresh_token.repeated"

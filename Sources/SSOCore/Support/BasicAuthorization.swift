@@ -1,16 +1,15 @@
 import Foundation
-import SSOCore
 
 /// Parses `Authorization: Basic` client credentials (RFC 6749 section 2.3.1): base64 of
 /// `client_id:client_secret`, each of them form-urlencoded before joining.
-enum BasicAuthorization {
-    enum Result {
+public enum BasicAuthorization {
+    public enum Result: Sendable, Equatable {
         case absent
         case credentials(BasicCredentials)
         case malformed
     }
 
-    static func parse(_ header: String?) -> Result {
+    public static func parse(_ header: String?) -> Result {
         guard let header else { return .absent }
         guard let authorization = AuthorizationHeader(header), authorization.isScheme("basic") else { return .absent }
         guard let data = Data(base64Encoded: String(authorization.credentials)),

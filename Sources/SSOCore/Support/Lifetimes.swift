@@ -13,6 +13,10 @@ public struct Lifetimes: Sendable, Equatable {
     /// repeats the first answer instead of revoking the family (several tabs refreshing at
     /// once); 0 makes rotation strict.
     public var refreshReuseGrace: Int
+    /// How long a device authorization request (RFC 8628) waits for the user.
+    public var deviceCode: Int
+    /// Seconds a device waits between polls at first (RFC 8628 section 3.2 `interval`).
+    public var devicePollInterval: Int
 
     public init(
         authorizationCode: Int = 60,
@@ -21,7 +25,9 @@ public struct Lifetimes: Sendable, Equatable {
         sessionIdle: Int = 8 * 3600,
         sessionAbsolute: Int = 7 * 24 * 3600,
         interaction: Int = 30 * 60,
-        refreshReuseGrace: Int = 10
+        refreshReuseGrace: Int = 10,
+        deviceCode: Int = 600,
+        devicePollInterval: Int = 5
     ) {
         self.authorizationCode = authorizationCode
         self.accessToken = accessToken
@@ -30,5 +36,7 @@ public struct Lifetimes: Sendable, Equatable {
         self.sessionAbsolute = sessionAbsolute
         self.interaction = interaction
         self.refreshReuseGrace = refreshReuseGrace
+        self.deviceCode = deviceCode
+        self.devicePollInterval = devicePollInterval
     }
 }

@@ -10,19 +10,9 @@ extension SSORoutes {
                 guard let (interaction, client, _) = try await consentContext(id, request: request, csrf: nil) else {
                     return expiredPage(request)
                 }
-                let language = pages.localizer.language(for: request.headers[.acceptLanguage])
-                let t = pages.localizer.messages(language)
-                var registered: [String: [String: String]] = [:]
-                for definition in try await services.scopes?.scopeDefinitions() ?? [] {
-                    registered[definition.name] = definition.descriptions
-                }
-                let scopes = interaction.request.scopes.values.map { scope in
-                    ["name": scope,
-                     "description": registered[scope].flatMap { $0[language] ?? $0["en"] } ?? t["scope_" + scope] ?? scope]
-                }
                 return pages.render("consent", [
                     "interaction": interaction.id, "csrf": request.cookies[csrfCookie]?.value ?? "",
-                    "client": client.name, "scopes": scopes,
+                    "client": client.name, "scopes": try await describe(interaction.request.scopes, request: request),
                 ], request: request)
             } catch {
                 return internalErrorPage(error, request: request)
@@ -43,6 +33,21 @@ extension SSORoutes {
             } catch {
                 return internalErrorPage(error, request: request)
             }
+        }
+    }
+
+    /// Each scope's name and description in the browser's language: the operator's registered
+    /// description, else the catalog's, else the name itself.
+    func describe(_ scopes: ScopeSet, request: Request) async throws -> [[String: String]] {
+        let language = pages.localizer.language(for: request.headers[.acceptLanguage])
+        let t = pages.localizer.messages(language)
+        var registered: [String: [String: String]] = [:]
+        for definition in try await services.scopes?.scopeDefinitions() ?? [] {
+            registered[definition.name] = definition.descriptions
+        }
+        return scopes.values.map { scope in
+            ["name": scope,
+             "description": registered[scope].flatMap { $0[language] ?? $0["en"] } ?? t["scope_" + scope] ?? scope]
         }
     }
 

@@ -36,6 +36,26 @@ extension SSORoutes {
         var backchannel_logout_session_supported = true
     }
 
+    /// The metadata with the entries the endpoint modules add (`device_authorization_endpoint`),
+    /// in the same JSON object.
+    struct Document: Encodable {
+        var metadata: Metadata
+        var extra: [String: String]
+
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            try metadata.encode(to: encoder)
+            var container = encoder.container(keyedBy: Key.self)
+            for (name, value) in extra { try container.encode(value, forKey: Key(stringValue: name)) }
+        }
+    }
+
     func registerDiscovery(on router: Router<some RequestContext>) {
         let issuer = configuration.issuer
         let metadata = Metadata(
@@ -45,6 +65,9 @@ extension SSORoutes {
             end_session_endpoint: issuer + "/logout",
             grant_types_supported: services.tokenEndpoint.grantTypes
         )
+        let extra = services.modules.reduce(into: [String: String]()) { all, module in
+            all.merge(module.metadata) { first, _ in first }
+        }
         // The document changes only when an operator registers a scope: it is encoded again
         // only when the registered scopes differ from those of the last encoding, and the
         // scopes are read at most once a second (the document is cacheable for minutes anyway;
@@ -61,7 +84,7 @@ extension SSORoutes {
                 if body == nil {
                     var current = metadata
                     current.scopes_supported += registered.filter { !current.scopes_supported.contains($0) }
-                    body = ByteBuffer(bytes: try Responses.jsonEncoder.encode(current))
+                    body = ByteBuffer(bytes: try Responses.jsonEncoder.encode(Document(metadata: current, extra: extra)))
                 }
                 cache.withLock { [body] in $0 = (registered, body!, now) }
             }

@@ -56,12 +56,12 @@ extension SSORoutes {
             clientAddress: clientAddress(request, context: context), sessionSecret: cookies[sessionCookie],
             browserSecret: browserSecret)
         endpointRequest.pathParameters = pathParameters
-        var answer = response(from: await route.handler(endpointRequest), request: request)
+        var answer = await response(from: await route.handler(endpointRequest), request: request)
         if isNew { answer.setCookie(cookie(csrfCookie, browserSecret, maxAge: nil)) }
         return answer
     }
 
-    func response(from answer: EndpointResponse, request: Request) -> Response {
+    func response(from answer: EndpointResponse, request: Request) async -> Response {
         var response: Response
         switch answer.body {
         case .data(let data, let contentType):
@@ -69,6 +69,8 @@ extension SSORoutes {
                                 body: .init(byteBuffer: ByteBuffer(bytes: data)))
         case .errorPage(let message):
             response = pages.errorPage(message, request: request, status: .init(code: answer.status))
+        case .page(let page):
+            response = await render(page, request: request, status: .init(code: answer.status))
         case .empty:
             response = Response(status: .init(code: answer.status))
         }
@@ -79,5 +81,20 @@ extension SSORoutes {
             response.setCookie(cookie(sessionCookie, secret, maxAge: configuration.sessionCookieMaxAge))
         }
         return response
+    }
+
+    /// A module's page: its values, its message keys in the browser's language, its scopes
+    /// described as on the consent page.
+    func render(_ page: Page, request: Request, status: HTTPResponse.Status) async -> Response {
+        var context: [String: Any] = page.values
+        for (name, key) in page.messages { context[name] = pages.message(key, request: request) }
+        if let scopes = page.scopes {
+            do {
+                context["scopes"] = try await describe(scopes, request: request)
+            } catch {
+                return internalErrorPage(error, request: request)
+            }
+        }
+        return pages.render(page.template, context, request: request, status: status)
     }
 }

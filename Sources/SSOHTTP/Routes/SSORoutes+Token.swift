@@ -62,7 +62,7 @@ extension SSORoutes {
     /// the client tried Basic (RFC 6749 5.2).
     func clientError(_ error: OAuthError, request: Request) -> Response {
         if error.code == .invalidClient, request.headers[.authorization] != nil { return invalidBasicClient(error) }
-        return Responses.oauthError(error)
+        return Responses.oauthError(error, status: .init(code: error.tokenEndpointStatus))
     }
 
     func invalidBasicClient(_ error: OAuthError) -> Response {
