@@ -107,6 +107,14 @@ extension PostgresStorage: ThrottleStore {
         }
     }
 
+    public func lockedThrottles(at now: Date) async throws -> [String: Date] {
+        var locks: [String: Date] = [:]
+        for row in try await rows("SELECT key, locked_until FROM throttles WHERE locked_until > \(Self.time(now))") {
+            locks[try row.value("key")] = try row.date("locked_until")
+        }
+        return locks
+    }
+
     public func clearThrottle(key: String) async throws {
         try await run("DELETE FROM throttles WHERE key = \(key)")
     }

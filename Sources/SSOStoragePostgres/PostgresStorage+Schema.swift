@@ -257,6 +257,8 @@ extension PostgresStorage {
             """,
             "CREATE INDEX device_authorizations_expiry ON device_authorizations (expires_at)",
         ]),
+        // Servers read the running locks once a second (issue 8): the few locked rows by index.
+        ("v5", ["CREATE INDEX throttles_locked ON throttles (locked_until) WHERE locked_until IS NOT NULL"]),
     ]
 
     /// Applies the migrations not yet applied, each in the transaction that records it. Several

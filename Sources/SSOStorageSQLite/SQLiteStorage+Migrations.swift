@@ -252,6 +252,10 @@ extension SQLiteStorage {
                 CREATE INDEX device_authorizations_expiry ON device_authorizations(expires_at);
                 """)
         }
+        migrator.registerMigration("v9") { db in
+            // Servers read the running locks once a second (issue 8): the few locked rows by index.
+            try db.execute(sql: "CREATE INDEX throttles_locked ON throttles(locked_until) WHERE locked_until IS NOT NULL")
+        }
         return migrator
     }
 }

@@ -24,6 +24,15 @@ extension SQLiteStorage: ThrottleStore {
         }
     }
 
+    public func lockedThrottles(at now: Date) async throws -> [String: Date] {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db, cached: "SELECT key, locked_until FROM throttles WHERE locked_until > ?", arguments: [Self.time(now)]
+            ) { row in (row["key"] as String, Self.date(row, "locked_until")) }
+            return Dictionary(rows, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
     public func recordThrottleEvent(
         key: String, at: Date, windowStart: Date, lockUntil: @Sendable (Int) -> Date?
     ) async throws -> ThrottleState {

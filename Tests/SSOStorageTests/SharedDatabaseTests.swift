@@ -82,6 +82,28 @@ struct SharedDatabaseTests {
         #expect(Array(both.keys) == ["ip:1"] && both["ip:1"]?.lockedUntil == lockAt)
     }
 
+    @Test("a server's throttle sees its own locks and clears at once, another instance's within a second",
+          arguments: Backend.available)
+    func throttleLocksAcrossInstances(_ backend: Backend) async throws {
+        let (first, another) = try await backend.open()
+        let second = try await another()
+        let clock = SystemClock()
+        let policy = ThrottlePolicy(allowed: 2, baseDelay: 60, maximumDelay: 60, window: 3600)
+        let one = Throttle(store: first, clock: clock)
+        let other = Throttle(store: second, clock: clock)
+        try await one.check("ip:9")              // both have read the (empty) locks now
+        try await other.check("ip:9")
+        _ = try await one.record("ip:9", policy: policy)
+        _ = try await one.record("ip:9", policy: policy)
+        #expect(try await first.lockedThrottles(at: clock.now()).keys.contains("ip:9"))
+        await #expect(throws: OAuthError.self, "its own lock, at once") { try await one.check("ip:9") }
+        try await Task.sleep(for: .milliseconds(1100))
+        await #expect(throws: OAuthError.self, "another instance's lock, within a second") { try await other.check("ip:9") }
+        try await one.clear("ip:9")
+        try await one.check("ip:9")
+        #expect(try await first.lockedThrottles(at: clock.now()).isEmpty)
+    }
+
     @Test("a session ended on both at once queues one logout notice, and each notice is claimed once",
           arguments: Backend.available)
     func logoutOnce(_ backend: Backend) async throws {

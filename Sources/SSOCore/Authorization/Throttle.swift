@@ -44,6 +44,8 @@ public struct Throttle: Sendable {
     let store: any ThrottleStore
     let clock: any SSOClock
     public let limits: AbuseLimits
+    /// Shared by every copy of this throttle.
+    let locks = ThrottleLocks()
 
     public init(store: any ThrottleStore, clock: any SSOClock, limits: AbuseLimits = AbuseLimits()) {
         self.store = store
@@ -83,14 +85,14 @@ public struct Throttle: Sendable {
     /// Seconds until `key` may try again, or `nil` when it is not locked.
     public func retryAfter(_ key: String) async throws -> Int? { try await retryAfter([key]) }
 
-    /// Seconds until every one of `keys` may try again (the longest lock), read in one query;
-    /// `nil` when none is locked.
+    /// Seconds until every one of `keys` may try again (the longest lock); `nil` when none is
+    /// locked. Locks are read through `ThrottleLocks`: a lock from another instance shows
+    /// within a second, this process's own at once.
     private func retryAfter(_ keys: [String]) async throws -> Int? {
         guard !keys.isEmpty else { return nil }
         let now = clock.now()
-        let remaining = try await store.throttleStates(keys: keys).values
-            .compactMap { $0.lockedUntil?.timeIntervalSince(now) }
-            .max()
+        let locked = try await locks.current(store, now: now)
+        let remaining = keys.compactMap { locked[$0]?.timeIntervalSince(now) }.max()
         guard let remaining, remaining > 0 else { return nil }
         return Int(remaining.rounded(.up))
     }
@@ -99,12 +101,17 @@ public struct Throttle: Sendable {
     @discardableResult
     public func record(_ key: String, policy: ThrottlePolicy) async throws -> ThrottleState {
         let now = clock.now()
-        return try await store.recordThrottleEvent(
+        let state = try await store.recordThrottleEvent(
             key: key, at: now, windowStart: now.addingTimeInterval(-policy.window),
             lockUntil: { count in policy.lock(after: count, from: now) })
+        locks.changed(key, until: state.lockedUntil)
+        return state
     }
 
-    public func clear(_ key: String) async throws { try await store.clearThrottle(key: key) }
+    public func clear(_ key: String) async throws {
+        try await store.clearThrottle(key: key)
+        locks.changed(key, until: nil)
+    }
 
     public static func accountKey(_ login: String) -> String { "account:" + login.lowercased() }
     /// Sign-in failures of one address.
