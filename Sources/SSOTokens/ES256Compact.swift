@@ -15,14 +15,14 @@ enum ES256Compact {
         var typ: String?
     }
 
-    static func sign<Claims: Encodable>(_ claims: Claims, key: P256.Signing.PrivateKey, kid: String, typ: String)
-        throws -> String
-    {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let header = Base64URL.encode(try encoder.encode(Header(alg: "ES256", kid: kid, typ: typ)))
-        let payload = Base64URL.encode(try encoder.encode(claims))
-        let input = header + "." + payload
+    /// Signs `payload`, a JSON object's bytes (`JSONObjectWriter`), under the header
+    /// `{"alg":"ES256","kid":…,"typ":…}`.
+    static func sign(payload: [UInt8], key: P256.Signing.PrivateKey, kid: String, typ: String) throws -> String {
+        var header = JSONObjectWriter(capacity: 96)
+        header.add("alg", "ES256")
+        header.add("kid", kid)
+        header.add("typ", typ)
+        let input = Base64URL.encode(header.finish()) + "." + Base64URL.encode(payload)
         let signature = try key.signature(for: Data(input.utf8))
         return input + "." + Base64URL.encode(signature.rawRepresentation)
     }

@@ -175,11 +175,11 @@ public final class JWTTokenSigner: TokenSigner {
     }
 
     public func signAccessToken(_ claims: AccessTokenClaims) async throws -> String {
-        try await signES256(claims, typ: "at+jwt")
+        try await signES256(claims.jsonObject, typ: "at+jwt")
     }
 
     public func signIDToken(_ claims: IDTokenClaims, algorithm: SigningAlgorithm) async throws -> String {
-        if algorithm == .es256 { return try await signES256(claims, typ: "JWT") }
+        if algorithm == .es256 { return try await signES256(claims.jsonObject, typ: "JWT") }
         var header = JWTHeader()
         header.typ = "JWT"
         header.alg = algorithm.rawValue
@@ -193,12 +193,12 @@ public final class JWTTokenSigner: TokenSigner {
         return try await collection.sign(LogoutTokenPayload(claims), kid: await kid(algorithm), header: header)
     }
 
-    private func signES256<Claims: Encodable>(_ claims: Claims, typ: String) async throws -> String {
+    private func signES256(_ payload: [UInt8], typ: String) async throws -> String {
         let kid = try await kid(.es256).string
         guard let key = ring.withLock({ $0.es256[kid] }) else {
             throw JWTError.generic(identifier: "signing", reason: "No ES256 signing key")
         }
-        return try ES256Compact.sign(claims, key: key, kid: kid, typ: typ)
+        return try ES256Compact.sign(payload: payload, key: key, kid: kid, typ: typ)
     }
 
     public func verifyAccessToken(_ token: String) async -> AccessTokenClaims? {

@@ -40,6 +40,24 @@ public struct AccessTokenClaims: Sendable, Codable, Equatable {
         case authTime = "auth_time"
         case grantID = "gid"
     }
+
+    /// The JWT payload: the Codable form's members, by name, without `JSONEncoder`.
+    public var jsonObject: [UInt8] {
+        var json = JSONObjectWriter()
+        json.add("aud", aud)
+        json.add("auth_time", authTime)
+        json.add("client_id", clientID)
+        json.add("exp", exp)
+        json.add("gid", grantID)
+        json.add("iat", iat)
+        json.add("iss", iss)
+        json.add("jti", jti)
+        json.add("roles", roles)
+        json.add("scope", scope)
+        json.add("sid", sid)
+        json.add("sub", sub)
+        return json.finish()
+    }
 }
 
 /// Claims of an OpenID Connect ID token (Core section 2), with the user's standard claims that
@@ -117,6 +135,29 @@ public struct IDTokenClaims: Sendable, Codable, Equatable {
         try c.encodeIfPresent(amr, forKey: .amr)
         try c.encodeIfPresent(idp, forKey: .idp)
         try user?.encode(to: encoder)
+    }
+
+    /// The JWT payload: the Codable form's members (the user's claims among them), by name,
+    /// without `JSONEncoder`.
+    public var jsonObject: [UInt8] {
+        var json = JSONObjectWriter()
+        json.add("amr", amr)
+        json.add("at_hash", atHash)
+        json.add("aud", aud)
+        json.add("auth_time", authTime)
+        json.add("azp", azp)
+        json.add("email", user?.email)
+        json.add("email_verified", user?.emailVerified)
+        json.add("exp", exp)
+        json.add("iat", iat)
+        json.add("idp", idp)
+        json.add("iss", iss)
+        json.add("name", user?.name)
+        json.add("nonce", nonce)
+        json.add("preferred_username", user?.preferredUsername)
+        json.add("sid", sid)
+        json.add("sub", user?.sub ?? sub)
+        return json.finish()
     }
 }
 

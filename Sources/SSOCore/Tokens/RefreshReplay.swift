@@ -8,7 +8,7 @@ import Foundation
 /// key, cannot open the kept answer; only a client presenting the rotated token again can.
 public enum RefreshReplay {
     public static func seal(_ response: TokenResponse, under refreshToken: String) throws -> Data {
-        let plaintext = try JSONEncoder().encode(response)
+        let plaintext = response.jsonObject
         guard let combined = try AES.GCM.seal(plaintext, using: key(refreshToken)).combined else {
             throw OAuthError(.serverError, "Could not seal the token response.")
         }

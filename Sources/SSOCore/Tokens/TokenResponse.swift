@@ -24,4 +24,17 @@ public struct TokenResponse: Sendable, Codable, Equatable {
         case scope
         case idToken = "id_token"
     }
+
+    /// The response body, members by name (as `JSONEncoder` with sorted keys wrote it), written
+    /// directly: the token endpoint answers and seals it on every request.
+    public var jsonObject: [UInt8] {
+        var json = JSONObjectWriter(capacity: 1536)
+        json.add("access_token", accessToken)
+        json.add("expires_in", expiresIn)
+        json.add("id_token", idToken)
+        json.add("refresh_token", refreshToken)
+        json.add("scope", scope)
+        json.add("token_type", tokenType)
+        return json.finish()
+    }
 }

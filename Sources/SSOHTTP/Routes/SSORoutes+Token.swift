@@ -27,7 +27,7 @@ extension SSORoutes {
         do {
             let answer = try await services.tokenEndpoint.handle(
                 parameters, basic: basic, address: clientAddress(request, context: context))
-            var response = try Responses.json(answer)
+            var response = Responses.json(bytes: answer.jsonObject)
             if let grantType = try? parameters.value("grant_type") { services.metrics.tokenIssued(grantType: grantType) }
             // Browser-based public clients on other origins call this endpoint with fetch. No
             // cookie is involved (credentials are in the request), so any origin may read it.

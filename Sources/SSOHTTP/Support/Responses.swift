@@ -13,13 +13,18 @@ enum Responses {
 
     /// A JSON answer. Protocol answers carrying tokens or errors are never cached (RFC 6749 5.1).
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, noStore: Bool = true) throws -> Response {
+        json(bytes: try jsonEncoder.encode(value), status: status, noStore: noStore)
+    }
+
+    /// A JSON answer from bytes already written (`JSONObjectWriter`).
+    static func json<Bytes: Sequence>(bytes: Bytes, status: HTTPResponse.Status = .ok, noStore: Bool = true) -> Response
+    where Bytes.Element == UInt8 {
         var headers: HTTPFields = [.contentType: "application/json;charset=UTF-8"]
         if noStore {
             headers[.cacheControl] = "no-store"
             headers[HTTPField.Name("Pragma")!] = "no-cache"
         }
-        let data = try jsonEncoder.encode(value)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     /// An RFC 6749 section 5.2 error body with its status.
