@@ -73,7 +73,11 @@ let package = Package(
         // Implementations behind the core's seams.
         .target(
             name: "SSOStorageSQLite",
-            dependencies: ["SSOCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "SSOCore", .product(name: "GRDB", package: "GRDB.swift"),
+                // GRDB's own SQLite module: the hot point reads step its statements directly (ColumnRow).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The same stores on PostgreSQL, for several instances behind a load balancer.

@@ -44,7 +44,7 @@ extension SQLiteStorage: ClientStore {
         }
     }
 
-    static func client(from row: Row) throws -> Client {
+    static func client(from row: ColumnRow) throws -> Client {
         Client(
             id: row["id"], name: row["name"], secretDigest: row["secret_digest"],
             redirectURIs: try DecodedColumnCache.decode([String].self, row["redirect_uris"]), allowedScopes: scopes(row, "scopes"),

@@ -88,7 +88,7 @@ extension SQLiteStorage: DeviceAuthorizationStore {
         }
     }
 
-    static func deviceAuthorization(from row: Row) -> DeviceAuthorization {
+    static func deviceAuthorization(from row: ColumnRow) -> DeviceAuthorization {
         DeviceAuthorization(
             deviceCodeDigest: row["device_code_digest"], userCodeDigest: row["user_code_digest"],
             clientID: row["client_id"], scopes: scopes(row, "scopes"),

@@ -21,15 +21,16 @@ extension SQLiteStorage: InteractionStore {
 
     public func interaction(id: String) async throws -> Interaction? {
         try lookup { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM interactions WHERE id_digest = ?", arguments: [SecretDigest.sha256(id)])
-            else { return nil }
-            return Interaction(
-                id: id, request: try Self.decodeJSON(AuthorizationRequest.self, row["request"]),
-                browserBinding: row["browser_binding"], createdAt: Self.date(row, "created_at"),
-                expiresAt: Self.date(row, "expires_at"), sessionID: row["session_id"],
-                pendingUserID: row["pending_user_id"], returnTo: row["return_to"]
-            )
+            try Row.fetchOne(
+                db, cached: "SELECT * FROM interactions WHERE id_digest = ?", arguments: [SecretDigest.sha256(id)]
+            ) { row in
+                Interaction(
+                    id: id, request: try Self.decodeJSON(AuthorizationRequest.self, row["request"]),
+                    browserBinding: row["browser_binding"], createdAt: Self.date(row, "created_at"),
+                    expiresAt: Self.date(row, "expires_at"), sessionID: row["session_id"],
+                    pendingUserID: row["pending_user_id"], returnTo: row["return_to"]
+                )
+            }
         }
     }
 

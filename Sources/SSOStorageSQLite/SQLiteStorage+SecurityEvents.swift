@@ -22,8 +22,7 @@ extension SQLiteStorage: SecurityEventStore {
     /// The newest events first, `limit` at most.
     public func securityEvents(limit: Int = 100) async throws -> [SecurityEvent] {
         try await pool.read { db in
-            let select = try db.cachedStatement(sql: "SELECT * FROM security_events ORDER BY id DESC LIMIT ?")
-            return try Row.fetchAll(select, arguments: [limit]).map { row in
+            try Row.fetchAll(db, cached: "SELECT * FROM security_events ORDER BY id DESC LIMIT ?", arguments: [limit]) { row in
                 SecurityEvent(
                     kind: SecurityEvent.Kind(rawValue: row["kind"]), at: Self.date(row, "at"), userID: row["user_id"],
                     clientID: row["client_id"], detail: row["detail"]

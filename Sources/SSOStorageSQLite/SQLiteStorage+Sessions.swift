@@ -63,7 +63,7 @@ extension SQLiteStorage: SessionStore {
         }
     }
 
-    static func session(from row: Row) -> SSOSession {
+    static func session(from row: ColumnRow) -> SSOSession {
         SSOSession(
             id: row["id"], secretDigest: row["secret_digest"], userID: row["user_id"], authTime: date(row, "auth_time"),
             methods: list(row, "methods"), identityProvider: row["identity_provider"], createdAt: date(row, "created_at"), expiresAt: date(row, "expires_at"),

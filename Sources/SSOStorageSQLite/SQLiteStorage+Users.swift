@@ -66,7 +66,7 @@ extension SQLiteStorage: UserStore {
         }
     }
 
-    static func user(from row: Row) throws -> User {
+    static func user(from row: ColumnRow) throws -> User {
         var user = User(
             id: row["id"], login: row["login"], passwordHash: row["password_hash"], email: row["email"],
             emailVerified: row["email_verified"], name: row["name"], totpSecretSealed: row["totp_secret_sealed"],

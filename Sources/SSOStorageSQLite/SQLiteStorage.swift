@@ -59,28 +59,31 @@ extension SQLiteStorage {
 /// Statements through each connection's cache: the hot queries are compiled once per connection,
 /// not on every request (compiling, with GRDB's authorizer, was a tenth of the token endpoint's time).
 ///
-/// Rows are read in place by `map`, not copied: a copied GRDB row finds a column by name by
-/// lowercasing every column name until one matches, so reading a record of fifteen columns
-/// lowercased about a hundred strings; a row read in place looks its columns up in a table.
-/// The row is valid only inside `map`.
+/// Rows are read in place by `map` as `ColumnRow`s, not copied: a copied GRDB row finds a
+/// column by name by lowercasing every column name until one matches, and even a row read in
+/// place builds a table of its column names for every row; `ColumnRow` keeps that table per
+/// statement. The row is valid only inside `map`.
 extension Row {
     static func fetchOne<T>(
-        _ db: Database, cached sql: String, arguments: StatementArguments = [], _ map: (Row) throws -> T
+        _ db: Database, cached sql: String, arguments: StatementArguments = [], _ map: (ColumnRow) throws -> T
     ) throws -> T? {
-        let cursor = try fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
-        // The cursor resets the statement when it goes, ending the read at once.
-        return try withExtendedLifetime(cursor) { try cursor.next().map(map) }
+        var value: T?
+        try ColumnRow.step(db.cachedStatement(sql: sql), arguments: arguments, db: db) { row in
+            value = try map(row)
+            return false
+        }
+        return value
     }
 
     static func fetchAll<T>(
-        _ db: Database, cached sql: String, arguments: StatementArguments = [], _ map: (Row) throws -> T
+        _ db: Database, cached sql: String, arguments: StatementArguments = [], _ map: (ColumnRow) throws -> T
     ) throws -> [T] {
-        let cursor = try fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
-        return try withExtendedLifetime(cursor) {
-            var values: [T] = []
-            while let row = try cursor.next() { values.append(try map(row)) }
-            return values
+        var values: [T] = []
+        try ColumnRow.step(db.cachedStatement(sql: sql), arguments: arguments, db: db) { row in
+            values.append(try map(row))
+            return true
         }
+        return values
     }
 }
 
@@ -101,8 +104,8 @@ extension SQLiteStorage: SSOStore {
 extension SQLiteStorage {
     static func time(_ date: Date) -> Double { date.timeIntervalSince1970 }
     static func time(_ date: Date?) -> Double? { date?.timeIntervalSince1970 }
-    static func date(_ row: Row, _ column: String) -> Date { Date(timeIntervalSince1970: row[column]) }
-    static func optionalDate(_ row: Row, _ column: String) -> Date? {
+    static func date(_ row: ColumnRow, _ column: String) -> Date { Date(timeIntervalSince1970: row[column]) }
+    static func optionalDate(_ row: ColumnRow, _ column: String) -> Date? {
         (row[column] as Double?).map { Date(timeIntervalSince1970: $0) }
     }
     static func json<T: Encodable>(_ value: T) throws -> String {
@@ -111,10 +114,10 @@ extension SQLiteStorage {
     static func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         try JSONDecoder().decode(type, from: Data(text.utf8))
     }
-    static func scopes(_ row: Row, _ column: String) -> ScopeSet {
+    static func scopes(_ row: ColumnRow, _ column: String) -> ScopeSet {
         ScopeSet(stored: row[column])
     }
-    static func list(_ row: Row, _ column: String) -> [String] {
+    static func list(_ row: ColumnRow, _ column: String) -> [String] {
         ScopeSet.words(row[column])
     }
 }
