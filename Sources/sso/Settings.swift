@@ -164,7 +164,9 @@ enum Settings {
         switch setting.defaultValue {
         case .text(let value): notes.append("default \(value)")
         case .integer(let value): notes.append("default \(value)")
-        case .number(let value): notes.append("default \(value.formatted())")
+        // Not `formatted()`: that is ICU's number formatting, and it would map ICU's locale data
+        // into every `sso serve` at start-up (megabytes of resident memory) for one help string.
+        case .number(let value): notes.append("default \(value.rounded() == value ? String(Int(value)) : String(value))")
         case .boolean(let value): notes.append("default \(value ? "on" : "off")")
         case .list, nil: break
         }
