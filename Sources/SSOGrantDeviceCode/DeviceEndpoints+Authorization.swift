@@ -63,15 +63,7 @@ extension DeviceEndpoints {
     }
 
     private func requestedScopes(_ parameters: RequestParameters, client: Client) async throws -> ScopeSet {
-        guard let text = try parameters.value("scope"), !text.isEmpty else { return client.allowedScopes }
-        guard let scopes = ScopeSet(parsing: text) else {
-            throw OAuthError.invalidScope("The scope parameter contains characters that are not allowed.")
-        }
-        if scopes.isEmpty { return client.allowedScopes }
-        let refused = scopes.subtracting(client.allowedScopes)
-        guard refused.isEmpty else {
-            throw OAuthError.invalidScope("This client may not request: \(refused.joined(separator: " ")).")
-        }
+        let scopes = try client.requestedScopes(try parameters.value("scope"))
         let unknown = try await services.scopes.unknownScopes(in: scopes)
         guard unknown.isEmpty else { throw OAuthError.invalidScope("Unknown scope: \(unknown.joined(separator: " ")).") }
         return scopes

@@ -104,16 +104,7 @@ public struct AuthorizationRequestValidator: Sendable {
     }
 
     private func checkScopes(_ parameters: RequestParameters, client: Client) throws(OAuthError) -> ScopeSet {
-        guard let text = try parameters.value("scope") else { return client.allowedScopes }
-        guard let scopes = ScopeSet(parsing: text) else {
-            throw .invalidScope("The scope parameter contains characters that are not allowed.")
-        }
-        if scopes.isEmpty { return client.allowedScopes }
-        let refused = scopes.subtracting(client.allowedScopes)
-        guard refused.isEmpty else {
-            throw .invalidScope("This application may not request: \(refused.joined(separator: " ")).")
-        }
-        return scopes
+        try client.requestedScopes(try parameters.value("scope"))
     }
 
     private func checkPKCE(_ parameters: RequestParameters, client: Client) throws(OAuthError) -> String? {

@@ -57,3 +57,21 @@ public enum StandardScope {
     /// The scopes a client gets when registered without `--scope`.
     public static let defaultForClients = ScopeSet(["openid", "profile", "email"])
 }
+
+extension Client {
+    /// What a request's `scope` parameter asks of this client (at `/authorize` and at the device
+    /// authorization endpoint): all its allowed scopes when the parameter is absent or empty
+    /// (RFC 6749 section 3.3's pre-defined default), else exactly those, each of them allowed.
+    public func requestedScopes(_ text: String?) throws(OAuthError) -> ScopeSet {
+        guard let text else { return allowedScopes }
+        guard let scopes = ScopeSet(parsing: text) else {
+            throw .invalidScope("The scope parameter contains characters that are not allowed.")
+        }
+        if scopes.isEmpty { return allowedScopes }
+        let refused = scopes.subtracting(allowedScopes)
+        guard refused.isEmpty else {
+            throw .invalidScope("This application may not request: \(refused.joined(separator: " ")).")
+        }
+        return scopes
+    }
+}
