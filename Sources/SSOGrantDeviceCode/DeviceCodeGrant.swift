@@ -34,8 +34,8 @@ public struct DeviceCodeGrant: GrantModule {
     public func authorize(_ request: TokenRequest) async throws -> AuthorizedGrant {
         let digest = DeviceEndpoints.deviceCodeDigest(try request.parameters.required("device_code"))
         let now = clock.now()
-        guard let poll = try await devices.pollDeviceAuthorization(deviceCodeDigest: digest, at: now, slowDown: Self.slowDownStep),
-            poll.authorization.clientID == request.client.id
+        guard let poll = try await devices.pollDeviceAuthorization(
+            deviceCodeDigest: digest, clientID: request.client.id, at: now, slowDown: Self.slowDownStep)
         else { throw OAuthError.invalidGrant("The device code is invalid.") }
         let authorization = poll.authorization
         if authorization.status == .consumed { try await answerReplay(authorization, now: now) }

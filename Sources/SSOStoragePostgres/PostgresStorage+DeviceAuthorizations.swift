@@ -25,12 +25,15 @@ extension PostgresStorage: DeviceAuthorizationStore {
             .map(Self.deviceAuthorization(from:))
     }
 
-    public func pollDeviceAuthorization(deviceCodeDigest: String, at: Date, slowDown: Int) async throws -> DevicePoll? {
+    public func pollDeviceAuthorization(deviceCodeDigest: String, clientID: String, at: Date, slowDown: Int) async throws
+        -> DevicePoll?
+    {
         try await transaction { connection in
             // The row lock orders two instances' polls of one device code: each sees the other's.
-            guard let row = try await row(
-                "SELECT * FROM device_authorizations WHERE device_code_digest = \(deviceCodeDigest) FOR UPDATE",
-                on: connection)
+            guard let row = try await row("""
+                SELECT * FROM device_authorizations
+                WHERE device_code_digest = \(deviceCodeDigest) AND client_id = \(clientID) FOR UPDATE
+                """, on: connection)
             else { return nil }
             var authorization = try Self.deviceAuthorization(from: row)
             let tooSoon = DevicePoll.isTooSoon(authorization, at: at)

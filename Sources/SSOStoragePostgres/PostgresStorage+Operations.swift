@@ -76,16 +76,6 @@ extension PostgresStorage: ThrottleStore {
         }
     }
 
-    public func throttleStates(keys: [String]) async throws -> [String: ThrottleState] {
-        var states: [String: ThrottleState] = [:]
-        for row in try await rows("SELECT * FROM throttles WHERE key = ANY(\(keys)::text[])") {
-            states[try row.value("key")] = ThrottleState(
-                count: try row.value("count"), lockedUntil: try row.optionalDate("locked_until"),
-                updatedAt: try row.date("updated_at"))
-        }
-        return states
-    }
-
     /// The count is incremented by one upsert (the row lock orders concurrent instances), and
     /// the lock the policy derives from it is written in the same transaction.
     public func recordThrottleEvent(

@@ -32,11 +32,13 @@ extension SQLiteStorage: DeviceAuthorizationStore {
         }
     }
 
-    public func pollDeviceAuthorization(deviceCodeDigest: String, at: Date, slowDown: Int) async throws -> DevicePoll? {
+    public func pollDeviceAuthorization(deviceCodeDigest: String, clientID: String, at: Date, slowDown: Int) async throws
+        -> DevicePoll?
+    {
         try await pool.write { db in
             guard var authorization = try Row.fetchOne(
-                db, cached: "SELECT * FROM device_authorizations WHERE device_code_digest = ?",
-                arguments: [deviceCodeDigest], Self.deviceAuthorization(from:))
+                db, cached: "SELECT * FROM device_authorizations WHERE device_code_digest = ? AND client_id = ?",
+                arguments: [deviceCodeDigest, clientID], Self.deviceAuthorization(from:))
             else { return nil }
             let tooSoon = DevicePoll.isTooSoon(authorization, at: at)
             if tooSoon { authorization.interval += slowDown }

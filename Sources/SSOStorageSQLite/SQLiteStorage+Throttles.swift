@@ -12,18 +12,6 @@ extension SQLiteStorage: ThrottleStore {
         }
     }
 
-    public func throttleStates(keys: [String]) async throws -> [String: ThrottleState] {
-        let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ", ")
-        return try lookup { db in
-            let rows = try Row.fetchAll(db, cached: "SELECT * FROM throttles WHERE key IN (\(placeholders))",
-                                        arguments: StatementArguments(keys)) { row in
-                (row["key"] as String, ThrottleState(count: row["count"], lockedUntil: Self.optionalDate(row, "locked_until"),
-                                                     updatedAt: Self.date(row, "updated_at")))
-            }
-            return Dictionary(rows, uniquingKeysWith: { first, _ in first })
-        }
-    }
-
     public func lockedThrottles(at now: Date) async throws -> [String: Date] {
         try await pool.read { db in
             let rows = try Row.fetchAll(

@@ -179,7 +179,7 @@ struct DeviceCodeGrantTests {
         }
     }
 
-    @Test("the form's CSRF value must be this browser's; another client's device code is invalid_grant")
+    @Test("the form's CSRF value must be this browser's; another client's device code is invalid_grant and counts as no poll")
     func bindings() async throws {
         let harness = try await harness()
         try await harness.run { user in
@@ -197,6 +197,8 @@ struct DeviceCodeGrantTests {
             harness.clock.advance(seconds: 10)
             let stolen = try await poll(device, deviceCode, client: "cli", secret: nil)
             #expect(stolen.json["error"] as? String == "invalid_grant")
+            // ... and its attempt records no poll: the device's own next poll is not slowed down.
+            #expect(try await poll(device, deviceCode).json["error"] as? String == "authorization_pending")
         }
     }
 

@@ -39,19 +39,22 @@ struct DeviceAuthorizationStoreTests {
     func polls(_ backend: Backend) async throws {
         let storage = try await backend.store()
         _ = try await storage.insertDeviceAuthorization(request("d", user: "u"))
-        var poll = try #require(try await storage.pollDeviceAuthorization(deviceCodeDigest: "d", at: now, slowDown: 5))
+        var poll = try #require(try await storage.pollDeviceAuthorization(deviceCodeDigest: "d", clientID: "tv", at: now, slowDown: 5))
         #expect(!poll.tooSoon && poll.authorization.interval == 5 && poll.authorization.lastPolledAt == now)
         poll = try #require(try await storage.pollDeviceAuthorization(
-            deviceCodeDigest: "d", at: now.addingTimeInterval(4), slowDown: 5))
+            deviceCodeDigest: "d", clientID: "tv", at: now.addingTimeInterval(4), slowDown: 5))
         #expect(poll.tooSoon && poll.authorization.interval == 10)
         poll = try #require(try await storage.pollDeviceAuthorization(
-            deviceCodeDigest: "d", at: now.addingTimeInterval(14), slowDown: 5))
+            deviceCodeDigest: "d", clientID: "tv", at: now.addingTimeInterval(14), slowDown: 5))
         #expect(!poll.tooSoon && poll.authorization.interval == 10, "ten seconds after the last poll")
-        #expect(try await storage.pollDeviceAuthorization(deviceCodeDigest: "none", at: now, slowDown: 5) == nil)
+        #expect(try await storage.pollDeviceAuthorization(deviceCodeDigest: "none", clientID: "tv", at: now, slowDown: 5) == nil)
+        // Another client's poll of this device code is refused and records nothing.
+        #expect(try await storage.pollDeviceAuthorization(
+            deviceCodeDigest: "d", clientID: "other", at: now.addingTimeInterval(14.5), slowDown: 5) == nil)
         // Once answered, polling fast is no longer slowed: the next poll gets its answer.
         #expect(try await storage.decideDeviceAuthorization(userCodeDigest: "u", approval, at: now))
         poll = try #require(try await storage.pollDeviceAuthorization(
-            deviceCodeDigest: "d", at: now.addingTimeInterval(15), slowDown: 5))
+            deviceCodeDigest: "d", clientID: "tv", at: now.addingTimeInterval(15), slowDown: 5))
         #expect(!poll.tooSoon && poll.authorization.status == .approved)
     }
 

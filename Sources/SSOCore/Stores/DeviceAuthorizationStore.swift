@@ -8,10 +8,12 @@ public protocol DeviceAuthorizationStore: Sendable {
     /// by another request still in the table, so the caller draws another user code.
     func insertDeviceAuthorization(_ authorization: DeviceAuthorization) async throws -> Bool
     func deviceAuthorization(userCodeDigest: String) async throws -> DeviceAuthorization?
-    /// Records a poll at `at`. While the request is pending, a poll sooner than `interval`
-    /// seconds after the previous one raises the interval by `slowDown` seconds for this and
-    /// every later poll. `nil` when no request has this device code.
-    func pollDeviceAuthorization(deviceCodeDigest: String, at: Date, slowDown: Int) async throws -> DevicePoll?
+    /// Records a poll by `clientID` at `at`. While the request is pending, a poll sooner than
+    /// `interval` seconds after the previous one raises the interval by `slowDown` seconds for
+    /// this and every later poll. `nil`, and nothing recorded, when no request of this client
+    /// has this device code: another client cannot push a device into `slow_down`.
+    func pollDeviceAuthorization(deviceCodeDigest: String, clientID: String, at: Date, slowDown: Int) async throws
+        -> DevicePoll?
     /// Records the user's answer if the request is still pending and unexpired at `at`;
     /// `false` when it was not (answered already, expired, unknown).
     func decideDeviceAuthorization(userCodeDigest: String, _ decision: DeviceDecision, at: Date) async throws -> Bool

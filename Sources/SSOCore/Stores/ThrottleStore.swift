@@ -23,18 +23,7 @@ public protocol ThrottleStore: Sendable {
         key: String, at: Date, windowStart: Date, lockUntil: @Sendable (Int) -> Date?
     ) async throws -> ThrottleState
     func clearThrottle(key: String) async throws
-    /// The states of several keys in one read (a request is checked against its client and its
-    /// address at once); keys without state are absent.
-    func throttleStates(keys: [String]) async throws -> [String: ThrottleState]
     /// Every key whose lock lasts beyond `now`, with the lock's end: the few rows a server
     /// checks requests against (`Throttle` reads them at most once a second).
     func lockedThrottles(at now: Date) async throws -> [String: Date]
-}
-
-extension ThrottleStore {
-    public func throttleStates(keys: [String]) async throws -> [String: ThrottleState] {
-        var states: [String: ThrottleState] = [:]
-        for key in keys { states[key] = try await throttleState(key: key) }
-        return states
-    }
 }
