@@ -170,7 +170,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SSOCoreTests", dependencies: ["SSOCore", "SSOTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SSOCoreTests", dependencies: ["SSOCore", "SSOTesting", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "SSOGrantTests",
             dependencies: [
@@ -211,6 +213,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -37,26 +37,29 @@ struct ColumnRow {
     /// The column tables of the statements seen so far, by SQL text.
     private static let tables = Mutex<[String: [String: CInt]]>([:])
 
-    static func columns(of statement: Statement) -> [String: CInt] {
-        if let known = tables.withLock({ $0[statement.sql] }) { return known }
+    /// Keyed by the SQL text the caller prepared the statement from: GRDB's `Statement.sql`
+    /// trims the text through Foundation on every call, which cost more than the lookup saved.
+    static func columns(of statement: Statement, sql: String) -> [String: CInt] {
+        if let known = tables.withLock({ $0[sql] }) { return known }
         let sqlite = statement.sqliteStatement
         var table: [String: CInt] = [:]
         for index in 0..<sqlite3_column_count(sqlite) where table[String(cString: sqlite3_column_name(sqlite, index))] == nil {
             table[String(cString: sqlite3_column_name(sqlite, index))] = index
         }
-        tables.withLock { $0[statement.sql] = table }
+        tables.withLock { $0[sql] = table }
         return table
     }
 
     /// Steps `statement` (cached, bound to `arguments`) and hands each row to `body` until it
     /// returns `false` or the rows end; the statement is reset afterwards, ending the read.
     static func step(
-        _ statement: Statement, arguments: StatementArguments, db: Database, _ body: (ColumnRow) throws -> Bool
+        _ statement: Statement, sql: String, arguments: StatementArguments, db: Database,
+        _ body: (ColumnRow) throws -> Bool
     ) throws {
         try statement.setArguments(arguments)
         let sqlite = statement.sqliteStatement
         defer { sqlite3_reset(sqlite) }
-        let columns = columns(of: statement)
+        let columns = columns(of: statement, sql: sql)
         while true {
             switch sqlite3_step(sqlite) {
             case SQLITE_ROW:
@@ -65,7 +68,7 @@ struct ColumnRow {
                 return
             case let code:
                 throw DatabaseError(resultCode: ResultCode(rawValue: code),
-                                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+                                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
             }
         }
     }

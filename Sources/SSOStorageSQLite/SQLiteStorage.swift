@@ -68,7 +68,7 @@ extension Row {
         _ db: Database, cached sql: String, arguments: StatementArguments = [], _ map: (ColumnRow) throws -> T
     ) throws -> T? {
         var value: T?
-        try ColumnRow.step(db.cachedStatement(sql: sql), arguments: arguments, db: db) { row in
+        try ColumnRow.step(db.cachedStatement(sql: sql), sql: sql, arguments: arguments, db: db) { row in
             value = try map(row)
             return false
         }
@@ -79,7 +79,7 @@ extension Row {
         _ db: Database, cached sql: String, arguments: StatementArguments = [], _ map: (ColumnRow) throws -> T
     ) throws -> [T] {
         var values: [T] = []
-        try ColumnRow.step(db.cachedStatement(sql: sql), arguments: arguments, db: db) { row in
+        try ColumnRow.step(db.cachedStatement(sql: sql), sql: sql, arguments: arguments, db: db) { row in
             values.append(try map(row))
             return true
         }

@@ -118,7 +118,11 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try settings()
-        if settings.text("log_format") == "json" { LoggingSystem.bootstrap(JSONLinesLogHandler.init(label:)) }
+        if settings.text("log_format") == "json" {
+            LoggingSystem.bootstrap(JSONLinesLogHandler.init(label:))
+        } else {
+            LoggingSystem.bootstrap(TextLogHandler.init(label:))
+        }
         let host = settings.text("host") ?? "127.0.0.1"
         let port = settings.integer("port")
         guard let resources = settings.text("resources") ?? SSOServer.locateResources() else {

@@ -60,6 +60,29 @@ struct JSONObjectWriterTests {
         }
     }
 
+    @Test("UserInfo claims, with every scope's claims and with only sub")
+    func userInfo() throws {
+        let user = User(id: "u-1", login: Self.awkward, passwordHash: nil, email: "a@b.example", emailVerified: false,
+                        name: "Алиса \"A\"", createdAt: Date())
+        for claims in [UserClaims(user: user, scopes: ScopeSet(["openid", "profile", "email"])),
+                       UserClaims(user: user, scopes: ScopeSet(["openid"]))] {
+            #expect(try sameJSON(claims.jsonObject, JSONEncoder().encode(claims)))
+            #expect(try JSONDecoder().decode(UserClaims.self, from: Data(claims.jsonObject)) == claims)
+        }
+    }
+
+    @Test("introspection answers, active with every member and inactive")
+    func introspection() throws {
+        for response in [
+            IntrospectionResponse(active: true, scope: "openid", clientID: Self.awkward, username: "алиса", tokenType: "Bearer",
+                                  exp: 20, iat: 10, sub: "u-1", aud: "app", iss: "https://sso.example/", jti: "j"),
+            IntrospectionResponse.inactive,
+        ] {
+            #expect(try sameJSON(response.jsonObject, JSONEncoder().encode(response)))
+        }
+        #expect(String(decoding: IntrospectionResponse.inactive.jsonObject, as: UTF8.self) == #"{"active":false}"#)
+    }
+
     @Test("every control character is escaped")
     func controls() throws {
         var writer = JSONObjectWriter()

@@ -8,36 +8,59 @@ public enum FormDecoding {
     /// (`RequestParameters.overflowed`) rather than decoded at any cost.
     public static let maximumParameters = 100
 
+    /// Works on the UTF-8 bytes: splitting the `String` itself walks it by grapheme cluster,
+    /// and that walk was a tenth of an introspection request (whose body carries a whole JWT).
     public static func parse(_ text: String) -> RequestParameters {
-        var pairs: [(name: String, value: String)] = []
-        for part in text.split(separator: "&", omittingEmptySubsequences: true) {
-            guard pairs.count < maximumParameters else { return RequestParameters(pairs, overflowed: true) }
-            let pieces = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = decode(pieces[0])
-            let value = pieces.count > 1 ? decode(pieces[1]) : ""
-            if !name.isEmpty { pairs.append((name, value)) }
+        var text = text
+        return text.withUTF8 { bytes in
+            var pairs: [(name: String, value: String)] = []
+            var partStart = 0
+            while partStart <= bytes.count {
+                var partEnd = partStart
+                while partEnd < bytes.count, bytes[partEnd] != UInt8(ascii: "&") { partEnd += 1 }
+                if partEnd > partStart {
+                    guard pairs.count < maximumParameters else { return RequestParameters(pairs, overflowed: true) }
+                    var equals = partStart
+                    while equals < partEnd, bytes[equals] != UInt8(ascii: "=") { equals += 1 }
+                    let name = decode(UnsafeBufferPointer(rebasing: bytes[partStart..<equals]))
+                    let value = equals < partEnd
+                        ? decode(UnsafeBufferPointer(rebasing: bytes[(equals + 1)..<partEnd])) : ""
+                    if !name.isEmpty { pairs.append((name, value)) }
+                }
+                partStart = partEnd + 1
+            }
+            return RequestParameters(pairs)
         }
-        return RequestParameters(pairs)
     }
 
     /// Decodes `+` as space and `%XX` escapes as UTF-8 bytes.
     public static func decode(_ text: Substring) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = Array(text.utf8)[...]
-        while let byte = iterator.popFirst() {
-            if byte == UInt8(ascii: "+") {
-                bytes.append(UInt8(ascii: " "))
-            } else if byte == UInt8(ascii: "%"), iterator.count >= 2,
-                let high = hexValue(iterator[iterator.startIndex]),
-                let low = hexValue(iterator[iterator.startIndex + 1]) {
-                bytes.append(high << 4 | low)
-                iterator = iterator.dropFirst(2)
-            } else {
-                bytes.append(byte)
-            }
+        var text = text
+        return text.withUTF8 { decode($0) }
+    }
+
+    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        // Most values (tokens, codes, client ids) need no decoding at all.
+        if !bytes.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) {
+            return String(decoding: bytes, as: UTF8.self)
         }
-        return String(decoding: bytes, as: UTF8.self)
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "+") {
+                decoded.append(UInt8(ascii: " "))
+            } else if byte == UInt8(ascii: "%"), index + 2 < bytes.count,
+                let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) {
+                decoded.append(high << 4 | low)
+                index += 2
+            } else {
+                decoded.append(byte)
+            }
+            index += 1
+        }
+        return String(decoding: decoded, as: UTF8.self)
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {

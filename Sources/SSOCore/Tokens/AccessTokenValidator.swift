@@ -21,9 +21,11 @@ public struct AccessTokenValidator: Sendable {
 
     /// The claims of a live access token, or `nil`.
     public func validate(_ token: String) async throws -> AccessTokenClaims? {
-        // Two dots make a JWS compact serialisation; counted on the bytes (splitting the String
-        // walked it grapheme by grapheme).
-        if token.utf8.lazy.filter({ $0 == UInt8(ascii: ".") }).count == 2 {
+        // Two dots make a JWS compact serialisation; counted on the bytes in a plain loop
+        // (splitting the String walked it grapheme by grapheme; a lazy filter was 2% of a call).
+        var dots = 0
+        for byte in token.utf8 where byte == UInt8(ascii: ".") { dots += 1 }
+        if dots == 2 {
             guard let claims = await signer.verifyAccessToken(token), try await grants.isLive(claims.grantID) else {
                 return nil
             }

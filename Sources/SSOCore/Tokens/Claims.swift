@@ -188,6 +188,17 @@ public struct UserClaims: Sendable, Codable, Equatable {
             self.emailVerified = user.emailVerified
         }
     }
+
+    /// The UserInfo answer's body, members by name, without `JSONEncoder`.
+    public var jsonObject: [UInt8] {
+        var json = JSONObjectWriter(capacity: 256)
+        json.add("email", email)
+        json.add("email_verified", emailVerified)
+        json.add("name", name)
+        json.add("preferred_username", preferredUsername)
+        json.add("sub", sub)
+        return json.finish()
+    }
 }
 
 /// Claims of a logout token (OpenID Connect Back-Channel Logout 1.0 section 2.4): who logged

@@ -39,6 +39,24 @@ public struct IntrospectionResponse: Sendable, Encodable, Equatable {
         case clientID = "client_id"
         case tokenType = "token_type"
     }
+
+    /// The answer's body, members by name as `JSONEncoder` with sorted keys wrote it, written
+    /// directly: resource servers introspect on every call they serve.
+    public var jsonObject: [UInt8] {
+        var json = JSONObjectWriter(capacity: 384)
+        json.add("active", active)
+        json.add("aud", aud)
+        json.add("client_id", clientID)
+        json.add("exp", exp)
+        json.add("iat", iat)
+        json.add("iss", iss)
+        json.add("jti", jti)
+        json.add("scope", scope)
+        json.add("sub", sub)
+        json.add("token_type", tokenType)
+        json.add("username", username)
+        return json.finish()
+    }
 }
 
 /// Introspection (RFC 7662) and revocation (RFC 7009) of the tokens we issue: JWT access tokens

@@ -20,7 +20,7 @@ extension SSORoutes {
                 throw OAuthError.invalidClient("Only confidential clients may introspect tokens.")
             }
             let token = try parameters.required("token")
-            return try Responses.json(try await services.introspection.introspect(token))
+            return Responses.json(bytes: try await services.introspection.introspect(token).jsonObject)
         }
     }
 

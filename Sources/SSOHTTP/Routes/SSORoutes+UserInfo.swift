@@ -17,7 +17,7 @@ extension SSORoutes {
     /// OpenID Connect UserInfo with a Bearer token (RFC 6750 sections 2.1 and 2.2).
     func userInfo(_ request: Request, formToken: String?) async -> Response {
         await withBearerToken(request, formToken: formToken) { token in
-            var response = try Responses.json(try await services.userInfo.claims(forAccessToken: token))
+            var response = Responses.json(bytes: try await services.userInfo.claims(forAccessToken: token).jsonObject)
             response.headers[.accessControlAllowOrigin] = "*"
             return response
         }
