@@ -39,7 +39,7 @@ extension SQLiteStorage: AuthorizationCodeStore {
     }
 
     public func redeem(digest: String, creating grant: GrantRecord, at: Date) async throws -> CodeRedemption {
-        try await pool.write { db in
+        try await commits.write { db in
             guard let code = try Row.fetchOne(
                 db, cached: "SELECT consumed_at, grant_id FROM authorization_codes WHERE digest = ?", arguments: [digest],
                 { row in (consumedAt: row["consumed_at"] as Double?, grantID: row["grant_id"] as String?) })

@@ -4,7 +4,7 @@ import SSOCore
 
 extension SQLiteStorage: ReferenceTokenStore {
     public func insert(_ token: ReferenceToken) async throws {
-        try await pool.write { db in
+        try await commits.write { db in
             try db.execute(
                 cached: """
                     INSERT INTO reference_tokens (digest, grant_id, client_id, user_id, scopes, auth_time, session_id,

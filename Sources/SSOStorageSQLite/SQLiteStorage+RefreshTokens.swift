@@ -4,7 +4,7 @@ import SSOCore
 
 extension SQLiteStorage: RefreshTokenStore {
     public func insert(_ token: RefreshTokenRecord) async throws {
-        try await pool.write { db in try Self.insertRefreshToken(token, db: db) }
+        try await commits.write { db in try Self.insertRefreshToken(token, db: db) }
     }
 
     public func refreshToken(digest: String) async throws -> RefreshTokenRecord? {
@@ -22,7 +22,7 @@ extension SQLiteStorage: RefreshTokenStore {
     public func rotate(oldDigest: String, to replacement: RefreshTokenRecord, at: Date, replay: SealedReplay?)
         async throws -> Bool
     {
-        try await pool.write { db in
+        try await commits.write { db in
             try db.execute(
                 cached: """
                     UPDATE refresh_tokens SET rotated_at = ?, replay_sealed = ?, replay_until = ?

@@ -9,7 +9,7 @@ extension SQLiteStorage: SecurityEventStore {
     }
 
     public func appendSecurityEvents(_ events: [SecurityEvent]) async throws {
-        try await pool.write { db in
+        try await commits.write { db in
             let insert = try db.cachedStatement(
                 sql: "INSERT INTO security_events (kind, at, user_id, client_id, detail) VALUES (?, ?, ?, ?, ?)")
             for event in events {

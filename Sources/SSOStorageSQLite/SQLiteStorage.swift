@@ -11,6 +11,8 @@ import SSOCore
 public final class SQLiteStorage: Sendable {
     let pool: DatabasePool
     let readers: ReadConnections
+    /// The hot writes (token rotation, code redemption, audit rows) share transactions under load.
+    let commits: GroupCommit
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String) throws {
@@ -28,6 +30,7 @@ public final class SQLiteStorage: Sendable {
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
         readers = ReadConnections(path: path, configuration: configuration, limit: configuration.maximumReaderCount)
+        commits = GroupCommit(pool: pool)
     }
 
     /// `PRAGMA journal_mode` and `PRAGMA synchronous` as the database reports them.

@@ -66,6 +66,42 @@ struct StoreTests {
         #expect(try await storage.refreshToken(digest: "r2")?.rotatedAt != nil)
     }
 
+    @Test("concurrent rotations each commit alone: a failing one undoes its own first statement, the others land",
+          arguments: Backend.available)
+    func concurrentRotations(_ backend: Backend) async throws {
+        let storage = try await backend.store()
+        try await storage.insert(code("c"))
+        _ = try await storage.redeem(digest: "c", creating: grant("g"), at: now)
+        for index in 0..<40 { try await storage.insert(refresh("old-\(index)", grantID: "g")) }
+        try await storage.insert(refresh("taken", grantID: "g"))
+        // Every tenth rotation's replacement collides with an existing token: its UPDATE of the
+        // old token has run when the INSERT fails, and must be undone with it. On SQLite the
+        // forty go through the group commit, many of them in one transaction.
+        let outcomes = await withTaskGroup(of: (Int, Result<Bool, any Error>).self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    let replacement = refresh(index % 10 == 0 ? "taken" : "new-\(index)", grantID: "g")
+                    do {
+                        return (index, .success(try await storage.rotate(oldDigest: "old-\(index)", to: replacement,
+                                                                          at: now, replay: nil)))
+                    } catch { return (index, .failure(error)) }
+                }
+            }
+            return await group.reduce(into: [Int: Result<Bool, any Error>]()) { $0[$1.0] = $1.1 }
+        }
+        for index in 0..<40 {
+            let old = try await storage.refreshToken(digest: "old-\(index)")
+            if index % 10 == 0 {
+                guard case .failure = outcomes[index] else { Issue.record("rotation \(index) should fail"); continue }
+                #expect(old?.rotatedAt == nil, "a failed rotation left the old token rotated")
+            } else {
+                guard case .success(true) = outcomes[index] else { Issue.record("rotation \(index) did not land"); continue }
+                #expect(old?.rotatedAt != nil)
+                #expect(try await storage.refreshToken(digest: "new-\(index)") != nil)
+            }
+        }
+    }
+
     @Test("a changed client or user reads back changed: decoded columns are cached by their exact text", arguments: Backend.available)
     func decodedColumnsFollowChanges(_ backend: Backend) async throws {
         let storage = try await backend.store()
