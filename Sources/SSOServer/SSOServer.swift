@@ -113,7 +113,8 @@ public enum SSOServer {
                 issuer: options.issuer, resourcesDirectory: options.resourcesDirectory, demo: options.demo,
                 sessionCookieMaxAge: lifetimes.sessionAbsolute, trustedProxies: options.trustedProxies),
             logger: logger)
-        let router = Router(context: SSORequestContext.self)
+        // HEAD is answered wherever GET is (RFC 9110 section 9.1: general-purpose servers support both).
+        let router = Router(context: SSORequestContext.self, options: .autoGenerateHeadEndpoints)
         routes.register(on: router)
         let issuerForLog = options.issuer
         let housekeeping = Housekeeping(

@@ -39,16 +39,33 @@ struct OperationsEndToEndTests {
     func methodNotAllowed() async throws {
         try await Harness().run { browser in
             let delete = try await browser.send("/jwks", method: .delete, headers: [:], body: nil)
-            #expect(delete.status == .methodNotAllowed && delete.headers[.allow] == "GET")
+            #expect(delete.status == .methodNotAllowed && delete.headers[.allow] == "GET, HEAD")
             #expect(delete.json["error"] as? String == "invalid_request")
             let put = try await browser.send("/userinfo/", method: .put, headers: [:], body: nil)
-            #expect(put.status == .methodNotAllowed && put.headers[.allow] == "GET, POST")
+            #expect(put.status == .methodNotAllowed && put.headers[.allow] == "GET, HEAD, POST")
             let legacy = try await browser.send("/sso-auth/client", method: .get, headers: [:], body: nil)
             #expect(legacy.status == .methodNotAllowed && legacy.headers[.allow] == "POST")
             #expect(try await browser.send("/nowhere", method: .delete, headers: [:], body: nil).status == .notFound)
             let document = try await browser.get("/openapi.json")
             #expect(document.status == .ok && document.json["openapi"] as? String == "3.1.0")
             #expect((document.json["servers"] as? [[String: String]])?.first?["url"] == Harness.issuer)
+        }
+    }
+
+    @Test("HEAD is answered wherever GET is, with GET's headers and no content; a refused HEAD has no content either")
+    func head() async throws {
+        try await Harness().run { browser in
+            let get = try await browser.get("/.well-known/openid-configuration")
+            let head = try await browser.send("/.well-known/openid-configuration", method: .head, headers: [:], body: nil)
+            #expect(head.status == .ok && head.body.isEmpty)
+            #expect(head.headers[.contentType] == get.headers[.contentType])
+            #expect(head.headers[.contentLength] == String(get.body.utf8.count))
+            let health = try await browser.send("/healthz", method: .head, headers: [:], body: nil)
+            #expect(health.status == .ok && health.body.isEmpty)
+            let token = try await browser.send("/token", method: .head, headers: [:], body: nil)
+            #expect(token.status == .methodNotAllowed && token.headers[.allow] == "POST" && token.body.isEmpty)
+            let nowhere = try await browser.send("/nowhere", method: .head, headers: [:], body: nil)
+            #expect(nowhere.status == .notFound && nowhere.body.isEmpty)
         }
     }
 

@@ -50,6 +50,26 @@ def test_the_access_log_and_security_events_carry_the_request_id_of_the_answer(s
     assert "secret-value" not in (server.data_dir / "server.log").read_text()
 
 
+def test_head_answers_carry_no_content_so_a_kept_alive_connection_stays_in_step(server):
+    """Load balancers probe with HEAD: it is answered wherever GET is (RFC 9110 section 9.1), 405
+    for a POST-only path, 404 elsewhere, with headers only: a body would be read as the start of
+    the next answer on the same connection, which here is asked for right after."""
+    import http.client
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    expected = {"/.well-known/openid-configuration": 200, "/healthz": 200, "/token": 405, "/nowhere": 404}
+    for path, status in expected.items():
+        connection.request("HEAD", path)
+        head = connection.getresponse()
+        assert head.status == status and head.read() == b""
+        connection.request("GET", "/.well-known/openid-configuration")
+        get = connection.getresponse()
+        document = get.read()
+        assert get.status == 200 and json.loads(document)["issuer"] == server.issuer
+        if status == 200 and path.startswith("/.well-known"):
+            assert int(head.getheader("Content-Length")) == len(document)
+    connection.close()
+
+
 def test_readyz_follows_the_database(tmp_path):
     # As root, PostgreSQL runs as the postgres user, who must reach its directory: not under
     # pytest's private temporary tree.
