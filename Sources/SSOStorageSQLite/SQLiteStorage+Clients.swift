@@ -4,9 +4,14 @@ import SSOCore
 extension SQLiteStorage: ClientStore {
     public func client(id: String) async throws -> Client? {
         try lookup { db in
-            try Row.fetchOne(db, cached: "SELECT * FROM clients WHERE id = ?", arguments: [id], Self.client(from:))
+            try Row.fetchOne(db, cached: "SELECT * FROM clients WHERE id = ?", arguments: [id]) { row in
+                try Self.decodedClients.value(id, row, decode: Self.client(from:))
+            }
         }
     }
+
+    /// Clients are read on every token and introspection request, and change rarely.
+    static let decodedClients = RowMemo<Client>(limit: 1024)
 
     public func save(_ client: Client) async throws {
         try await pool.write { db in

@@ -4,9 +4,14 @@ import SSOCore
 extension SQLiteStorage: UserStore {
     public func user(id: String) async throws -> User? {
         try lookup { db in
-            try Row.fetchOne(db, cached: "SELECT * FROM users WHERE id = ?", arguments: [id], Self.user(from:))
+            try Row.fetchOne(db, cached: "SELECT * FROM users WHERE id = ?", arguments: [id]) { row in
+                try Self.decodedUsers.value(id, row, decode: Self.user(from:))
+            }
         }
     }
+
+    /// Users are read on every refresh, UserInfo call and introspection of their tokens.
+    static let decodedUsers = RowMemo<User>(limit: 8192)
 
     public func user(login: String) async throws -> User? {
         try lookup { db in

@@ -104,7 +104,7 @@ struct StoreTests {
 
     @Test("a changed client or user reads back changed: decoded columns are cached by their exact text", arguments: Backend.available)
     func decodedColumnsFollowChanges(_ backend: Backend) async throws {
-        let storage = try await backend.store()
+        let (storage, another) = try await backend.open()
         var client = Client(id: "c", name: "C", secretDigest: nil, redirectURIs: ["https://a/cb"], createdAt: now)
         try await storage.save(client)
         #expect(try await storage.client(id: "c")?.redirectURIs == ["https://a/cb"])
@@ -119,6 +119,23 @@ struct StoreTests {
         user.accounts = []
         try await storage.update(user)
         #expect(try await storage.user(id: "u")?.accounts.isEmpty == true)
+        // A change in any column, however small, and a row changed behind this store's back
+        // (as `sso client` and `sso user` do from their own process) read back changed.
+        client.secretDigest = SecretDigest.sha256("s1")
+        try await storage.save(client)
+        #expect(try await storage.client(id: "c")?.secretDigest == SecretDigest.sha256("s1"))
+        client.skipConsent = true
+        try await storage.save(client)
+        #expect(try await storage.client(id: "c")?.skipConsent == true)
+        let other = try await another()
+        client.secretDigest = SecretDigest.sha256("s2")
+        try await other.save(client)
+        #expect(try await storage.client(id: "c")?.secretDigest == SecretDigest.sha256("s2"))
+        user.name = "Renamed"
+        try await other.update(user)
+        #expect(try await storage.user(id: "u")?.name == "Renamed")
+        #expect(try await other.removeClient(id: "c"))
+        #expect(try await storage.client(id: "c") == nil)
     }
 
     @Test("logins are unique without regard to case", arguments: Backend.available)
