@@ -18,9 +18,7 @@ public struct JSONLinesLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields = metadata
-        if let provided = metadataProvider?.get() { fields.merge(provided) { $1 } }
-        if let own = event.metadata { fields.merge(own) { $1 } }
+        let fields = event.fields(logger: metadata, provider: metadataProvider)
         // One unbuffered write per line: lines reach a file or pipe at once and never interleave.
         let line = Self.line(at: Date(), level: event.level, label: label, message: event.message.description, fields: fields)
         FileHandle.standardOutput.write(Data((line + "\n").utf8))

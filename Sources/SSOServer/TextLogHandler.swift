@@ -25,13 +25,7 @@ public struct TextLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields = metadata
-        if let provided = metadataProvider?.get() { fields.merge(provided) { $1 } }
-        if let own = event.metadata { fields.merge(own) { $1 } }
-        if let error = event.error {
-            fields["error.message"] = "\(error)"
-            fields["error.type"] = "\(String(reflecting: type(of: error)))"
-        }
+        let fields = event.fields(logger: metadata, provider: metadataProvider)
         let line = Self.line(time: Self.timestamp(), level: event.level, label: label, fields: fields,
                              source: event.source, message: event.message.description)
         // One write per line: lines from concurrent requests never interleave.

@@ -26,4 +26,19 @@ struct TextLogHandlerTests {
         #expect(handler.metadata == ["b": "2"])
         #expect(handler[metadataKey: "b"] == "2")
     }
+
+    @Test("a line's fields: the logger's, then the provider's, then the event's own, and the error's")
+    func fields() {
+        struct Failure: Error, CustomStringConvertible { var description: String { "disk full" } }
+        let provider = Logger.MetadataProvider { ["trace": "t-1", "shared": "provider"] }
+        let event = LogEvent(level: .error, message: "m", error: Failure(), metadata: ["shared": "event", "own": "1"],
+                             source: "s", file: "f", function: "g", line: 1)
+        let fields = event.fields(logger: ["shared": "logger", "base": "b"], provider: provider)
+        #expect(fields["base"] == "b" && fields["trace"] == "t-1" && fields["own"] == "1")
+        #expect(fields["shared"] == "event")
+        #expect(fields["error.message"] == "disk full")
+        #expect(fields["error.type"]?.description.hasSuffix("Failure") == true)
+        let quiet = LogEvent(level: .info, message: "m", metadata: nil, source: "s", file: "f", function: "g", line: 1)
+        #expect(quiet.fields(logger: ["base": "b"], provider: nil) == ["base": "b"])
+    }
 }
