@@ -40,6 +40,8 @@ final class GroupCommit: Sendable {
                     if let commitError {
                         continuation.resume(throwing: commitError)
                     } else {
+                        // `run` sets the outcome before the commit; a job whose `run` never ran
+                        // was answered with the transaction's failure above.
                         continuation.resume(with: outcome.value ?? .failure(CancellationError()))
                     }
                 })

@@ -15,9 +15,10 @@ final class KnownRoutes: Sendable {
             let path = route.path.description
             // Paths with captures ({provider}, {file}) are left out: 404 is right for most of them.
             guard !path.contains("{"), !path.contains("*") else { continue }
-            table[Self.normalized(path), default: []].insert(route.method.rawValue)
+            let key = Self.normalized(path)
+            table[key, default: []].insert(route.method.rawValue)
             // The router answers HEAD wherever it answers GET (`autoGenerateHeadEndpoints`).
-            if route.method == .get { table[Self.normalized(path), default: []].insert("HEAD") }
+            if route.method == .get { table[key, default: []].insert("HEAD") }
         }
         methods.withLock { $0 = table }
     }
