@@ -11,8 +11,9 @@ the database and the key-encryption key, then:
    kill, and that every flow begun after it succeeds;
 3. checks races across instances: one code sent to every instance at once is redeemed once; one
    refresh token sent to every instance at once has one successor;
-4. restarts PostgreSQL under the instances and shows that flows succeed again without
-   restarting them; then restarts the killed instance and drives flows over all three.
+4. stops PostgreSQL under the instances: requests get 503 at once and no instance dies; starts
+   it again and shows that flows succeed again without restarting the instances; then restarts
+   the killed instance and drives flows over all three.
 Exit status 0 when all holds; the seed printed first reproduces the random choices.
 """
 import argparse
@@ -64,9 +65,8 @@ class Cluster:
         return subprocess.run([str(ROOT / "Scripts/postgres"), "start", str(self.pg_dir), str(self.pg_port)],
                               check=True, capture_output=True, text=True).stdout.strip()
 
-    def restart_postgres(self):
+    def stop_postgres(self):
         subprocess.run([str(ROOT / "Scripts/postgres"), "stop", str(self.pg_dir)], check=True)
-        self.start_postgres()
 
     def cli(self, *args, stdin=None):
         result = subprocess.run([self.binary, *args, "--data", str(self.work / "cli")], input=stdin,
@@ -288,11 +288,31 @@ def kill_under_load(cluster, client, workers, seconds, rng):
     return victim
 
 
-def database_restart(cluster, client):
-    """PostgreSQL restarted under the instances: they reconnect by themselves."""
+def database_restart(cluster, client, victim):
+    """PostgreSQL away under the instances, then back: while it is away requests fail with an
+    error and no instance dies; once it is back they reconnect by themselves."""
     flow = Flow(cluster, client)
     flow.complete()
-    cluster.restart_postgres()
+    cluster.stop_postgres()
+    statuses = []
+    stopped = time.time()
+    for _ in range(6):
+        response = requests.post(cluster.issuer + "/token", timeout=30, auth=(client["client_id"], client["client_secret"]),
+                                 data={"grant_type": "refresh_token", "refresh_token": "x" * 43})
+        statuses.append(response.status_code)
+        try:
+            Flow(cluster, client).complete()
+            raise FlowFailed("a complete flow succeeded with the database stopped")
+        except FlowFailed as failure:
+            if "succeeded with the database stopped" in str(failure):
+                raise
+    away = time.time() - stopped
+    dead = [port for port, process in cluster.processes.items() if process.poll() is not None and port != victim]
+    if dead:
+        raise FlowFailed(f"instances {dead} died while the database was away")
+    if any(status != 503 for status in statuses):
+        raise FlowFailed(f"token requests answered {statuses} with the database stopped, not 503")
+    cluster.start_postgres()
     restarted = time.time()
     failures = 0
     while True:
@@ -307,8 +327,9 @@ def database_restart(cluster, client):
     recovered = time.time() - restarted
     for _ in range(3):
         Flow(cluster, client).complete()
-    log(f"  PostgreSQL restarted: the next complete flow succeeded {recovered:.1f} s later, after {failures} failed "
-        f"attempts; three more flows succeeded")
+    log(f"  PostgreSQL stopped: 6 flows and 6 token requests failed in {away:.1f} s (the requests with "
+        f"503), every instance stayed up; started again: the next complete flow succeeded {recovered:.1f} s "
+        f"later, after {failures} failed attempts; three more flows succeeded")
 
 
 def races(cluster, client, live_ports):
@@ -392,8 +413,8 @@ def main():
         victim = kill_under_load(cluster, client, args.workers, args.seconds, rng)
         log("races across the surviving instances:")
         races(cluster, client, [port for port in cluster.ports if port != victim])
-        log("the database restarted under the instances:")
-        database_restart(cluster, client)
+        log("the database stopped and started under the instances:")
+        database_restart(cluster, client, victim)
         log("the killed instance restarted, flows over all instances again:")
         cluster.start_instance(victim)
         time.sleep(2.5)  # nginx's fail_timeout: the instance is tried again after it

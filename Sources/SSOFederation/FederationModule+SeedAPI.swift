@@ -24,7 +24,7 @@ extension FederationModule {
         } catch let error as OAuthError {
             return .error(error)
         } catch {
-            return Self.jsonError(.serverError, "The server could not complete the request.", status: 500)
+            return .error(.failure(error))
         }
     }
 
@@ -66,7 +66,7 @@ extension FederationModule {
         } catch let error as OAuthError {
             return .error(error)
         } catch {
-            return Self.jsonError(.serverError, "The server could not complete the request.", status: 500)
+            return .error(.failure(error))
         }
     }
 }

@@ -37,7 +37,7 @@ extension DeviceEndpoints {
             if error.code == .invalidClient, basic != nil { return basicChallenge(error) }
             return .error(error, status: error.tokenEndpointStatus)
         } catch {
-            return .error(OAuthError(.serverError, "The server could not start the device authorization."))
+            return .error(.failure(error, "The server could not start the device authorization."))
         }
     }
 

@@ -31,6 +31,8 @@ extension DeviceEndpoints {
                 values: ["client": client.name, "user_code": UserCode.formatted(code), "user": user.login,
                          "csrf": request.browserSecret ?? ""],
                 scopes: authorization.scopes))
+        } catch let error as StoreUnavailable {
+            return Self.unavailablePage(error)
         } catch {
             return page(Page("device", messages: ["error": "device_error_malformed"]), status: 400)
         }
@@ -78,6 +80,8 @@ extension DeviceEndpoints {
             return page(Page(
                 "device_done", values: ["client": client.name],
                 messages: ["outcome": approved ? "device_done_approved" : "device_done_denied"]))
+        } catch let error as StoreUnavailable {
+            return Self.unavailablePage(error)
         } catch {
             return EndpointResponse(status: 400, body: .errorPage("The form could not be read."))
         }
@@ -115,5 +119,12 @@ extension DeviceEndpoints {
 
     func page(_ page: Page, status: Int = 200) -> EndpointResponse {
         EndpointResponse(status: status, body: .page(page))
+    }
+
+    /// The browser's answer while the database cannot be reached: an error page, 503, Retry-After.
+    static func unavailablePage(_ error: StoreUnavailable) -> EndpointResponse {
+        let answer = OAuthError.failure(error)
+        return EndpointResponse(status: answer.httpStatus, body: .errorPage(answer.description))
+            .adding(header: "Retry-After", String(answer.retryAfter ?? 1))
     }
 }

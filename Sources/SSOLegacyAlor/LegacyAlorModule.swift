@@ -68,14 +68,14 @@ public struct LegacyAlorModule: EndpointModule {
         }
     }
 
-    /// Runs `body`, turning protocol errors into their JSON answer and failures into a 500.
+    /// Runs `body`, turning protocol errors into their JSON answer and failures into a 500 (503 while the database cannot be reached).
     func answering(_ body: () async throws -> EndpointResponse) async -> EndpointResponse {
         do {
             return try await body()
         } catch let error as OAuthError {
             return .error(error)
         } catch {
-            return .error(OAuthError(.serverError, "The server could not complete the request."))
+            return .error(.failure(error))
         }
     }
 

@@ -24,9 +24,8 @@ public struct DataDirectory: Sendable {
         self.database = database
     }
 
-    /// Opens the database, creating the directory on first use. A server keeps a pool of
-    /// connections open to a shared database; a command (`server: false`) opens what it needs.
-    public func openStorage(server: Bool = false) async throws -> any SSOStore {
+    /// Opens the database, creating the directory on first use.
+    public func openStorage() async throws -> any SSOStore {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         switch database {
@@ -34,7 +33,7 @@ public struct DataDirectory: Sendable {
             return try SQLiteStorage(path: path + "/" + Self.databaseFile)
         case let url? where url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"):
             do {
-                return try await PostgresStorage(url: url, keepConnectionsOpen: server)
+                return try await PostgresStorage(url: url)
             } catch let error as PostgresURL.Invalid {
                 throw error
             } catch {

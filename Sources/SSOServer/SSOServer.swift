@@ -28,7 +28,7 @@ public enum SSOServer {
         let logger = configuredLogger
 
         let data = DataDirectory(options.dataDirectory, database: options.database)
-        let storage = try await data.openStorage(server: true)
+        let storage = try await data.openStorage()
         let sealer = try await data.keySealer(storage: storage, environment: environment, random: random)
         let signer = try await JWTTokenSigner.load(
             store: storage, sealer: sealer, issuer: options.issuer, clock: clock, random: random,

@@ -15,60 +15,59 @@ import SSOCore
 /// Times are Unix seconds (`double precision`), lists space-separated and small structures
 /// JSON text, exactly as in the SQLite store, so the two read and write the same values.
 public final class PostgresStorage: Sendable {
-    let client: PostgresClient
+    let pool: PostgresPool
     let logger: Logger
-    private let runner: Task<Void, Never>
     /// The pool's size, and the statements and transactions under way (metrics).
     let poolSize: Int
     let inFlight = Atomic<Int>(0)
 
     /// Connects to the database `url` names (see ``PostgresURL``), brings its schema up to date
     /// and returns once a query has succeeded: a wrong address or password fails here, at
-    /// start-up, not on the first request.
-    ///
-    /// - Parameter keepConnectionsOpen: a server keeps its pool open (see ``PostgresURL``); a
-    ///   one-off command opens connections only as it needs them.
-    public init(url: String, keepConnectionsOpen: Bool = true, logger: Logger = Logger(label: "sso.postgres")) async throws {
-        var target = try PostgresURL(url)
-        if !keepConnectionsOpen { target.configuration.options.minimumConnections = 0 }
-        // The pool's own log is quiet below errors: a failed query reaches its caller as an
-        // error anyway, and the pool warns harmlessly when the first lease beats `run()`.
+    /// start-up, with the server's reason, not on the first request.
+    public init(url: String, logger: Logger = Logger(label: "sso.postgres")) async throws {
+        let target = try PostgresURL(url)
+        // The connections' own log is quiet below errors: a failed query reaches its caller as
+        // an error anyway.
         var poolLogger = logger
         poolLogger.logLevel = .error
-        // One connection first: a wrong address, password or database fails here with the
-        // server's reason (the pool would retry quietly for ever), and it migrates the schema.
-        let first = try await PostgresConnection.connect(configuration: target.single, id: 0, logger: poolLogger)
-        do {
-            try await Self.migrate(schema: target.schema, on: first, logger: logger)
-            try await first.close()
-        } catch {
-            try? await first.close()
-            throw error
+        let pool = PostgresPool(configuration: target.connection, size: target.poolSize, logger: poolLogger)
+        try await pool.withConnection { connection in
+            try await Self.migrate(schema: target.schema, on: connection, logger: logger)
         }
-        let client = PostgresClient(configuration: target.configuration, backgroundLogger: poolLogger)
-        // The pool's background work runs as long as the store lives; detached so that no
-        // caller's cancellation or graceful shutdown closes it under the audit writer's last flush.
-        let runner = Task.detached { await client.run() }
-        self.client = client
+        self.pool = pool
         self.logger = logger
-        self.runner = runner
-        poolSize = target.configuration.options.maximumConnections
+        poolSize = target.poolSize
     }
 
-    /// The pool closes with the store.
-    deinit { runner.cancel() }
+    /// The pool's idle connections close with the store.
+    deinit { pool.close() }
 }
 
 extension PostgresStorage {
     /// Runs `body` in one transaction on one leased connection: committed if it returns,
     /// rolled back if it throws.
     func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await counted { try await client.withTransaction(logger: logger) { connection in try await body(connection) } }
+        try await counted {
+            try await pool.withConnection { connection in
+                do {
+                    return try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+                } catch let error as PostgresTransactionError where error.rollbackError != nil {
+                    // Still inside a transaction that could not be ended: no later statement
+                    // may run on this connection, so it is closed rather than returned.
+                    try? await connection.close()
+                    throw error
+                }
+            }
+        }
     }
 
     /// The rows of one statement run outside any explicit transaction.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
-        try await counted { try await client.query(query, logger: logger).collect().map { $0.makeRandomAccess() } }
+        try await counted {
+            try await pool.withConnection { connection in
+                try await connection.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
+            }
+        }
     }
 
     /// `body`, counted in `inFlight` while it runs.

@@ -9,17 +9,17 @@ import PostgresNIO
 ///   (TLS with the certificate checked against the system's roots and the host name);
 /// - `schema`: the schema the tables live in (default `public`), created when missing, so
 ///   several deployments or test runs can share one database;
-/// - `pool_size`: connections per instance (default 20, all but one kept open; mind
+/// - `pool_size`: connections per instance (default 20, opened as needed and kept open; mind
 ///   PostgreSQL's `max_connections` across instances).
 public struct PostgresURL: Sendable {
     public struct Invalid: Error, CustomStringConvertible {
         public var description: String
     }
 
-    public var configuration: PostgresClient.Configuration
-    /// The same address for one connection: the one that checks the address and migrates the
-    /// schema at start-up, failing at once with the server's reason.
-    public var single: PostgresConnection.Configuration
+    /// How each connection of the pool is opened.
+    public var connection: PostgresConnection.Configuration
+    /// Connections per instance (`pool_size`, default 20).
+    public var poolSize = 20
     public var schema: String?
 
     public init(_ text: String) throws {
@@ -39,51 +39,38 @@ public struct PostgresURL: Sendable {
             throw Invalid(description: "Unknown PostgreSQL option \(name) (known: sslmode, schema, pool_size).")
         }
 
-        let tls: PostgresClient.Configuration.TLS
-        let singleTLS: PostgresConnection.Configuration.TLS
+        let tls: PostgresConnection.Configuration.TLS
         switch options["sslmode"] ?? "prefer" {
         case "disable":
-            (tls, singleTLS) = (.disable, .disable)
+            tls = .disable
         case "prefer":
-            (tls, singleTLS) = (.prefer(Self.unverified), .prefer(try NIOSSLContext(configuration: Self.unverified)))
+            tls = .prefer(try NIOSSLContext(configuration: Self.unverified))
         case "require":
-            (tls, singleTLS) = (.require(Self.unverified), .require(try NIOSSLContext(configuration: Self.unverified)))
+            tls = .require(try NIOSSLContext(configuration: Self.unverified))
         case "verify-full":
-            let verified = TLSConfiguration.makeClientConfiguration()
-            (tls, singleTLS) = (.require(verified), .require(try NIOSSLContext(configuration: verified)))
+            tls = .require(try NIOSSLContext(configuration: TLSConfiguration.makeClientConfiguration()))
         case let other:
             throw Invalid(description: "Unknown sslmode \(other) (disable, prefer, require, verify-full).")
         }
 
         let password = components.password?.removingPercentEncoding
-        configuration = PostgresClient.Configuration(
+        connection = PostgresConnection.Configuration(
             host: host, port: components.port ?? 5432, username: user, password: password,
             database: database.isEmpty ? nil : database, tls: tls)
-        single = PostgresConnection.Configuration(
-            host: host, port: components.port ?? 5432, username: user, password: password,
-            database: database.isEmpty ? nil : database, tls: singleTLS)
-        single.options.connectTimeout = .seconds(10)
+        connection.options.connectTimeout = .seconds(10)
         if let size = options["pool_size"] {
             guard let count = Int(size), (1...1000).contains(count) else {
                 throw Invalid(description: "pool_size must be a number from 1 to 1000, not \(size).")
             }
-            configuration.options.maximumConnections = count
+            poolSize = count
         }
-        // postgres-nio's pool starts a sleeping task for every keep-alive and idle timer each
-        // time a connection is returned, and each holds memory until it fires: at thousands of
-        // queries a second that was over 100 MB (measured). So: no keep-alive queries (a dead
-        // connection fails the query that finds it and is replaced), and all connections but
-        // one kept open, so none waits on an idle timer.
-        configuration.options.keepAliveBehavior = nil
-        configuration.options.minimumConnections = max(0, configuration.options.maximumConnections - 1)
         if let schema = options["schema"] {
             // Interpolated into DDL and search_path, so only plain identifiers are accepted.
             guard schema.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) != nil else {
                 throw Invalid(description: "schema must be a lower-case identifier, not \(schema).")
             }
             self.schema = schema
-            configuration.options.additionalStartupParameters = [("search_path", schema)]
-            single.options.additionalStartupParameters = [("search_path", schema)]
+            connection.options.additionalStartupParameters = [("search_path", schema)]
         }
     }
 

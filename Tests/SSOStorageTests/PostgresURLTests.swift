@@ -4,19 +4,20 @@ import Testing
 
 @Suite("PostgreSQL addresses")
 struct PostgresURLTests {
-    @Test("host, port, user, password, database, schema and pool size are read; the pool stays open without timers")
+    @Test("host, port, user, password, database, schema and pool size are read")
     func parses() throws {
         let url = try PostgresURL("postgres://sso:p%40ss@db.internal:6432/auth?sslmode=disable&schema=tenant_1&pool_size=8")
-        #expect(url.configuration.host == "db.internal")
-        #expect(url.configuration.port == 6432)
-        #expect(url.configuration.username == "sso")
-        #expect(url.configuration.password == "p@ss")
-        #expect(url.configuration.database == "auth")
+        #expect(url.connection.host == "db.internal")
+        #expect(url.connection.port == 6432)
+        #expect(url.connection.username == "sso")
+        #expect(url.connection.password == "p@ss")
+        #expect(url.connection.database == "auth")
         #expect(url.schema == "tenant_1")
-        #expect(url.configuration.options.maximumConnections == 8)
-        #expect(url.configuration.options.minimumConnections == 7)
-        #expect(url.configuration.options.keepAliveBehavior == nil)
-        #expect(try PostgresURL("postgresql://u@localhost/db").configuration.port == 5432)
+        #expect(url.poolSize == 8)
+        #expect(url.connection.options.additionalStartupParameters.first?.1 == "tenant_1")
+        let defaults = try PostgresURL("postgresql://u@localhost/db")
+        #expect(defaults.connection.port == 5432)
+        #expect(defaults.poolSize == 20)
     }
 
     @Test("a wrong address is refused with a message that names the problem and never the password",

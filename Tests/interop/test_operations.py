@@ -70,7 +70,7 @@ def test_head_answers_carry_no_content_so_a_kept_alive_connection_stays_in_step(
     connection.close()
 
 
-def test_readyz_follows_the_database(tmp_path):
+def test_readyz_follows_the_database_and_requests_get_503_while_it_is_away(tmp_path):
     # As root, PostgreSQL runs as the postgres user, who must reach its directory: not under
     # pytest's private temporary tree.
     scratch = Path(tempfile.mkdtemp(prefix="sso-readyz-"))
@@ -81,6 +81,8 @@ def test_readyz_follows_the_database(tmp_path):
     data = tmp_path / "data"
     server = None
     try:
+        client = json.loads(cli(data, "client", "add", "--id", "rp", "--name", "RP", "--database", url,
+                                "--redirect-uri", "https://rp.example/cb", "--scope", "openid"))
         server = Server(data, extra=("--database", url))
         ready = requests.get(server.issuer + "/readyz")
         assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "signing_keys": "ok"}
@@ -90,6 +92,19 @@ def test_readyz_follows_the_database(tmp_path):
         assert down.json()["status"] == "unavailable" and down.json()["checks"]["database"] != "ok"
         assert down.json()["checks"]["signing_keys"] == "ok"
         assert requests.get(server.issuer + "/healthz").status_code == 200   # alive, just not ready
+        # Requests that need the database: 503 with Retry-After (worth retrying), never a 500;
+        # JSON for a client, an HTML page for a browser; and the server stays up.
+        token = requests.post(server.issuer + "/token", auth=(client["client_id"], client["client_secret"]),
+                              data={"grant_type": "refresh_token", "refresh_token": "x" * 43}, timeout=10)
+        assert token.status_code == 503, token.text
+        assert token.json()["error"] == "temporarily_unavailable" and token.headers["Retry-After"] == "1"
+        page = requests.get(server.issuer + "/authorize", headers={"Accept": "text/html"}, timeout=10, params={
+            "response_type": "code", "client_id": "rp", "redirect_uri": "https://rp.example/cb", "scope": "openid",
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256"},
+            allow_redirects=False)
+        assert page.status_code == 503 and page.headers["Retry-After"] == "1"
+        assert "text/html" in page.headers["Content-Type"] and "database" in page.text
+        assert server.process.poll() is None
         subprocess.run([str(ROOT / "Scripts/postgres"), "start", str(pg_dir), str(port)], check=True,
                        capture_output=True)
         deadline = time.time() + 20

@@ -76,6 +76,13 @@ public struct SSORoutes: Sendable {
             return pages.errorPage(error.description, request: request,
                                    status: HTTPResponse.Status(code: error.httpStatus))
         }
+        if let error = error as? StoreUnavailable {
+            logger.warning("database unavailable", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            var response = pages.errorPage(pages.message("error_unavailable", request: request), request: request,
+                                           status: .serviceUnavailable)
+            response.headers[.retryAfter] = OAuthError.failure(error).retryAfter.map(String.init)
+            return response
+        }
         logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
         return pages.errorPage(pages.message("error_internal", request: request), request: request,
                                status: .internalServerError)
@@ -89,8 +96,12 @@ public struct SSORoutes: Sendable {
     }
 
     func internalErrorJSON(_ error: any Error, request: Request) -> Response {
-        logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-        return Responses.oauthError(OAuthError(.serverError, "The server could not complete the request."))
+        if error is StoreUnavailable {
+            logger.warning("database unavailable", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+        } else {
+            logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+        }
+        return Responses.oauthError(.failure(error))
     }
 
     func cookie(_ name: String, _ value: String, maxAge: Int?) -> Cookie {

@@ -1,0 +1,189 @@
+import Logging
+import PostgresNIO
+import SSOCore
+import Synchronization
+
+/// At most `size` PostgreSQL connections, opened when a statement needs one and kept open while
+/// they work; callers beyond `size` wait their turn, first come first served.
+///
+/// Why not postgres-nio's own `PostgresClient` pool (1.33.2): when connections fail to open
+/// while statements wait (a database restart or fail-over), it stops the process on a
+/// precondition in its state machine (`createNewDemandConnectionIfPossible`, reached once a
+/// failed connection is dropped below the pool's minimum; the cluster test caught it); with no
+/// minimum it starts a sleeping idle-timer task each time a connection is returned (1.7 KB per
+/// statement held until it fires, measured); and while the database is away it keeps
+/// statements queued as it retries. This pool has no timers and no background task: a
+/// statement that needs a connection opens one, and if the database cannot be reached that
+/// statement fails with the reason, at once. A connection the server closed (a restart ends
+/// them all) is noticed when it is returned or next taken, and replaced by a new one on demand.
+final class PostgresPool: Sendable {
+    /// Closed pools refuse new work.
+    struct Closed: Error, CustomStringConvertible {
+        var description: String { "The PostgreSQL connection pool is closed." }
+    }
+
+    private enum Grant: Sendable {
+        /// An open connection handed over by the caller that returned it.
+        case connection(PostgresConnection)
+        /// A slot that was freed: open a connection in it.
+        case slot
+    }
+
+    private struct Waiter: Sendable {
+        let id: Int
+        let continuation: CheckedContinuation<Grant, any Error>
+    }
+
+    private struct State {
+        var idle: [PostgresConnection] = []
+        /// Connections open, opening or leased: never more than `size`.
+        var slotsInUse = 0
+        var waiters: [Waiter] = []
+        var nextID = 0
+        var closed = false
+    }
+
+    let size: Int
+    private let configuration: PostgresConnection.Configuration
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    init(configuration: PostgresConnection.Configuration, size: Int, logger: Logger) {
+        self.configuration = configuration
+        self.size = size
+        self.logger = logger
+    }
+
+    deinit { close() }
+
+    /// Runs `body` on a connection of the pool, returned to it afterwards.
+    ///
+    /// - Throws: ``StoreUnavailable`` when no connection could be opened or the one in use was
+    ///   lost (the database restarting, say); otherwise what `body` throws.
+    func withConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let connection = try await lease()
+        do {
+            let result = try await body(connection)
+            release(connection)
+            return result
+        } catch {
+            let lost = connection.isClosed
+            release(connection)
+            throw lost && !(error is StoreUnavailable) ? StoreUnavailable(reason: String(reflecting: error)) : error
+        }
+    }
+
+    /// Closes the idle connections and refuses new work; leased connections close when returned.
+    func close() {
+        let (idle, waiters) = state.withLock { state -> ([PostgresConnection], [Waiter]) in
+            state.closed = true
+            defer { state.idle = []; state.waiters = [] }
+            return (state.idle, state.waiters)
+        }
+        for connection in idle { Self.close(connection) }
+        for waiter in waiters { waiter.continuation.resume(throwing: Closed()) }
+    }
+
+    private enum Next {
+        case use(PostgresConnection)
+        case open(id: Int)
+        case wait(id: Int)
+    }
+
+    private func lease() async throws -> PostgresConnection {
+        let next = try state.withLock { state -> Next in
+            guard !state.closed else { throw Closed() }
+            while let connection = state.idle.popLast() {
+                if !connection.isClosed { return .use(connection) }
+                state.slotsInUse -= 1
+            }
+            state.nextID += 1
+            if state.slotsInUse < size {
+                state.slotsInUse += 1
+                return .open(id: state.nextID)
+            }
+            return .wait(id: state.nextID)
+        }
+        switch next {
+        case .use(let connection):
+            return connection
+        case .open(let id):
+            return try await open(id: id)
+        case .wait(let id):
+            switch try await wait(id: id) {
+            case .connection(let connection): return connection
+            case .slot: return try await open(id: id)
+            }
+        }
+    }
+
+    /// Waits for a returned connection or a freed slot; cancelling the waiting task ends the
+    /// wait with `CancellationError`.
+    private func wait(id: Int) async throws -> Grant {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let refusal: (any Error)? = state.withLock { state in
+                    if state.closed { return Closed() }
+                    if Task.isCancelled { return CancellationError() }
+                    state.waiters.append(Waiter(id: id, continuation: continuation))
+                    return nil
+                }
+                if let refusal { continuation.resume(throwing: refusal) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> Waiter? in
+                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiters.remove(at: index)
+            }
+            waiter?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Opens a connection in a slot already counted as in use; a failure frees the slot (for the
+    /// next waiter to try) and reaches the caller as ``StoreUnavailable``.
+    private func open(id: Int) async throws -> PostgresConnection {
+        do {
+            return try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
+        } catch {
+            freeSlot()
+            throw StoreUnavailable(reason: String(reflecting: error))
+        }
+    }
+
+    /// A connection comes back: to the first waiter, to the idle list, or, closed, its slot
+    /// freed.
+    private func release(_ connection: PostgresConnection) {
+        if connection.isClosed {
+            freeSlot()
+            return
+        }
+        let (waiter, closeIt) = state.withLock { state -> (Waiter?, Bool) in
+            if state.closed {
+                state.slotsInUse -= 1
+                return (nil, true)
+            }
+            if !state.waiters.isEmpty { return (state.waiters.removeFirst(), false) }
+            state.idle.append(connection)
+            return (nil, false)
+        }
+        if closeIt { Self.close(connection) }
+        waiter?.continuation.resume(returning: .connection(connection))
+    }
+
+    /// Closes `connection`, keeping it alive until it is closed (postgres-nio asserts that a
+    /// connection is closed before it is released).
+    private static func close(_ connection: PostgresConnection) {
+        connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
+    }
+
+    private func freeSlot() {
+        let waiter = state.withLock { state -> Waiter? in
+            guard !state.closed, !state.waiters.isEmpty else {
+                state.slotsInUse -= 1
+                return nil
+            }
+            return state.waiters.removeFirst()  // the slot passes to it, still counted
+        }
+        waiter?.continuation.resume(returning: .slot)
+    }
+}
