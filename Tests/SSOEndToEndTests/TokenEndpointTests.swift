@@ -47,6 +47,11 @@ struct TokenEndpointTests {
                         "invalid_client", status: .unauthorized)
             expectError(try await browser.post("/token", form: form, headers: [.authorization: "Basic !!!"]),
                         "invalid_client", status: .unauthorized)
+            // Two Authorization fields are one malformed header, even when the first is right.
+            var twice = HTTPFields()
+            twice.append(HTTPField(name: .authorization, value: Browser.basic("app", Self.secret)))
+            twice.append(HTTPField(name: .authorization, value: Browser.basic("app", Self.secret)))
+            expectError(try await browser.post("/token", form: form, headers: twice), "invalid_client", status: .unauthorized)
             expectError(try await browser.post("/token", form: form + [("client_secret", Self.secret)],
                                                headers: [.authorization: Browser.basic("app", Self.secret)]),
                         "invalid_request")
@@ -181,6 +186,13 @@ struct TokenEndpointTests {
                 #expect(page.headers[.wwwAuthenticate]?.contains("error=\"invalid_token\"") == true)
             }
             #expect(try await browser.get("/userinfo", headers: [.authorization: "Bearer \(access)"]).status == .ok)
+            // Two Authorization fields are one header of two values, not a token.
+            var twice = HTTPFields()
+            twice.append(HTTPField(name: .authorization, value: "Bearer \(access)"))
+            twice.append(HTTPField(name: .authorization, value: "Bearer \(access)"))
+            let doubled = try await browser.get("/userinfo", headers: twice)
+            #expect(doubled.status == .unauthorized)
+            #expect(doubled.headers[.wwwAuthenticate]?.contains("error=\"invalid_token\"") == true)
             harness.clock.advance(seconds: 3601)
             let expired = try await browser.get("/userinfo", headers: [.authorization: "Bearer \(access)"])
             #expect(expired.status == .unauthorized)

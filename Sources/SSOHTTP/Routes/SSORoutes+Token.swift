@@ -51,7 +51,7 @@ extension SSORoutes {
         guard let body = try? await request.bodyText() else {
             return .failure(ClientRequestError(Responses.oauthError(.invalidRequest("The request body is too large or unreadable."))))
         }
-        switch BasicAuthorization.parse(request.headers[.authorization]) {
+        switch BasicAuthorization.parse(request.headers.value(.authorization)) {
         case .absent: return .success((FormDecoding.parse(body), nil))
         case .credentials(let credentials): return .success((FormDecoding.parse(body), credentials))
         case .malformed: return .failure(ClientRequestError(invalidBasicClient(.invalidClient("The Authorization header is malformed."))))

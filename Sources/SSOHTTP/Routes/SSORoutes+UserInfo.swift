@@ -28,7 +28,7 @@ extension SSORoutes {
         _ request: Request, formToken: String?, _ body: (String) async throws -> Response
     ) async -> Response {
         var token = formToken
-        if let header = request.headers[.authorization] {
+        if let header = request.headers.value(.authorization) {
             guard let authorization = AuthorizationHeader(header), authorization.isScheme("bearer"), token == nil else {
                 return Responses.bearerError(.invalidRequest("Send the access token once, as 'Authorization: Bearer'."))
             }

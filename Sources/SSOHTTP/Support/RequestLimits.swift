@@ -26,7 +26,7 @@ struct RequestLimits<Context: RequestContext>: RouterMiddleware {
         if request.headers.count > Self.maximumHeaderCount || headerBytes > Self.maximumHeaderBytes {
             return refuse(.requestHeaderFieldsTooLarge, "The request headers are too many or too large.", request)
         }
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > Self.maximumBodyBytes {
+        if let declared = request.headers.value(.contentLength).flatMap({ Int($0) }), declared > Self.maximumBodyBytes {
             return refuse(.contentTooLarge, "The request body is larger than \(Self.maximumBodyBytes) bytes.", request)
         }
         return try await next(request, context)

@@ -41,7 +41,8 @@ struct RequestLog<Context: RequestContext>: RouterMiddleware {
     }
 
     private func incomingID(_ request: Request, context: Context) -> String? {
-        guard let peer = context.peerAddress, trustedProxies.contains(peer),
+        // Only a trusted proxy may name the request: no proxies, no peer address to format.
+        guard !trustedProxies.isEmpty, let peer = context.peerAddress, trustedProxies.contains(peer),
             let sent = request.headers[Self.header], RequestID.isAcceptable(sent)
         else { return nil }
         return sent

@@ -93,6 +93,6 @@ extension Request {
 
     /// The media type of the body, lower-cased and without parameters.
     var mediaType: String? {
-        headers[.contentType].map(MediaType.of)
+        headers.value(.contentType).map(MediaType.of)
     }
 }

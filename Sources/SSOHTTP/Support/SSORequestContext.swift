@@ -14,8 +14,11 @@ public struct SSORequestContext: RequestContext, RemoteAddressRequestContext {
 }
 
 extension RequestContext {
-    /// The peer's IP address, when the context knows it.
+    /// The peer's IP address, when the context knows it. The server's own context is tried
+    /// first: a cast to a concrete type is a metadata check, while one to an existential looks
+    /// up the protocol conformance (over 1% of an introspection request, perf).
     var peerAddress: String? {
-        (self as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress
+        if let context = self as? SSORequestContext { return context.remoteAddress?.ipAddress }
+        return (self as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress
     }
 }

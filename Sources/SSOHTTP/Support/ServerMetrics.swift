@@ -12,6 +12,7 @@ public struct ServerMetrics: Sendable {
     let exposition: @Sendable () async -> [UInt8]
     private let counters = Cache<Counter>()
     private let timers = Cache<CoreMetrics.Timer>()
+    private let requests = RequestHandleCache()
 
     public init(factory: any MetricsFactory, exposition: @escaping @Sendable () async -> [UInt8]) {
         self.factory = factory
@@ -27,10 +28,25 @@ public struct ServerMetrics: Sendable {
     /// rejection.
     func request(route: String, method: String, status: Int, duration: Duration) {
         let method = Self.methods.contains(method) ? method : "other"
-        counter("http_requests_total", [("route", route), ("method", method), ("status", String(status))]).increment()
-        timer("http_request_duration_seconds", [("route", route), ("method", method)]).recordNanoseconds(
+        let handles = requestHandles(RequestSeries(route: route, method: method, status: status))
+        handles.count.increment()
+        handles.duration.recordNanoseconds(
             duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
         if status == 429 { counter("sso_rate_limit_rejections_total", [("route", route)]).increment() }
+    }
+
+    /// The two handles of one request series, found by a small hashable key: building the
+    /// generic cache's string key and label arrays twice per request was over 1% of an
+    /// introspection (perf).
+    private func requestHandles(_ series: RequestSeries) -> RequestHandles {
+        if let handles = requests.withLock({ $0[series] }) { return handles }
+        let handles = RequestHandles(
+            count: counter("http_requests_total", [
+                ("route", series.route), ("method", series.method), ("status", String(series.status)),
+            ]),
+            duration: timer("http_request_duration_seconds", [("route", series.route), ("method", series.method)]))
+        requests.withLock { $0[series] = handles }
+        return handles
     }
 
     /// A token response: `sso_tokens_issued_total` by `grant_type` (a registered one: only
@@ -48,6 +64,28 @@ public struct ServerMetrics: Sendable {
     }
 
     static let methods: Set = ["GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH"]
+}
+
+/// A route, method and status: one series of `http_requests_total`.
+struct RequestSeries: Hashable, Sendable {
+    let route: String
+    let method: String
+    let status: Int
+}
+
+struct RequestHandles: Sendable {
+    let count: Counter
+    let duration: CoreMetrics.Timer
+}
+
+/// Both handles by series. The handles themselves come from the caches below, so two entries
+/// here for one series (a race on first use) share them.
+final class RequestHandleCache: Sendable {
+    private let values = Mutex<[RequestSeries: RequestHandles]>([:])
+
+    func withLock<T>(_ body: (inout [RequestSeries: RequestHandles]) -> T) -> T {
+        values.withLock { body(&$0) }
+    }
 }
 
 /// Metric handles by name and labels, made once: a scrape-friendly registry lookup per request
