@@ -13,8 +13,6 @@ public final class SQLiteStorage: Sendable {
     let readers: ReadConnections
     /// The hot writes (token rotation, code redemption, audit rows) share transactions under load.
     let commits: GroupCommit
-    /// Copies the write-ahead log into the database file off the write path.
-    private let checkpointer: WALCheckpointer
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String) throws {
@@ -25,8 +23,6 @@ public final class SQLiteStorage: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
-            // Checkpoints run on a thread of their own (WALCheckpointer); this is the backstop.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.fallbackPages)")
         }
         // CLI commands and the server write to the same file: wait rather than fail.
         configuration.busyMode = .timeout(10)
@@ -35,10 +31,7 @@ public final class SQLiteStorage: Sendable {
         try Self.migrator.migrate(pool)
         readers = ReadConnections(path: path, configuration: configuration, limit: configuration.maximumReaderCount)
         commits = GroupCommit(pool: pool)
-        checkpointer = try WALCheckpointer(path: path, configuration: configuration)
     }
-
-    deinit { checkpointer.stop() }
 
     /// `PRAGMA journal_mode` and `PRAGMA synchronous` as the database reports them.
     public func pragmas() async throws -> (journalMode: String, synchronous: Int) {
