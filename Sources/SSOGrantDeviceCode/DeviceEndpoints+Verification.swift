@@ -31,10 +31,10 @@ extension DeviceEndpoints {
                 values: ["client": client.name, "user_code": UserCode.formatted(code), "user": user.login,
                          "csrf": request.browserSecret ?? ""],
                 scopes: authorization.scopes))
-        } catch let error as StoreUnavailable {
-            return Self.unavailablePage(error)
-        } catch {
+        } catch is OAuthError {  // a repeated parameter
             return page(Page("device", messages: ["error": "device_error_malformed"]), status: 400)
+        } catch {
+            return Self.failurePage(error)
         }
     }
 
@@ -80,10 +80,10 @@ extension DeviceEndpoints {
             return page(Page(
                 "device_done", values: ["client": client.name],
                 messages: ["outcome": approved ? "device_done_approved" : "device_done_denied"]))
-        } catch let error as StoreUnavailable {
-            return Self.unavailablePage(error)
-        } catch {
+        } catch is OAuthError {  // a repeated parameter
             return EndpointResponse(status: 400, body: .errorPage("The form could not be read."))
+        } catch {
+            return Self.failurePage(error)
         }
     }
 
@@ -121,10 +121,11 @@ extension DeviceEndpoints {
         EndpointResponse(status: status, body: .page(page))
     }
 
-    /// The browser's answer while the database cannot be reached: an error page, 503, Retry-After.
-    static func unavailablePage(_ error: StoreUnavailable) -> EndpointResponse {
+    /// The browser's answer to a failure that is not the request's fault: an error page, 503
+    /// with Retry-After while the database cannot be reached, 500 otherwise.
+    static func failurePage(_ error: any Error) -> EndpointResponse {
         let answer = OAuthError.failure(error)
-        return EndpointResponse(status: answer.httpStatus, body: .errorPage(answer.description))
-            .adding(header: "Retry-After", String(answer.retryAfter ?? 1))
+        let response = EndpointResponse(status: answer.httpStatus, body: .errorPage(answer.description))
+        return answer.retryAfter.map { response.adding(header: "Retry-After", String($0)) } ?? response
     }
 }

@@ -120,6 +120,17 @@ struct ProtocolPrimitivesTests {
         #expect(tokens.allSatisfy { Base64URL.decode($0)?.count == 32 })
         #expect(Set([5, 8, 13, 64].map { random.bytes($0).count }) == [5, 8, 13, 64])
     }
+
+    @Test("a failure that is not the request's fault: 503 with Retry-After when the store is away, 500 otherwise")
+    func failures() {
+        let away = OAuthError.failure(StoreUnavailable(reason: "connection refused"))
+        #expect(away.code == .temporarilyUnavailable && away.httpStatus == 503 && away.retryAfter == 1)
+        #expect(!away.description.contains("connection refused"), "the driver's reason stays in the log")
+        struct Broken: Error {}
+        let broken = OAuthError.failure(Broken(), "The device authorization could not start.")
+        #expect(broken.code == .serverError && broken.httpStatus == 500 && broken.retryAfter == nil)
+        #expect(broken.description == "The device authorization could not start.")
+    }
 }
 
 struct StubGrant: Grant {

@@ -271,4 +271,13 @@ struct DeviceCodeGrantTests {
         #expect(UserCode.normalized("BCDFGHJKL") == nil)
         #expect(UserCode.formatted("BCDFGHJK") == "BCDF-GHJK")
     }
+
+    @Test("the verification page answers a server failure as one, not as a malformed form")
+    func failurePages() {
+        let away = DeviceEndpoints.failurePage(StoreUnavailable(reason: "connection refused"))
+        #expect(away.status == 503 && away.headers.contains { $0 == ("Retry-After", "1") })
+        struct Broken: Error {}
+        let broken = DeviceEndpoints.failurePage(Broken())
+        #expect(broken.status == 500 && !broken.headers.contains { $0.0 == "Retry-After" })
+    }
 }

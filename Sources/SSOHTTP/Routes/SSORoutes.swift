@@ -76,16 +76,13 @@ public struct SSORoutes: Sendable {
             return pages.errorPage(error.description, request: request,
                                    status: HTTPResponse.Status(code: error.httpStatus))
         }
-        if let error = error as? StoreUnavailable {
-            logger.warning("database unavailable", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-            var response = pages.errorPage(pages.message("error_unavailable", request: request), request: request,
-                                           status: .serviceUnavailable)
-            response.headers[.retryAfter] = OAuthError.failure(error).retryAfter.map(String.init)
-            return response
-        }
-        logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-        return pages.errorPage(pages.message("error_internal", request: request), request: request,
-                               status: .internalServerError)
+        logFailure(error, request: request)
+        let answer = OAuthError.failure(error)
+        var response = pages.errorPage(
+            pages.message(answer.code == .temporarilyUnavailable ? "error_unavailable" : "error_internal", request: request),
+            request: request, status: HTTPResponse.Status(code: answer.httpStatus))
+        response.headers[.retryAfter] = answer.retryAfter.map(String.init)
+        return response
     }
 
     /// The answer to a request over the size limits: the error page for a browser, JSON otherwise.
@@ -96,12 +93,18 @@ public struct SSORoutes: Sendable {
     }
 
     func internalErrorJSON(_ error: any Error, request: Request) -> Response {
-        if error is StoreUnavailable {
-            logger.warning("database unavailable", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-        } else {
-            logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-        }
+        logFailure(error, request: request)
         return Responses.oauthError(.failure(error))
+    }
+
+    /// A database that cannot be reached is a warning (it passes); any other failure an error.
+    private func logFailure(_ error: any Error, request: Request) {
+        let metadata: Logger.Metadata = ["path": "\(request.uri.path)", "error": "\(error)"]
+        if error is StoreUnavailable {
+            logger.warning("database unavailable", metadata: metadata)
+        } else {
+            logger.error("request failed", metadata: metadata)
+        }
     }
 
     func cookie(_ name: String, _ value: String, maxAge: Int?) -> Cookie {

@@ -10,9 +10,11 @@ public struct ServerMetrics: Sendable {
     let factory: any MetricsFactory
     /// The text at `/metrics`: the registry's exposition, plus what is read at scrape time.
     let exposition: @Sendable () async -> [UInt8]
-    private let counters = Cache<Counter>()
-    private let timers = Cache<CoreMetrics.Timer>()
-    private let requests = RequestHandleCache()
+    private let counters = Cache<String, Counter>()
+    private let timers = Cache<String, CoreMetrics.Timer>()
+    /// Both handles of a request series by a small hashable key: building the string keys and
+    /// label arrays of the two caches above on every request was over 1% of an introspection.
+    private let requests = Cache<RequestSeries, RequestHandles>()
 
     public init(factory: any MetricsFactory, exposition: @escaping @Sendable () async -> [UInt8]) {
         self.factory = factory
@@ -28,25 +30,15 @@ public struct ServerMetrics: Sendable {
     /// rejection.
     func request(route: String, method: String, status: Int, duration: Duration) {
         let method = Self.methods.contains(method) ? method : "other"
-        let handles = requestHandles(RequestSeries(route: route, method: method, status: status))
+        let handles = requests.get(RequestSeries(route: route, method: method, status: status)) {
+            RequestHandles(
+                count: counter("http_requests_total", [("route", route), ("method", method), ("status", String(status))]),
+                duration: timer("http_request_duration_seconds", [("route", route), ("method", method)]))
+        }
         handles.count.increment()
         handles.duration.recordNanoseconds(
             duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
         if status == 429 { counter("sso_rate_limit_rejections_total", [("route", route)]).increment() }
-    }
-
-    /// The two handles of one request series, found by a small hashable key: building the
-    /// generic cache's string key and label arrays twice per request was over 1% of an
-    /// introspection (perf).
-    private func requestHandles(_ series: RequestSeries) -> RequestHandles {
-        if let handles = requests.withLock({ $0[series] }) { return handles }
-        let handles = RequestHandles(
-            count: counter("http_requests_total", [
-                ("route", series.route), ("method", series.method), ("status", String(series.status)),
-            ]),
-            duration: timer("http_request_duration_seconds", [("route", series.route), ("method", series.method)]))
-        requests.withLock { $0[series] = handles }
-        return handles
     }
 
     /// A token response: `sso_tokens_issued_total` by `grant_type` (a registered one: only
@@ -78,24 +70,12 @@ struct RequestHandles: Sendable {
     let duration: CoreMetrics.Timer
 }
 
-/// Both handles by series. The handles themselves come from the caches below, so two entries
-/// here for one series (a race on first use) share them.
-final class RequestHandleCache: Sendable {
-    private let values = Mutex<[RequestSeries: RequestHandles]>([:])
+/// Metric handles made once: a registry lookup per request is cheap, a new handle per request
+/// is not. Two callers racing on a new key both make a value; the first stored is kept.
+final class Cache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private let values = Mutex<[Key: Value]>([:])
 
-    func withLock<T>(_ body: (inout [RequestSeries: RequestHandles]) -> T) -> T {
-        values.withLock { body(&$0) }
-    }
-}
-
-/// Metric handles by name and labels, made once: a scrape-friendly registry lookup per request
-/// is cheap, a new handle per request is not.
-final class Cache<Value: Sendable>: Sendable {
-    private let values = Mutex<[String: Value]>([:])
-
-    func get(_ name: String, _ labels: [(String, String)], make: () -> Value) -> Value {
-        var key = name
-        for (label, value) in labels { key += "\u{1}" + label + "=" + value }
+    func get(_ key: Key, make: () -> Value) -> Value {
         if let value = values.withLock({ $0[key] }) { return value }
         let value = make()
         return values.withLock { values in
@@ -103,5 +83,14 @@ final class Cache<Value: Sendable>: Sendable {
             values[key] = value
             return value
         }
+    }
+}
+
+extension Cache where Key == String {
+    /// The handle of metric `name` with these labels.
+    func get(_ name: String, _ labels: [(String, String)], make: () -> Value) -> Value {
+        var key = name
+        for (label, value) in labels { key += "\u{1}" + label + "=" + value }
+        return get(key, make: make)
     }
 }
