@@ -205,7 +205,7 @@ let package = Package(
             name: "SSOEndToEndTests",
             dependencies: [
                 "SSOServer", "SSOServerTesting", "SSOCore", "SSOStorageSQLite", "SSOTokens", "SSOTesting", "SSOPasswords", "SSOTOTP",
-                "SSOFederation",
+                "SSOFederation", "SSOHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -174,13 +174,13 @@ S["AuthorizeURL"] = {"type": "object", "required": ["state", "authorize_url"], "
 S["SeedTokens"] = {"type": "object", "required": ["access_token", "token_type", "expires_in"], "additionalProperties": False,
     "properties": {"access_token": string, "refresh_token": string, "token_type": string, "expires_in": {"type": "integer"}}}
 
+# No "servers": the server splices in its own issuer when it loads this file.
 doc = {"openapi": "3.1.0",
        "info": {"title": "UnifiedSSO", "version": "1.0.0",
                 "description": "The JSON endpoints of UnifiedSSO: OAuth 2.0 and OpenID Connect, the partners' conventions, "
                                "the legacy endpoints kept for existing clients, upstream sign-in (seed 002) and the "
                                "operator's probes. Browser pages (/authorize, /login, /consent, /logout) are HTML and not "
                                "described here. Every answer carries X-Request-Id."},
-       "servers": [{"url": "/"}],
        "tags": [{"name": t} for t in ["discovery", "oauth", "oidc", "partners", "legacy", "federation", "operations"]],
        "paths": paths,
        "components": {"schemas": S, "securitySchemes": {

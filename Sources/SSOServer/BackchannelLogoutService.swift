@@ -25,20 +25,27 @@ struct BackchannelLogoutService: Service {
     let logger: Logger
 
     func run() async throws {
-        // Its own client: logout tokens are never sent on to wherever a redirect points.
-        let http = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+        // Its own client, made when the first token is due (most servers have no back-channel
+        // client, and an idle one holds its pool and TLS context): logout tokens are never
+        // sent on to wherever a redirect points.
+        var http: HTTPClient?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            await deliverDue(http)
+            await deliverDue {
+                if let http { return http }
+                let client = HTTPClient(
+                    eventLoopGroupProvider: .singleton,
+                    configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+                http = client
+                return client
+            }
             let interval = self.interval
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
-        try await http.shutdown()
+        try await http?.shutdown()
     }
 
-    /// Claims what is due and posts it, a few at a time.
-    func deliverDue(_ http: HTTPClient) async {
+    /// Claims what is due and posts it, a few at a time, through the client `http` gives.
+    func deliverDue(_ http: () -> HTTPClient) async {
         let now = clock.now()
         let due: [LogoutDelivery]
         do {
@@ -47,8 +54,10 @@ struct BackchannelLogoutService: Service {
             logger.error("cannot read the logout outbox", metadata: ["error": "\(error)"])
             return
         }
+        guard !due.isEmpty else { return }
+        let client = http()
         await withTaskGroup(of: Void.self) { group in
-            for delivery in due { group.addTask { await deliver(delivery, claimedAt: now, http: http) } }
+            for delivery in due { group.addTask { await deliver(delivery, claimedAt: now, http: client) } }
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SSOCore
 
 /// A swift-log handler that writes one JSON object per line to standard output: what log
 /// collectors (journald, Loki, Elasticsearch) read without parsing rules. Security events
@@ -24,25 +25,57 @@ public struct JSONLinesLogHandler: LogHandler {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
-    /// One log line. `ts`, `level`, `label` and `message` come first and are never overwritten
-    /// by metadata of the same name.
+    /// One log line: `ts`, `level`, `label` and `message` first, then the fields sorted by name
+    /// (a field of one of those four names is left out rather than overwrite it). Written
+    /// directly rather than through `JSONSerialization`, whose `.sortedKeys` compares keys with
+    /// ICU's collator: a megabyte and more of locale data mapped by the first line logged.
     static func line(at time: Date, level: Logger.Level, label: String, message: String, fields: Logger.Metadata) -> String {
-        var object: [String: Any] = fields.mapValues(json)
-        object["ts"] = time.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-        object["level"] = level.rawValue
-        object["label"] = label
-        object["message"] = message
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        else { return "{\"level\":\"error\",\"message\":\"unencodable log line\"}" }
-        return String(decoding: data, as: UTF8.self)
+        var object = JSONObjectWriter(capacity: 256)
+        object.add("ts", timestamp(time))
+        object.add("level", level.rawValue)
+        object.add("label", label)
+        object.add("message", message)
+        for (key, value) in fields.sorted(by: { $0.key < $1.key }) where !reserved.contains(key) {
+            object.add(key, json: json(value))
+        }
+        return String(decoding: object.finish(), as: UTF8.self)
     }
 
-    private static func json(_ value: Logger.Metadata.Value) -> Any {
+    private static let reserved: Set<String> = ["ts", "level", "label", "message"]
+
+    /// RFC 3339 in UTC with milliseconds (`2026-12-06T05:58:00.123Z`), from the C library's
+    /// calendar arithmetic: Foundation's formatters resolve the time zone through ICU.
+    static func timestamp(_ time: Date) -> String {
+        let milliseconds = Int64((time.timeIntervalSince1970 * 1000).rounded(.down))
+        var seconds = time_t(milliseconds.quotientAndRemainder(dividingBy: 1000).quotient)
+        var remainder = Int(milliseconds - Int64(seconds) * 1000)
+        if remainder < 0 { seconds -= 1; remainder += 1000 }
+        var utc = tm()
+        guard gmtime_r(&seconds, &utc) != nil else { return "1970-01-01T00:00:00.000Z" }
+        func digits(_ value: Int32, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return digits(utc.tm_year + 1900, 4) + "-" + digits(utc.tm_mon + 1, 2) + "-" + digits(utc.tm_mday, 2)
+            + "T" + digits(utc.tm_hour, 2) + ":" + digits(utc.tm_min, 2) + ":" + digits(utc.tm_sec, 2)
+            + "." + digits(Int32(remainder), 3) + "Z"
+    }
+
+    private static func json(_ value: Logger.Metadata.Value) -> [UInt8] {
         switch value {
-        case .string(let string): string
-        case .stringConvertible(let convertible): convertible.description
-        case .array(let values): values.map(json)
-        case .dictionary(let dictionary): dictionary.mapValues(json)
+        case .string(let string): return JSONObjectWriter.string(string)
+        case .stringConvertible(let convertible): return JSONObjectWriter.string(convertible.description)
+        case .array(let values):
+            var bytes: [UInt8] = [UInt8(ascii: "[")]
+            for (index, element) in values.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                bytes += json(element)
+            }
+            return bytes + [UInt8(ascii: "]")]
+        case .dictionary(let dictionary):
+            var object = JSONObjectWriter(capacity: 64)
+            for (key, element) in dictionary.sorted(by: { $0.key < $1.key }) { object.add(key, json: json(element)) }
+            return object.finish()
         }
     }
 }

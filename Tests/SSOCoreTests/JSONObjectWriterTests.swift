@@ -92,4 +92,15 @@ struct JSONObjectWriterTests {
         #expect(parsed == ["k": all])
         #expect(!writer.finish().contains { $0 < 0x20 })
     }
+
+    @Test("strings outside an object and members holding JSON written elsewhere")
+    func nested() {
+        #expect(JSONObjectWriter.string("a\"b\\c\u{1}") == Array(#""a\"b\\c\u0001""#.utf8))
+        var inner = JSONObjectWriter()
+        inner.add("x", 1)
+        var outer = JSONObjectWriter()
+        outer.add("inner", json: inner.finish())
+        outer.add("list", json: Array("[true]".utf8))
+        #expect(String(decoding: outer.finish(), as: UTF8.self) == #"{"inner":{"x":1},"list":[true]}"#)
+    }
 }

@@ -41,6 +41,20 @@ public struct JSONObjectWriter: Sendable {
         bytes.append(UInt8(ascii: "]"))
     }
 
+    /// A member whose value is JSON the caller wrote (a nested object or array).
+    public mutating func add(_ key: String, json value: [UInt8]) {
+        member(key)
+        bytes.append(contentsOf: value)
+    }
+
+    /// `text` as a JSON string, for values outside an object (array elements).
+    public static func string(_ text: String) -> [UInt8] {
+        var writer = JSONObjectWriter(capacity: text.utf8.count + 2)
+        writer.bytes.removeAll(keepingCapacity: true)
+        writer.quoted(text)
+        return writer.bytes
+    }
+
     /// The finished object.
     public func finish() -> [UInt8] { bytes + [UInt8(ascii: "}")] }
 

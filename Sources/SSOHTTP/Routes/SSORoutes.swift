@@ -36,13 +36,20 @@ public struct SSORoutes: Sendable {
         openAPI = try Self.openAPIDocument(resourcesDirectory: configuration.resourcesDirectory, issuer: configuration.issuer)
     }
 
+    /// The file with a `servers` member naming this issuer spliced in after its opening brace.
+    /// The file is parsed only to check it; writing it back through `JSONSerialization` would
+    /// sort its keys with ICU's collator, which maps a megabyte of locale data for the life of
+    /// the process.
     static func openAPIDocument(resourcesDirectory: String, issuer: String) throws -> [UInt8] {
         let data = try Data(contentsOf: URL(fileURLWithPath: resourcesDirectory + "/openapi.json"))
-        guard var document = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard let document = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              document["servers"] == nil, let brace = data.firstIndex(of: UInt8(ascii: "{")) else {
             throw CocoaError(.fileReadCorruptFile)
         }
-        document["servers"] = [["url": issuer]]
-        return Array(try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes]))
+        var server = JSONObjectWriter(capacity: 64)
+        server.add("url", issuer)
+        let rest = document.isEmpty ? Array("}".utf8) : Array(",".utf8) + data[data.index(after: brace)...]
+        return Array("{\"servers\":[".utf8) + server.finish() + Array("]".utf8) + rest
     }
 
     /// Adds every route to `router`.
