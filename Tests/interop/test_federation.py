@@ -109,7 +109,7 @@ def test_a_second_sso_binary_as_openid_connect_upstream(tmp_path, server, confid
         down = json.loads(cli(upstream_data, "client", "add", "--id", "downstream", "--redirect-uri", callback,
                               "--skip-consent"))
         cli(server.data_dir, "provider", "add", "--name", "corp", "--display-name", "Corp SSO", "--client-id", "downstream",
-            "--client-secret", down["client_secret"],
+            "--client-secret=" + down["client_secret"],  # a secret may begin with "-"
             "--discovery", upstream.issuer + "/.well-known/openid-configuration")
 
         session = OAuth2Session("rp", confidential_client["client_secret"], scope="openid profile email",
