@@ -192,8 +192,8 @@ class Bench:
             lines.append(f"| {r['scenario']} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} | "
                          f"{r['rss_mib']:.0f} |")
         lines += ["", f"- Start-up to first answer: {self.startup_ms:.0f} ms; idle memory {self.idle_kib / 1024:.1f} MiB "
-                      f"({self.idle_private_kib / 1024:.1f} MiB private, the rest mapped code of the binary and the "
-                      f"Swift libraries); "
+                      f"({self.idle_private_kib / 1024:.1f} MiB private, the rest mapped code of the binary and the system "
+                      f"libraries); "
                       f"peak {peak:.0f} MiB.",
                   f"- bcrypt cost 12 alone: {hash_rate['verifications_per_second']:.1f} verifications/s on "
                   f"{hash_rate['cores']} cores; logins reach "
