@@ -213,6 +213,7 @@ let package = Package(
             dependencies: [
                 "SSOStorageSQLite", "SSOStoragePostgres", "SSOCore", "SSOTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

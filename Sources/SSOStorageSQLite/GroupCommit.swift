@@ -14,6 +14,13 @@ import Synchronization
 /// rolls back only its own changes, its caller receiving the error. Nothing is reported done
 /// before its transaction commits; when the commit fails every write of the batch receives
 /// that failure and none of them happened.
+///
+/// Some failures (a full disk, an I/O error, a lock not obtained) make SQLite roll back the whole
+/// transaction, not only the statement. The writes of the batch still waiting then do not run:
+/// a savepoint opened outside a transaction would begin and commit one of its own, and its
+/// caller would be told of the batch's failure for a write that happened. Every write of such a
+/// batch receives the failure that ended it (its own, if it failed itself), not GRDB's
+/// "transaction was aborted".
 final class GroupCommit: Sendable {
     private let pool: DatabasePool
     private let state = Mutex<(pending: [Job], running: Bool)>(([], false))
@@ -32,13 +39,20 @@ final class GroupCommit: Sendable {
                             outcome.value = .success(try body(db))
                             return .commit
                         }
+                        return nil
                     } catch {
                         outcome.value = .failure(error)
+                        return error
                     }
                 },
-                finish: { commitError in
-                    if let commitError {
-                        continuation.resume(throwing: commitError)
+                finish: { batchError in
+                    if let batchError {
+                        // Its own failure if it had one; otherwise the one that ended the batch.
+                        if case .failure(let own) = outcome.value {
+                            continuation.resume(throwing: own)
+                        } else {
+                            continuation.resume(throwing: batchError)
+                        }
                     } else {
                         // `run` sets the outcome before the commit; a job whose `run` never ran
                         // was answered with the transaction's failure above.
@@ -67,21 +81,34 @@ final class GroupCommit: Sendable {
                 return state.pending
             }
             guard !batch.isEmpty else { return }
+            let ended = Outcome<Void>()
             do {
                 try await pool.write { db in
-                    for job in batch { job.run(db) }
+                    for job in batch {
+                        // SQLite rolled the whole transaction back: the rest do not run.
+                        guard db.isInsideTransaction else { break }
+                        if let error = job.run(db), !db.isInsideTransaction { ended.value = .failure(error) }
+                    }
                 }
-                for job in batch { job.finish(nil) }
+                // Were GRDB ever to return after SQLite's rollback, the batch still did not happen.
+                if case .failure(let failure) = ended.value {
+                    for job in batch { job.finish(failure) }
+                } else {
+                    for job in batch { job.finish(nil) }
+                }
             } catch {
-                for job in batch { job.finish(error) }
+                var cause = error
+                if case .failure(let failure) = ended.value { cause = failure }
+                for job in batch { job.finish(cause) }
             }
         }
     }
 
     /// One waiting write: `run` executes it inside the batch's transaction; `finish` answers
-    /// its caller after the commit (or with the commit's failure).
+    /// its caller after the commit (or with the failure that ended the batch).
     private struct Job: Sendable {
-        let run: @Sendable (Database) -> Void
+        /// Runs the write in its savepoint; its failure, if it failed.
+        let run: @Sendable (Database) -> (any Error)?
         let finish: @Sendable ((any Error)?) -> Void
     }
 

@@ -130,6 +130,9 @@ struct ProtocolPrimitivesTests {
         let broken = OAuthError.failure(Broken(), "The device authorization could not start.")
         #expect(broken.code == .serverError && broken.httpStatus == 500 && broken.retryAfter == nil)
         #expect(broken.description == "The device authorization could not start.")
+        struct Driver: TransientStoreFailure { var isTransient: Bool }
+        #expect(OAuthError.failure(Driver(isTransient: true)).httpStatus == 503)
+        #expect(OAuthError.failure(Driver(isTransient: false)).httpStatus == 500)
     }
 }
 

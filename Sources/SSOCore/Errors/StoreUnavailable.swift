@@ -13,11 +13,28 @@ public struct StoreUnavailable: Error, CustomStringConvertible {
     public var description: String { "The database cannot be reached: \(reason)" }
 }
 
+/// A store driver's error that can tell whether the same request may succeed shortly: a busy or
+/// locked SQLite file, a full disk. Each store conforms its driver's error type, so the HTTP
+/// layer can answer such failures like ``StoreUnavailable`` without knowing the driver.
+public protocol TransientStoreFailure: Error {
+    var isTransient: Bool { get }
+}
+
+extension StoreUnavailable {
+    /// Whether `error` means the store cannot serve at the moment: a ``StoreUnavailable``, or a
+    /// ``TransientStoreFailure`` that says it is transient.
+    public static func covers(_ error: any Error) -> Bool {
+        error is StoreUnavailable || (error as? any TransientStoreFailure)?.isTransient == true
+    }
+}
+
 extension OAuthError {
     /// The answer to a failure that is not the request's fault: `temporarily_unavailable`
-    /// (503, `Retry-After: 1`) when the store cannot be reached, `server_error` (500) otherwise.
+    /// (503, `Retry-After: 1`) when the store cannot be reached or serve at the moment
+    /// (``StoreUnavailable/covers(_:)``), `server_error` (500) otherwise.
     public static func failure(_ error: any Error, _ description: String = "The server could not complete the request.") -> OAuthError {
-        guard error is StoreUnavailable else { return OAuthError(.serverError, description) }
-        return OAuthError(.temporarilyUnavailable, "The server cannot reach its database; try again shortly.", retryAfter: 1)
+        guard StoreUnavailable.covers(error) else { return OAuthError(.serverError, description) }
+        return OAuthError(.temporarilyUnavailable, "The server's database is unavailable at the moment; try again shortly.",
+                          retryAfter: 1)
     }
 }

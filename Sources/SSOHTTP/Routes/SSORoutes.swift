@@ -104,10 +104,10 @@ public struct SSORoutes: Sendable {
         return Responses.oauthError(.failure(error))
     }
 
-    /// A database that cannot be reached is a warning (it passes); any other failure an error.
+    /// A database that cannot be reached or is busy is a warning (it passes); any other failure an error.
     private func logFailure(_ error: any Error, request: Request) {
         let metadata: Logger.Metadata = ["path": "\(request.uri.path)", "error": "\(error)"]
-        if error is StoreUnavailable {
+        if StoreUnavailable.covers(error) {
             logger.warning("database unavailable", metadata: metadata)
         } else {
             logger.error("request failed", metadata: metadata)
