@@ -10,13 +10,7 @@ import Testing
 struct SQLiteFailureTests {
     @Test("a full database: the write fails whole, is answered 503, and writes work again once there is room")
     func full() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sso-full-\(UUID().uuidString).sqlite").path
-        let storage = try SQLiteStorage(path: path)
-        // The writer connection may not grow the file: SQLite then fails as on a full disk.
-        try await storage.pool.write { db in
-            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
-            try db.execute(sql: "PRAGMA max_page_count = \(pages)")
-        }
+        let storage = try await Self.storage(room: 0)
         let detail = String(repeating: "x", count: 16_384)
         var written = 0
         var failure: (any Error)?
@@ -43,12 +37,7 @@ struct SQLiteFailureTests {
 
     @Test("concurrent writes sharing transactions as the file fills: each is reported exactly as it was kept")
     func fullUnderConcurrency() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sso-full-\(UUID().uuidString).sqlite").path
-        let storage = try SQLiteStorage(path: path)
-        try await storage.pool.write { db in
-            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
-            try db.execute(sql: "PRAGMA max_page_count = \(pages + 40)")
-        }
+        let storage = try await Self.storage(room: 40)
         let padding = String(repeating: "x", count: 6_000)
         let outcomes = await withTaskGroup(of: (Int, (any Error)?).self) { group in
             for call in 0..<120 {
@@ -77,6 +66,18 @@ struct SQLiteFailureTests {
         for (call, error) in outcomes {
             #expect(kept[call] == (error == nil ? 2 : nil), "call \(call): \(String(describing: error))")
         }
+    }
+
+    /// A fresh store whose writer may grow the file by `room` pages only: past them SQLite
+    /// fails as on a full disk.
+    static func storage(room: Int) async throws -> SQLiteStorage {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sso-full-\(UUID().uuidString).sqlite").path
+        let storage = try SQLiteStorage(path: path)
+        try await storage.pool.write { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            try db.execute(sql: "PRAGMA max_page_count = \(pages + room)")
+        }
+        return storage
     }
 
     @Test("a busy or locked file passes; a broken constraint or a corrupt file does not")
