@@ -44,21 +44,20 @@ public struct JSONLinesLogHandler: LogHandler {
     private static let reserved: Set<String> = ["ts", "level", "label", "message"]
 
     /// RFC 3339 in UTC with milliseconds (`2026-12-06T05:58:00.123Z`), from the C library's
-    /// calendar arithmetic: Foundation's formatters resolve the time zone through ICU.
+    /// calendar, as the text log's timestamps: Foundation's formatters resolve the time zone
+    /// through ICU.
     static func timestamp(_ time: Date) -> String {
         let milliseconds = Int64((time.timeIntervalSince1970 * 1000).rounded(.down))
-        var seconds = time_t(milliseconds.quotientAndRemainder(dividingBy: 1000).quotient)
-        var remainder = Int(milliseconds - Int64(seconds) * 1000)
-        if remainder < 0 { seconds -= 1; remainder += 1000 }
+        let (quotient, remainder) = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        // Before 1970 the remainder is negative: borrow a second.
+        var seconds = time_t(remainder < 0 ? quotient - 1 : quotient)
+        let fraction = String(remainder < 0 ? remainder + 1000 : remainder)
         var utc = tm()
+        var buffer = [CChar](repeating: 0, count: 32)
         guard gmtime_r(&seconds, &utc) != nil else { return "1970-01-01T00:00:00.000Z" }
-        func digits(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return digits(utc.tm_year + 1900, 4) + "-" + digits(utc.tm_mon + 1, 2) + "-" + digits(utc.tm_mday, 2)
-            + "T" + digits(utc.tm_hour, 2) + ":" + digits(utc.tm_min, 2) + ":" + digits(utc.tm_sec, 2)
-            + "." + digits(Int32(remainder), 3) + "Z"
+        let count = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S", &utc)
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            + "." + String(repeating: "0", count: 3 - fraction.count) + fraction + "Z"
     }
 
     private static func json(_ value: Logger.Metadata.Value) -> [UInt8] {
