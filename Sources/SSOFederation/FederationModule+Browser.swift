@@ -64,8 +64,9 @@ extension FederationModule {
         let profile = try await service.profile(
             provider, code: code, state: state, deviceID: try request.query.value("device_id"))
         let user = try await service.localUser(for: profile, provider: provider)
-        let (session, secret) = try await login.openSession(
-            for: user, methods: ["fed"], identityProvider: provider.name, clientID: client.id)
+        let (session, secret) = try await login.signIn(
+            user, methods: ["fed"], identityProvider: provider.name, clientID: client.id,
+            existingSecret: request.sessionSecret)
         await events.record(SecurityEvent(kind: .federatedLogin, at: clock.now(), userID: user.id, clientID: client.id,
                                           detail: provider.name))
         var response = EndpointResponse.redirect(

@@ -62,7 +62,8 @@ extension LegacyAlorModule {
             address: request.clientAddress, clientID: client.id)
         switch outcome {
         case .success(let user, let methods):
-            let (session, secret) = try await login.openSession(for: user, methods: methods, clientID: client.id)
+            let (session, secret) = try await login.signIn(
+                user, methods: methods, clientID: client.id, existingSecret: request.sessionSecret)
             var tokens = try await issueForSession(session, client: client)
             tokens.redirectUrl = redirectURL
             var response = EndpointResponse.json(tokens)

@@ -21,6 +21,15 @@ extension PostgresStorage: SessionStore {
         try await row("SELECT * FROM sessions WHERE id = \(id)").map(Self.session(from:))
     }
 
+    public func reauthenticate(_ session: SSOSession) async throws -> Bool {
+        try await run("""
+            UPDATE sessions SET secret_digest = \(session.secretDigest), auth_time = \(Self.time(session.authTime)),
+                methods = \(session.methods.joined(separator: " ")), identity_provider = \(session.identityProvider),
+                expires_at = \(Self.time(session.expiresAt)), absolute_expires_at = \(Self.time(session.absoluteExpiresAt))
+            WHERE id = \(session.id) AND user_id = \(session.userID) AND revoked_at IS NULL RETURNING 1
+            """) == 1
+    }
+
     public func touch(sessionID: String, expiresAt: Date) async throws {
         try await run("UPDATE sessions SET expires_at = \(Self.time(expiresAt)) WHERE id = \(sessionID)")
     }

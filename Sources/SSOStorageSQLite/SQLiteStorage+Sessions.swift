@@ -31,6 +31,24 @@ extension SQLiteStorage: SessionStore {
         }
     }
 
+    public func reauthenticate(_ session: SSOSession) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                cached: """
+                    UPDATE sessions SET secret_digest = ?, auth_time = ?, methods = ?, identity_provider = ?,
+                        expires_at = ?, absolute_expires_at = ?
+                    WHERE id = ? AND user_id = ? AND revoked_at IS NULL
+                    """,
+                arguments: [
+                    session.secretDigest, Self.time(session.authTime), session.methods.joined(separator: " "),
+                    session.identityProvider, Self.time(session.expiresAt), Self.time(session.absoluteExpiresAt),
+                    session.id, session.userID,
+                ]
+            )
+            return db.changesCount == 1
+        }
+    }
+
     public func touch(sessionID: String, expiresAt: Date) async throws {
         try await pool.write { db in
             try db.execute(cached: "UPDATE sessions SET expires_at = ? WHERE id = ?", arguments: [Self.time(expiresAt), sessionID])

@@ -102,6 +102,39 @@ struct StoreTests {
         }
     }
 
+    @Test("re-authentication rewrites a live session in place; a revoked one or another user's is left alone",
+          arguments: Backend.available)
+    func reauthentication(_ backend: Backend) async throws {
+        let storage = try await backend.store()
+        let userID = "u-\(UUID().uuidString)"
+        try await storage.insert(User(id: userID, login: userID, passwordHash: "h", createdAt: now))
+        let session = SSOSession(id: "s-\(UUID().uuidString)", secretDigest: "old-\(UUID().uuidString)", userID: userID,
+                                 authTime: now, methods: ["pwd"], createdAt: now, expiresAt: now.addingTimeInterval(600),
+                                 absoluteExpiresAt: now.addingTimeInterval(3600))
+        try await storage.insert(session)
+        var renewed = session
+        renewed.secretDigest = "new-\(UUID().uuidString)"
+        renewed.authTime = now.addingTimeInterval(100)
+        renewed.methods = ["fed"]
+        renewed.identityProvider = "yandex"
+        renewed.expiresAt = now.addingTimeInterval(700)
+        renewed.absoluteExpiresAt = now.addingTimeInterval(3700)
+        #expect(try await storage.reauthenticate(renewed))
+        #expect(try await storage.session(id: session.id) == renewed)
+        #expect(try await storage.session(secretDigest: session.secretDigest) == nil)
+        #expect(try await storage.session(secretDigest: renewed.secretDigest)?.id == session.id)
+
+        var stranger = renewed
+        stranger.userID = "u2"
+        stranger.secretDigest = "stranger-\(UUID().uuidString)"
+        #expect(try await storage.reauthenticate(stranger) == false)
+        try await storage.revoke(sessionID: session.id, at: now.addingTimeInterval(200))
+        var late = renewed
+        late.secretDigest = "late-\(UUID().uuidString)"
+        #expect(try await storage.reauthenticate(late) == false)
+        #expect(try await storage.session(id: session.id)?.secretDigest == renewed.secretDigest)
+    }
+
     @Test("a changed client or user reads back changed: decoded columns are cached by their exact text", arguments: Backend.available)
     func decodedColumnsFollowChanges(_ backend: Backend) async throws {
         let (storage, another) = try await backend.open()

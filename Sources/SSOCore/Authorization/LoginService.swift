@@ -110,7 +110,46 @@ public struct LoginService: Sendable {
         return nil
     }
 
-    /// Opens a session for `user`; returns it with the secret for the browser's cookie.
+    /// `user` has just proved who they are in a browser whose cookie holds `existingSecret`:
+    /// returns the session to continue with and the secret for the browser's new cookie.
+    ///
+    /// The same user signing in again (`prompt=login`, `max_age`, a login form shown to a
+    /// signed-in browser) keeps the session: a new `auth_time`, methods and expiries, a fresh
+    /// cookie value (the old one stops working), and the same `sid`, so the other relying
+    /// parties and the refresh tokens issued under it live on. A different user ends the old
+    /// session (its relying parties are told, its grants end) and that is a security event.
+    public func signIn(
+        _ user: User, methods: [String], identityProvider: String? = nil, clientID: String? = nil,
+        existingSecret: String?
+    ) async throws -> (SSOSession, secret: String) {
+        if let old = try await activeSession(secret: existingSecret) {
+            if old.userID == user.id {
+                let now = clock.now()
+                let secret = random.token()
+                var renewed = old
+                renewed.secretDigest = SecretDigest.sha256(secret)
+                renewed.authTime = now
+                renewed.methods = methods
+                renewed.identityProvider = identityProvider
+                renewed.expiresAt = now.addingTimeInterval(TimeInterval(lifetimes.sessionIdle))
+                renewed.absoluteExpiresAt = now.addingTimeInterval(TimeInterval(lifetimes.sessionAbsolute))
+                if try await sessions.reauthenticate(renewed) {
+                    await events.record(SecurityEvent(kind: .loginSucceeded, at: now, userID: user.id, clientID: clientID,
+                                                      detail: methods.joined(separator: "+") + " (same session)"))
+                    return (renewed, secret)
+                }
+            } else {
+                let now = clock.now()
+                try await sessions.revoke(sessionID: old.id, at: now)
+                await events.record(SecurityEvent(kind: .sessionReplaced, at: now, userID: old.userID, clientID: clientID,
+                                                  detail: "\(old.id) ended: another user (\(user.id)) signed in in its browser"))
+            }
+        }
+        return try await openSession(for: user, methods: methods, identityProvider: identityProvider, clientID: clientID)
+    }
+
+    /// Opens a new session for `user`; returns it with the secret for the browser's cookie.
+    /// Browsers sign in through `signIn`, which keeps or ends the session they already have.
     public func openSession(
         for user: User, methods: [String], identityProvider: String? = nil, clientID: String? = nil
     ) async throws -> (SSOSession, secret: String) {

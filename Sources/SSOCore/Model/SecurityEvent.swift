@@ -25,6 +25,8 @@ public struct SecurityEvent: Sendable, Codable, Equatable {
         /// A client could not be told of a logout after every retry.
         public static let backchannelLogoutFailed: Kind = "logout.backchannel_failed"
         public static let sessionRevoked: Kind = "session.revoked"
+        /// Another user signed in in a browser that had a session: that session ended.
+        public static let sessionReplaced: Kind = "session.replaced"
         public static let clientAuthFailed: Kind = "client.auth_failed"
         public static let clientLocked: Kind = "client.locked"
         public static let keyRotated: Kind = "key.rotated"

@@ -14,7 +14,12 @@ struct PageRenderer: Sendable {
         localizer = try Localizer(directory: resourcesDirectory + "/locales")
     }
 
-    func render(_ template: String, _ context: [String: Any], request: Request, status: HTTPResponse.Status = .ok) -> Response {
+    /// The page `template` in the browser's language. `formTarget`: the registered URI its
+    /// form's answer may redirect to (the relying party's), allowed by the page's policy.
+    func render(
+        _ template: String, _ context: [String: Any], request: Request, status: HTTPResponse.Status = .ok,
+        formTarget: String? = nil
+    ) -> Response {
         let language = localizer.language(for: request.headers[.acceptLanguage])
         var full = context
         full["t"] = localizer.messages(language)
@@ -22,7 +27,7 @@ struct PageRenderer: Sendable {
         guard let html = library.render(full, withTemplate: template) else {
             return Response(status: .internalServerError)
         }
-        return Responses.html(html, status: status)
+        return Responses.html(html, status: status, formTargets: formTarget.map { [$0] } ?? [])
     }
 
     /// The page shown when a browser request cannot continue and must not be redirected.

@@ -10,10 +10,10 @@ extension SSORoutes {
                 guard let (interaction, client, _) = try await consentContext(id, request: request, csrf: nil) else {
                     return expiredPage(request)
                 }
-                return pages.render("consent", [
+                return interactionPage("consent", [
                     "interaction": interaction.id, "csrf": request.cookies[csrfCookie]?.value ?? "",
                     "client": client.name, "scopes": try await describe(interaction.request.scopes, request: request),
-                ], request: request)
+                ], interaction, request: request)
             } catch {
                 return internalErrorPage(error, request: request)
             }

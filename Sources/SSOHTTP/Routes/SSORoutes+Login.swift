@@ -12,7 +12,7 @@ extension SSORoutes {
                     return expiredPage(request)
                 }
                 guard let interaction = try await boundInteraction(id, request: request) else { return expiredPage(request) }
-                if interaction.pendingUserID != nil { return pages.render("totp", formContext(interaction, request), request: request) }
+                if interaction.pendingUserID != nil { return interactionPage("totp", formContext(interaction, request), interaction, request: request) }
                 return try await loginPage(interaction, request: request, login: interaction.request.loginHint, error: nil)
             } catch {
                 return internalErrorPage(error, request: request)
@@ -56,7 +56,7 @@ extension SSORoutes {
             var pending = interaction
             pending.pendingUserID = user.id
             try await services.interactions.update(pending)
-            return pages.render("totp", formContext(pending, request), request: request)
+            return interactionPage("totp", formContext(pending, request), pending, request: request)
         case .locked(let seconds):
             return lockedPage(interaction, client: client, request: request, login: login, seconds: seconds)
         case .invalidCredentials, .invalidSecondFactor:
@@ -76,28 +76,37 @@ extension SSORoutes {
         case .locked(let seconds):
             var context = formContext(interaction, request)
             context["error"] = lockedMessage(seconds, request: request)
-            var response = pages.render("totp", context, request: request, status: .tooManyRequests)
+            var response = interactionPage("totp", context, interaction, request: request, status: .tooManyRequests)
             response.headers[.retryAfter] = String(seconds)
             return response
         default:
             var context = formContext(interaction, request)
             context["error"] = pages.message("totp_error_invalid", request: request)
-            return pages.render("totp", context, request: request)
+            return interactionPage("totp", context, interaction, request: request)
         }
     }
 
-    /// Opens the session (replacing any this browser had) and continues the authorization.
+    /// Signs the browser in (keeping its session when the same user signs in again) and
+    /// continues the authorization.
     private func signedIn(
         _ user: User, methods: [String], interaction: Interaction, client: Client, request: Request
     ) async throws -> Response {
-        if let old = try await services.login.activeSession(secret: request.cookies[sessionCookie]?.value) {
-            try await services.sessions.revoke(sessionID: old.id, at: services.clock.now())
-        }
-        let (session, secret) = try await services.login.openSession(for: user, methods: methods, clientID: client.id)
+        let (session, secret) = try await services.login.signIn(
+            user, methods: methods, clientID: client.id, existingSecret: request.cookies[sessionCookie]?.value)
         let step = try await services.flow.loginSucceeded(interaction, client: client, session: session)
         var response = respond(step)
         response.setCookie(cookie(sessionCookie, secret, maxAge: configuration.sessionCookieMaxAge))
         return response
+    }
+
+    /// A page of `interaction`: its form's answer may be the redirect to the relying party's
+    /// registered URI, which the page's policy therefore allows.
+    func interactionPage(
+        _ template: String, _ context: [String: Any], _ interaction: Interaction, request: Request,
+        status: HTTPResponse.Status = .ok
+    ) -> Response {
+        pages.render(template, context, request: request, status: status,
+                     formTarget: interaction.returnTo ?? interaction.request.redirectURI)
     }
 
     func formContext(_ interaction: Interaction, _ request: Request) -> [String: Any] {
@@ -119,7 +128,7 @@ extension SSORoutes {
                     + RedirectURL.percentEncode(interaction.id)]
             }
         }
-        return pages.render("login", context, request: request)
+        return interactionPage("login", context, interaction, request: request)
     }
 
     private func lockedPage(
@@ -129,7 +138,7 @@ extension SSORoutes {
         context["login"] = login
         context["client"] = client.name
         context["error"] = lockedMessage(seconds, request: request)
-        var response = pages.render("login", context, request: request, status: .tooManyRequests)
+        var response = interactionPage("login", context, interaction, request: request, status: .tooManyRequests)
         response.headers[.retryAfter] = String(seconds)
         return response
     }

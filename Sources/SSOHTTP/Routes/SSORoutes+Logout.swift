@@ -57,7 +57,7 @@ extension SSORoutes {
             var response = pages.render("logout", [
                 "csrf": csrf, "post_logout_redirect_uri": target ?? "", "state": state ?? "",
                 "client_id": (try parameters.value("client_id")) ?? hint?.aud ?? "",
-            ], request: request)
+            ], request: request, formTarget: target)
             if isNew { response.setCookie(cookie(csrfCookie, csrf, maxAge: nil)) }
             return response
         } catch {

@@ -53,11 +53,12 @@ enum Responses {
     }
 
     /// An HTML page, with headers that keep it out of caches and out of other sites' frames.
-    static func html(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
+    /// `formTargets`: the registered URIs its forms' answers may redirect to.
+    static func html(_ body: String, status: HTTPResponse.Status = .ok, formTargets: [String] = []) -> Response {
         let headers: HTTPFields = [
             .contentType: "text/html; charset=utf-8",
             .cacheControl: "no-store",
-            .contentSecurityPolicy: "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+            .contentSecurityPolicy: ContentSecurityPolicy.header(formTargets: formTargets),
             HTTPField.Name("X-Frame-Options")!: "DENY",
             HTTPField.Name("X-Content-Type-Options")!: "nosniff",
             HTTPField.Name("Referrer-Policy")!: "no-referrer",
