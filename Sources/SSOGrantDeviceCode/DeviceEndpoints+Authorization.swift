@@ -34,7 +34,7 @@ extension DeviceEndpoints {
             let scopes = try await requestedScopes(parameters, client: client)
             return .json(try await begin(for: client, scopes: scopes))
         } catch let error as OAuthError {
-            if error.code == .invalidClient, basic != nil { return basicChallenge(error) }
+            if error.code == .invalidClient { return basicChallenge(error) }
             return .error(error, status: error.tokenEndpointStatus)
         } catch {
             return .error(.failure(error, "The server could not start the device authorization."))
@@ -69,7 +69,7 @@ extension DeviceEndpoints {
         return scopes
     }
 
-    /// 401 with a Basic challenge, for a client that tried Basic (RFC 6749 section 5.2).
+    /// 401 with a Basic challenge, however the client sent its credentials (RFC 6749 section 5.2).
     private func basicChallenge(_ error: OAuthError) -> EndpointResponse {
         EndpointResponse.error(error, status: 401)
             .adding(header: "WWW-Authenticate", "Basic realm=\"\(services.issuer)\", charset=\"UTF-8\"")

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import JWTKit
@@ -59,7 +60,11 @@ struct ClientPolicyTests {
                 ("client_secret", "partner-secret-0123456789-0123456")])
             let edIDToken = try #require(edTokens.json["id_token"] as? String)
             #expect(try header(of: edIDToken)["alg"] as? String == "EdDSA")
-            _ = try await keys.verify(edIDToken, as: ReceivedIDToken.self)
+            let edClaims = try await keys.verify(edIDToken, as: ReceivedIDToken.self)
+            // at_hash with Ed25519's hash, SHA-512 (OpenID Connect Core 3.1.3.6 and its errata).
+            let edAccess = try #require(edTokens.json["access_token"] as? String)
+            #expect(edClaims.at_hash == leftHalf(SHA512.hash(data: Data(edAccess.utf8))))
+            #expect(edClaims.at_hash?.count == 43)
 
             let (code2, pkce2) = try await browser.obtainCode(client: "norefresh")
             let tokens = try await browser.exchange(code: code2, pkce: pkce2, client: "norefresh",

@@ -140,16 +140,20 @@ public struct DefaultTokenIssuer: TokenIssuer {
         let claims = IDTokenClaims(
             iss: issuer, sub: user.id, aud: client.id, exp: iat + lifetime, iat: iat,
             authTime: grant.authTime.map { Int($0.timeIntervalSince1970) }, nonce: grant.nonce,
-            atHash: Self.atHash(accessToken), azp: client.id, sid: grant.sessionID,
+            atHash: Self.atHash(accessToken, algorithm: client.idTokenSigningAlgorithm), azp: client.id, sid: grant.sessionID,
             amr: grant.methods.isEmpty ? nil : grant.methods, idp: grant.identityProvider, user: UserClaims(user: user, scopes: grant.scopes)
         )
         return try await signer.signIDToken(claims, algorithm: client.idTokenSigningAlgorithm)
     }
 
-    /// `at_hash` (OpenID Connect Core 3.1.3.6): the left half of the SHA-256 of the access token,
-    /// base64url. SHA-256 is the hash of every algorithm we sign with (ES256, RS256).
-    public static func atHash(_ accessToken: String) -> String {
-        let digest = Array(SHA256.hash(data: Data(accessToken.utf8)))
+    /// `at_hash` (OpenID Connect Core 3.1.3.6): the left half of the hash of the access token,
+    /// base64url, with the hash of the ID token's algorithm: SHA-256 for ES256 and RS256,
+    /// SHA-512 for EdDSA with Ed25519 (the hash Ed25519 uses; the specification's errata).
+    public static func atHash(_ accessToken: String, algorithm: SigningAlgorithm) -> String {
+        let digest: [UInt8] = switch algorithm {
+        case .es256, .rs256: Array(SHA256.hash(data: Data(accessToken.utf8)))
+        case .edDSA: Array(SHA512.hash(data: Data(accessToken.utf8)))
+        }
         return Base64URL.encode(digest.prefix(digest.count / 2))
     }
 }

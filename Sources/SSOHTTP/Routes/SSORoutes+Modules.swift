@@ -56,14 +56,29 @@ extension SSORoutes {
             clientAddress: clientAddress(request, context: context), sessionSecret: cookies[sessionCookie],
             browserSecret: browserSecret)
         endpointRequest.pathParameters = pathParameters
-        var answer = await response(from: await route.handler(endpointRequest), request: request)
-        if isNew { answer.setCookie(cookie(csrfCookie, browserSecret, maxAge: nil)) }
+        let endpointAnswer = await route.handler(endpointRequest)
+        var answer = await response(from: endpointAnswer, request: request)
+        // The browser's binding cookie goes with what a browser navigates to; JSON answers to
+        // clients and scripts set no cookie.
+        if isNew, Self.isForBrowser(endpointAnswer) { answer.setCookie(cookie(csrfCookie, browserSecret, maxAge: nil)) }
         return answer
+    }
+
+    /// A page or a redirect, as opposed to an answer to a client's or a script's request.
+    static func isForBrowser(_ answer: EndpointResponse) -> Bool {
+        switch answer.body {
+        case .page, .errorPage: true
+        case .data(_, let contentType): MediaType.of(contentType) == "text/html"
+        case .empty: (300..<400).contains(answer.status)
+        }
     }
 
     func response(from answer: EndpointResponse, request: Request) async -> Response {
         var response: Response
         switch answer.body {
+        case .data(let data, let contentType) where MediaType.of(contentType) == "text/html":
+            // A module's own HTML gets the pages' headers (policy, framing, caching, referrer).
+            response = Responses.html(String(decoding: data, as: UTF8.self), status: .init(code: answer.status))
         case .data(let data, let contentType):
             response = Response(status: .init(code: answer.status), headers: [.contentType: contentType],
                                 body: .init(byteBuffer: ByteBuffer(bytes: data)))

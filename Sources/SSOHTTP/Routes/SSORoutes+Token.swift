@@ -58,10 +58,11 @@ extension SSORoutes {
         }
     }
 
-    /// Turns a client-authentication failure into its answer: 401, and a Basic challenge when
-    /// the client tried Basic (RFC 6749 5.2).
+    /// Turns a failure at a client endpoint into its answer; a client-authentication failure is
+    /// 401 with a Basic challenge, whichever way the client sent its credentials (RFC 6749 5.2,
+    /// RFC 9110 15.5.2: every 401 names a scheme to authenticate with).
     func clientError(_ error: OAuthError, request: Request) -> Response {
-        if error.code == .invalidClient, request.headers[.authorization] != nil { return invalidBasicClient(error) }
+        if error.tokenEndpointStatus == 401 { return invalidBasicClient(error) }
         return Responses.oauthError(error, status: .init(code: error.tokenEndpointStatus))
     }
 

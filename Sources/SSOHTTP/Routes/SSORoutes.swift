@@ -60,6 +60,7 @@ public struct SSORoutes: Sendable {
         router.add(middleware: MethodNotAllowed<Context>(knownRoutes: knownRoutes))
         router.add(middleware: RequestLimits<Context>(refuse: refuseOversized))
         if configuration.secureCookies { router.add(middleware: StrictTransportSecurity<Context>()) }
+        router.add(middleware: UnauthorizedChallenge<Context>(realm: configuration.issuer))
         registerHealth(on: router)
         registerDiscovery(on: router)
         registerAuthorize(on: router)

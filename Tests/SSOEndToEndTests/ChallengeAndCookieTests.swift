@@ -1,0 +1,86 @@
+import Foundation
+import HTTPTypes
+import SSOCore
+import SSOServerTesting
+import SSOStorageSQLite
+import SSOTesting
+import Testing
+
+/// What clients trip over at the edges: every 401 names its scheme, JSON answers set no
+/// cookies, and every HTML page carries the pages' security headers.
+@Suite("401 challenges, cookie-free JSON, page headers")
+struct ChallengeAndCookieTests {
+    static let secret = "app-secret-0123456789-0123456789"
+
+    static func harness() async throws -> Harness {
+        let harness = try Harness()
+        try await harness.addUser("alice", password: "wonderland-42")
+        _ = try await harness.addClient("app", secret: secret,
+                                        grantTypes: ["authorization_code", "refresh_token",
+                                                     "urn:ietf:params:oauth:grant-type:device_code"])
+        _ = try await harness.addClient("SingleSignOn", secret: nil, redirectURIs: ["https://lk.example/"])
+        return harness
+    }
+
+    @Test("client endpoints answer 401 with a Basic challenge, whether the secret came in the header or the body")
+    func basic() async throws {
+        try await Self.harness().run { browser in
+            for path in ["/token", "/introspect", "/revoke", "/device_authorization"] {
+                let form: [(String, String)] = path == "/token"
+                    ? [("grant_type", "refresh_token"), ("refresh_token", "x")]
+                    : path == "/device_authorization" ? [("scope", "openid")] : [("token", "x")]
+                let inBody = try await browser.post(path, form: form + [("client_id", "app"), ("client_secret", "wrong")])
+                #expect(inBody.status == .unauthorized, "\(path)")
+                #expect(inBody.headers[.wwwAuthenticate]?.hasPrefix("Basic realm=\"\(Harness.issuer)\"") == true, "\(path)")
+                let inHeader = try await browser.post(path, form: form,
+                                                      headers: [.authorization: Browser.basic("app", "wrong")])
+                #expect(inHeader.status == .unauthorized, "\(path)")
+                #expect(inHeader.headers[.wwwAuthenticate]?.hasPrefix("Basic realm=") == true, "\(path)")
+                #expect(inBody.headers[.setCookie] == nil && inHeader.headers[.setCookie] == nil, "\(path)")
+            }
+        }
+    }
+
+    @Test("resource endpoints answer 401 with a Bearer challenge; so does any other 401")
+    func bearer() async throws {
+        try await Self.harness().run { browser in
+            for path in ["/userinfo", "/auth", "/profile"] {
+                let none = try await browser.get(path)
+                #expect(none.status == .unauthorized, "\(path)")
+                #expect(none.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true, "\(path)")
+                let bad = try await browser.get(path, headers: [.authorization: "Bearer not-a-token"])
+                #expect(bad.status == .unauthorized, "\(path)")
+                #expect(bad.headers[.wwwAuthenticate]?.contains("error=\"invalid_token\"") == true, "\(path)")
+            }
+            let legacy = try await browser.postJSON("/sso-auth/client", Seed.cabinet("alice", "wrong"))
+            #expect(legacy.status == .unauthorized)
+            #expect(legacy.headers[.wwwAuthenticate] == "Bearer realm=\"\(Harness.issuer)\"")
+        }
+    }
+
+    @Test("JSON endpoints set no cookie; pages and redirects set the browser's binding cookie")
+    func cookies() async throws {
+        try await Self.harness().run { browser in
+            let device = try await browser.post("/device_authorization", form: [("scope", "openid")],
+                                                headers: [.authorization: Browser.basic("app", Self.secret)])
+            #expect(device.status == .ok)
+            #expect(device.headers[.setCookie] == nil)
+            #expect(browser.cookies.isEmpty)
+            let page = try await browser.get("/device")
+            #expect(page.status == .ok)
+            #expect(page.headers[values: .setCookie].contains { $0.hasPrefix("sso_csrf=") })
+        }
+    }
+
+    @Test("a module's own HTML page (the migration guide) carries the pages' security headers")
+    func moduleHTML() async throws {
+        try await Self.harness().run { browser in
+            let guide = try await browser.get("/docs/migration")
+            #expect(guide.status == .ok)
+            #expect(guide.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
+            #expect(guide.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
+            #expect(guide.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+            #expect(guide.headers[.setCookie] == nil || guide.headers[values: .setCookie].allSatisfy { $0.hasPrefix("sso_csrf=") })
+        }
+    }
+}
