@@ -33,7 +33,7 @@ public enum SSOServer {
         let signer = try await JWTTokenSigner.load(
             store: storage, sealer: sealer, issuer: options.issuer, clock: clock, random: random,
             retention: { await SSOServer.tokenRetention(storage: storage, lifetimes: options.lifetimes) },
-            reloadInterval: TimeInterval(options.keyReloadInterval))
+            checkInterval: TimeInterval(options.keyReloadInterval))
         let metrics = makeMetrics(storage: storage)
         let events = AuditLog(storage: storage, logger: logger, metrics: metrics)
         let hasher = BcryptPasswordHasher()

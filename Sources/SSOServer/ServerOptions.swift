@@ -38,7 +38,7 @@ public struct ServerOptions: Sendable {
         host: String = "127.0.0.1", port: Int = 8080, issuer: String? = nil, dataDirectory: String = "./data",
         database: String? = nil, resourcesDirectory: String, demo: Bool = false, lifetimes: Lifetimes = Lifetimes(), legacy: Bool = true,
         legacyClientID: String = "SingleSignOn", trustedProxies: Set<String> = [], upstreamTimeout: Int = 10,
-        limits: AbuseLimits = AbuseLimits(), keyReloadInterval: Int = 30,
+        limits: AbuseLimits = AbuseLimits(), keyReloadInterval: Int = 2,
         purgeInterval: Double = 60, auditRetentionDays: Double = 90, logoutDeliveryInterval: Double = 1
     ) {
         self.host = host

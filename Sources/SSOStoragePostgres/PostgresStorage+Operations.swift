@@ -10,7 +10,7 @@ extension PostgresStorage: SigningKeyStore {
             return SigningKeyRecord(
                 kid: try row.value("kid"), algorithm: algorithm, sealedPrivateKey: try row.value("sealed_private_key"),
                 publicKeyPEM: try row.value("public_key_pem"), createdAt: try row.date("created_at"),
-                activatesAt: try row.optionalDate("activates_at"))
+                activatesAt: try row.optionalDate("activates_at"), revokedAt: try row.optionalDate("revoked_at"))
         }
     }
 
@@ -20,6 +20,19 @@ extension PostgresStorage: SigningKeyStore {
             VALUES (\(key.kid), \(key.algorithm.rawValue), \(key.sealedPrivateKey), \(key.publicKeyPEM),
                 \(Self.time(key.createdAt)), \(Self.time(key.activatesAt)))
             """)
+    }
+
+    public func revokeSigningKey(kid: String, at: Date) async throws -> Bool {
+        try await run("""
+            UPDATE signing_keys SET revoked_at = \(Self.time(at)) WHERE kid = \(kid) AND revoked_at IS NULL RETURNING 1
+            """) == 1
+    }
+
+    public func signingKeysVersion() async throws -> String {
+        try await row("""
+            SELECT count(*) || ':' || count(revoked_at) || ':' || coalesce(max(created_at), 0) || ':'
+                || coalesce(max(activates_at), 0) || ':' || coalesce(max(revoked_at), 0) AS version FROM signing_keys
+            """)?.value("version") ?? ""
     }
 
     /// Whether anything was sealed with the key-encryption key: signing keys, TOTP seeds,

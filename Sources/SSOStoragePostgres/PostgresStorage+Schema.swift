@@ -259,6 +259,8 @@ extension PostgresStorage {
         ]),
         // Servers read the running locks once a second (issue 8): the few locked rows by index.
         ("v5", ["CREATE INDEX throttles_locked ON throttles (locked_until) WHERE locked_until IS NOT NULL"]),
+        // An operator can withdraw a leaked signing key at once (sso keys revoke).
+        ("signing-key-revocation", ["ALTER TABLE signing_keys ADD COLUMN revoked_at double precision"]),
     ]
 
     /// Applies the migrations not yet applied, each in the transaction that records it. Several

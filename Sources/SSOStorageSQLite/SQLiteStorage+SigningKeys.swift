@@ -11,7 +11,8 @@ extension SQLiteStorage: SigningKeyStore {
                 return SigningKeyRecord(
                     kid: row["kid"], algorithm: algorithm,
                     sealedPrivateKey: row["sealed_private_key"], publicKeyPEM: row["public_key_pem"],
-                    createdAt: Self.date(row, "created_at"), activatesAt: Self.optionalDate(row, "activates_at")
+                    createdAt: Self.date(row, "created_at"), activatesAt: Self.optionalDate(row, "activates_at"),
+                    revokedAt: Self.optionalDate(row, "revoked_at")
                 )
             }.compactMap { $0 }
         }
@@ -27,6 +28,23 @@ extension SQLiteStorage: SigningKeyStore {
                 arguments: [key.kid, key.algorithm.rawValue, key.sealedPrivateKey, key.publicKeyPEM, Self.time(key.createdAt),
                             Self.time(key.activatesAt)]
             )
+        }
+    }
+
+    public func revokeSigningKey(kid: String, at: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(cached: "UPDATE signing_keys SET revoked_at = ? WHERE kid = ? AND revoked_at IS NULL",
+                           arguments: [Self.time(at), kid])
+            return db.changesCount == 1
+        }
+    }
+
+    public func signingKeysVersion() async throws -> String {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: """
+                SELECT count(*) || ':' || count(revoked_at) || ':' || ifnull(max(created_at), 0) || ':'
+                    || ifnull(max(activates_at), 0) || ':' || ifnull(max(revoked_at), 0) FROM signing_keys
+                """) ?? ""
         }
     }
 }

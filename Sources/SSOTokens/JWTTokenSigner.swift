@@ -8,22 +8,26 @@ import Synchronization
 /// Signs access tokens with ES256 (fast, small) and ID tokens with the algorithm each client
 /// registered (RS256 by default, as OpenID Connect requires every client to accept it).
 ///
-/// Keys are created on first start, stored sealed, and published in the JWKS. The signer
-/// reads the store again every `reloadInterval` seconds, so a key added by `sso keys rotate`
-/// (from another process, or on another instance) is published and, once active, used without
-/// a restart; `SigningKeySchedule` decides which key signs and which are published.
+/// Keys are created on first start, stored sealed, and published in the JWKS. Every
+/// `checkInterval` seconds (when a request needs the keys) the signer reads a short version of
+/// the stored keys and loads them again when it changed, so a key added by `sso keys rotate` or
+/// withdrawn by `sso keys revoke` (from another process, or on another instance) shows within
+/// seconds, without a restart; `SigningKeySchedule` decides which key signs and which are
+/// published. A signature is checked only against a published key: a retired or withdrawn key
+/// verifies nothing, not even a token it verified before.
 public final class JWTTokenSigner: TokenSigner {
     /// Every key loaded so far, for signing and verifying: keys are only ever added.
     private let collection = JWTKeyCollection()
     private let ring: Mutex<Ring>
-    /// Access tokens whose signature, type and issuer were checked, by their exact text.
-    private let verified = Mutex<[String: AccessTokenClaims]>([:])
+    /// Access tokens whose signature, type and issuer were checked, by their exact text, with
+    /// the key that signed them.
+    private let verified = Mutex<[String: (claims: AccessTokenClaims, kid: String)]>([:])
     private let store: any SigningKeyStore
     private let sealer: any SecretSealer
     private let issuer: String
     private let clock: any SSOClock
     private let retention: @Sendable () async -> TimeInterval
-    private let reloadInterval: TimeInterval
+    private let checkInterval: TimeInterval
 
     /// What has been loaded: the schedule over the usable keys and their public halves.
     private struct Ring: Sendable {
@@ -34,19 +38,23 @@ public final class JWTTokenSigner: TokenSigner {
         /// Keys that could not be unsealed after start (sealed with another key-encryption key):
         /// never published, never used.
         var unusable: Set<String> = []
-        var loadedAt = Date.distantPast
+        /// The published keys: the only ones signatures are checked against.
+        var verifiable: Set<String> = []
+        /// The store's `signingKeysVersion` when the keys were last loaded.
+        var version = ""
+        var checkedAt = Date.distantPast
     }
 
     private init(
         store: any SigningKeyStore, sealer: any SecretSealer, issuer: String, clock: any SSOClock,
-        retention: @escaping @Sendable () async -> TimeInterval, reloadInterval: TimeInterval
+        retention: @escaping @Sendable () async -> TimeInterval, checkInterval: TimeInterval
     ) {
         self.store = store
         self.sealer = sealer
         self.issuer = issuer
         self.clock = clock
         self.retention = retention
-        self.reloadInterval = reloadInterval
+        self.checkInterval = checkInterval
         self.ring = Mutex(Ring())
     }
 
@@ -56,17 +64,18 @@ public final class JWTTokenSigner: TokenSigner {
     ///
     /// - Parameter retention: the longest lifetime of a token signed now, in seconds: how long
     ///   a replaced key stays published.
+    /// - Parameter checkInterval: how often, at most, the store is asked whether keys changed.
     public static func load(
         store: any SigningKeyStore, sealer: any SecretSealer, issuer: String, clock: any SSOClock,
         random: any SecureRandom, retention: @escaping @Sendable () async -> TimeInterval = { 3600 },
-        reloadInterval: TimeInterval = 30
+        checkInterval: TimeInterval = 2
     ) async throws -> JWTTokenSigner {
         let records = try await store.signingKeys()
         for algorithm in SigningAlgorithm.allCases where !records.contains(where: { $0.algorithm == algorithm }) {
             try await store.insert(try generate(algorithm, sealer: sealer, kid: random.token(byteCount: 12), now: clock.now()))
         }
         let signer = JWTTokenSigner(store: store, sealer: sealer, issuer: issuer, clock: clock, retention: retention,
-                                    reloadInterval: reloadInterval)
+                                    checkInterval: checkInterval)
         try await signer.reload(strict: true)
         return signer
     }
@@ -74,6 +83,7 @@ public final class JWTTokenSigner: TokenSigner {
     /// Reads the keys again now: new keys are unsealed and added, the schedule is rebuilt.
     /// With `strict`, a key that cannot be unsealed is an error; otherwise it is left out.
     public func reload(strict: Bool = false) async throws {
+        let version = try await store.signingKeysVersion()
         let records = try await store.signingKeys()
         let (known, unusable) = ring.withLock { (Set($0.publicKeys.keys), $0.unusable) }
         var added: [String: JWKSet.Key] = [:]
@@ -93,20 +103,32 @@ public final class JWTTokenSigner: TokenSigner {
             ring.unusable.formUnion(failed)
             let usable = records.filter { ring.publicKeys[$0.kid] != nil }
             ring.schedule = SigningKeySchedule(keys: usable, retention: retention)
-            ring.loadedAt = now
+            ring.verifiable = Set(ring.schedule.published(at: now).map(\.kid))
+            ring.version = version
+            ring.checkedAt = now
+        }
+        if records.contains(where: { $0.revokedAt != nil }) {
+            let verifiable = ring.withLock { $0.verifiable }
+            verified.withLock { cache in cache = cache.filter { verifiable.contains($0.value.kid) } }
         }
     }
 
-    /// Reloads when the last load is older than the interval; one caller reloads, the others
-    /// go on with what is loaded. A failing store leaves the loaded keys in use.
-    private func reloadIfStale() async {
+    /// At most once per check interval: reloads when the stored keys changed, and otherwise
+    /// brings the published set up to date with the clock (a replaced key retires). One caller
+    /// checks, the others go on with what is loaded; a failing store leaves the keys in use.
+    private func refreshIfDue() async {
         let now = clock.now()
         let due = ring.withLock { ring in
-            guard now.timeIntervalSince(ring.loadedAt) >= reloadInterval || now < ring.loadedAt else { return false }
-            ring.loadedAt = now
+            guard now.timeIntervalSince(ring.checkedAt) >= checkInterval || now < ring.checkedAt else { return false }
+            ring.checkedAt = now
             return true
         }
-        if due { try? await reload() }
+        guard due, let version = try? await store.signingKeysVersion() else { return }
+        if ring.withLock({ $0.version }) != version {
+            try? await reload()
+        } else {
+            ring.withLock { ring in ring.verifiable = Set(ring.schedule.published(at: now).map(\.kid)) }
+        }
     }
 
     /// Unseals a stored key into the collection; returns its public JWK.
@@ -206,13 +228,15 @@ public final class JWTTokenSigner: TokenSigner {
         // signature was checked is remembered, whole, so its next use skips the ECDSA
         // verification (the largest cost of a userinfo call). Only the exact same string hits;
         // expiry is checked on every use, and revocation is the caller's grant check, every time.
-        if let claims = verified.withLock({ $0[token] }) {
-            return Int(clock.now().timeIntervalSince1970) < claims.exp ? claims : nil
+        await refreshIfDue()
+        if let hit = verified.withLock({ $0[token] }) {
+            guard ring.withLock({ $0.verifiable.contains(hit.kid) }) else { return nil }
+            return Int(clock.now().timeIntervalSince1970) < hit.claims.exp ? hit.claims : nil
         }
-        guard let claims = await verifySignature(token) else { return nil }
+        guard let (claims, kid) = await verifySignature(token) else { return nil }
         verified.withLock { cache in
             if cache.count >= Self.verifiedLimit { cache.removeAll(keepingCapacity: true) }
-            cache[token] = claims
+            cache[token] = (claims, kid)
         }
         return claims
     }
@@ -220,30 +244,30 @@ public final class JWTTokenSigner: TokenSigner {
     /// How many verified access tokens are remembered (a few MB at most).
     private static let verifiedLimit = 8192
 
-    private func verifySignature(_ token: String) async -> AccessTokenClaims? {
+    private func verifySignature(_ token: String) async -> (AccessTokenClaims, kid: String)? {
         // RFC 9068 section 4: the type must be at+jwt, so an ID token can never pass as an access token.
         guard let header = ES256Compact.header(of: token), header.typ == "at+jwt", header.alg == "ES256",
             let kid = header.kid
         else { return nil }
-        // A key not loaded yet may have been added on another instance: read the store again
-        // (at most once per reload interval) before refusing.
-        if ring.withLock({ $0.es256[kid] == nil }) { await reloadIfStale() }
-        guard let key = ring.withLock({ $0.es256[kid]?.publicKey }),
+        // Only a published key verifies: not one retired from the JWKS, not one withdrawn.
+        guard let key = ring.withLock({ $0.verifiable.contains(kid) ? $0.es256[kid]?.publicKey : nil }),
             let claims = ES256Compact.verify(token, as: AccessTokenClaims.self, key: key)
         else { return nil }
         guard claims.iss == issuer, Int(clock.now().timeIntervalSince1970) < claims.exp else { return nil }
-        return claims
+        return (claims, kid)
     }
 
     public func verifyIDToken(_ token: String) async -> IDTokenClaims? {
-        guard let header = ES256Compact.header(of: token), header.typ != "at+jwt",
+        await refreshIfDue()
+        guard let header = ES256Compact.header(of: token), header.typ != "at+jwt", let kid = header.kid,
+            ring.withLock({ $0.verifiable.contains(kid) }),
             let payload = try? await collection.verify(token, as: IDTokenPayload.self), payload.claims.iss == issuer
         else { return nil }
         return payload.claims
     }
 
     public func jwks() async -> JWKSet {
-        await reloadIfStale()
+        await refreshIfDue()
         let now = clock.now()
         return ring.withLock { ring in
             JWKSet(keys: ring.schedule.published(at: now).compactMap { ring.publicKeys[$0.kid] })
@@ -251,7 +275,7 @@ public final class JWTTokenSigner: TokenSigner {
     }
 
     private func kid(_ algorithm: SigningAlgorithm) async throws -> JWKIdentifier {
-        await reloadIfStale()
+        await refreshIfDue()
         let now = clock.now()
         guard let record = ring.withLock({ $0.schedule.signingKey(algorithm, at: now) }) else {
             throw JWTError.generic(identifier: "signing", reason: "No \(algorithm.rawValue) signing key")

@@ -59,7 +59,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: Settings.help("log_level", "trace, debug, info, notice, warning, error or critical."))
     var logLevel: String?
     @Option(name: .customLong("key-reload-interval"), help: Settings.help("key_reload_interval",
-            "Seconds between reads of the signing keys: a key added by 'sso keys rotate' is seen within this time."))
+            "Seconds between checks of the signing keys: a key added by 'sso keys rotate' or withdrawn by 'sso keys revoke' is seen within this time."))
     var keyReloadInterval: String?
     @Option(name: .customLong("purge-interval"), help: Settings.help("purge_interval", "Seconds between background purges of expired rows."))
     var purgeInterval: String?

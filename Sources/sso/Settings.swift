@@ -132,7 +132,7 @@ enum Settings {
                 defaultValue: .text("json")),
         Setting(key: "log_level", option: "--log-level", environment: "SSO_LOG_LEVEL",
                 kind: .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]), defaultValue: .text("info")),
-        seconds("key_reload_interval", 30),
+        seconds("key_reload_interval", 2),
         seconds("purge_interval", 60),
         Setting(key: "audit_retention_days", option: "--audit-retention-days", environment: "SSO_AUDIT_RETENTION_DAYS",
                 kind: .number(0.001...36500), defaultValue: .number(90)),

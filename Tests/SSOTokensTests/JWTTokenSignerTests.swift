@@ -123,7 +123,7 @@ struct JWTTokenSignerTests {
     func rotationWithoutRestart() async throws {
         let signer = try await JWTTokenSigner.load(
             store: storage, sealer: sealer, issuer: "https://sso.test", clock: clock, random: SystemSecureRandom(),
-            retention: { 600 }, reloadInterval: 30)
+            retention: { 600 }, checkInterval: 30)
         let now = Int(clock.now().timeIntervalSince1970)
         let before = try await signer.signAccessToken(claims(exp: now + 600))
         let oldKid = try #require(try kid(before))
@@ -148,6 +148,60 @@ struct JWTTokenSignerTests {
         let published = await signer.jwks().keys.map(\.kid)
         #expect(published.contains(newKid) && !published.contains(oldKid))
         #expect(published.count == 3)
+    }
+
+    @Test("a key that left the JWKS verifies nothing, even a token that has not expired")
+    func retiredKeyVerifiesNothing() async throws {
+        let signer = try await JWTTokenSigner.load(
+            store: storage, sealer: sealer, issuer: "https://sso.test", clock: clock, random: SystemSecureRandom(),
+            retention: { 600 }, checkInterval: 2)
+        let now = Int(clock.now().timeIntervalSince1970)
+        let longLived = try await signer.signAccessToken(claims(exp: now + 100_000))
+        #expect(await signer.verifyAccessToken(longLived)?.sub == "u")
+        try await JWTTokenSigner.rotate(store: storage, sealer: sealer, algorithms: [.es256], activateAfter: 0,
+                                        clock: clock, random: SystemSecureRandom())
+        clock.advance(seconds: 2)
+        #expect(await signer.verifyAccessToken(longLived)?.sub == "u", "published while retiring")
+        clock.advance(seconds: 600)
+        #expect(!(await signer.jwks().keys.map(\.kid)).contains(try #require(try kid(longLived))))
+        #expect(await signer.verifyAccessToken(longLived) == nil)
+    }
+
+    @Test("a key added or revoked by another process shows within the check interval; a revoked key verifies nothing")
+    func revocation() async throws {
+        let signer = try await JWTTokenSigner.load(
+            store: storage, sealer: sealer, issuer: "https://sso.test", clock: clock, random: SystemSecureRandom(),
+            retention: { 600 }, checkInterval: 2)
+        let now = Int(clock.now().timeIntervalSince1970)
+        let token = try await signer.signAccessToken(claims(exp: now + 3600))
+        let leaked = try #require(try kid(token))
+        let idToken = try await signer.signIDToken(
+            IDTokenClaims(iss: "https://sso.test", sub: "u", aud: "c", exp: now + 3600, iat: now, authTime: nil, nonce: nil,
+                          atHash: nil, azp: "c", sid: nil, amr: nil, user: nil), algorithm: .es256)
+        #expect(await signer.verifyAccessToken(token)?.sub == "u")   // now remembered as verified
+        #expect(await signer.verifyIDToken(idToken)?.sub == "u")
+
+        // As `sso keys revoke` does from another process: a replacement first, then the withdrawal.
+        let replacement = try #require(try await JWTTokenSigner.rotate(
+            store: storage, sealer: sealer, algorithms: [.es256], activateAfter: 0, clock: clock,
+            random: SystemSecureRandom()).first)
+        #expect(try await storage.revokeSigningKey(kid: leaked, at: clock.now()))
+        #expect(try await storage.revokeSigningKey(kid: leaked, at: clock.now()) == false)
+        clock.advance(seconds: 1)
+        #expect(await signer.verifyAccessToken(token)?.sub == "u", "not seen before the check interval")
+        clock.advance(seconds: 1)
+        #expect(await signer.verifyAccessToken(token) == nil)
+        #expect(await signer.verifyIDToken(idToken) == nil)
+        let published = await signer.jwks().keys.map(\.kid)
+        #expect(!published.contains(leaked) && published.contains(replacement.kid))
+        let fresh = try await signer.signAccessToken(claims(exp: now + 3600))
+        #expect(try kid(fresh) == replacement.kid)
+        #expect(await signer.verifyAccessToken(fresh)?.sub == "u")
+
+        let schedule = SigningKeySchedule(keys: try await storage.signingKeys(), retention: 600)
+        let record = try #require(schedule.keys.first { $0.kid == leaked })
+        #expect(schedule.status(of: record, at: clock.now()) == .revoked)
+        #expect(schedule.signingKey(.es256, at: clock.now())?.kid == replacement.kid)
     }
 
     @Test("rotation refuses a key-encryption key that cannot open the stored keys")

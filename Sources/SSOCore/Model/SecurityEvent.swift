@@ -30,6 +30,7 @@ public struct SecurityEvent: Sendable, Codable, Equatable {
         public static let clientAuthFailed: Kind = "client.auth_failed"
         public static let clientLocked: Kind = "client.locked"
         public static let keyRotated: Kind = "key.rotated"
+        public static let keyRevoked: Kind = "key.revoked"
         public static let clientAdded: Kind = "client.added"
         public static let clientUpdated: Kind = "client.updated"
         public static let clientRemoved: Kind = "client.removed"

@@ -20,10 +20,13 @@ public struct SigningKeyRecord: Sendable, Codable, Equatable {
     /// When the key starts signing. Until then it is only published, so that relying parties
     /// that cache the JWKS have it before the first token it signs reaches them.
     public var activatesAt: Date
+    /// When an operator withdrew the key (`sso keys revoke`): from then on it signs nothing, is
+    /// not published and verifies nothing, whatever its schedule.
+    public var revokedAt: Date?
 
     public init(
         kid: String, algorithm: SigningAlgorithm, sealedPrivateKey: Data, publicKeyPEM: String, createdAt: Date,
-        activatesAt: Date? = nil
+        activatesAt: Date? = nil, revokedAt: Date? = nil
     ) {
         self.kid = kid
         self.algorithm = algorithm
@@ -31,5 +34,6 @@ public struct SigningKeyRecord: Sendable, Codable, Equatable {
         self.publicKeyPEM = publicKeyPEM
         self.createdAt = createdAt
         self.activatesAt = activatesAt ?? createdAt
+        self.revokedAt = revokedAt
     }
 }

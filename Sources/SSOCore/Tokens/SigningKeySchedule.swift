@@ -16,27 +16,34 @@ public struct SigningKeySchedule: Sendable {
         case retiring(until: Date)
         /// Replaced and no longer published.
         case retired
+        /// Withdrawn by an operator: neither signs, nor is published, nor verifies.
+        case revoked
     }
 
+    /// Every key, withdrawn ones included (for listing).
     public let keys: [SigningKeyRecord]
+    /// The keys not withdrawn: the only ones the schedule signs with and publishes.
+    let live: [SigningKeyRecord]
     public let retention: TimeInterval
 
     public init(keys: [SigningKeyRecord], retention: TimeInterval) {
         self.keys = keys.sorted { ($0.activatesAt, $0.createdAt, $0.kid) < ($1.activatesAt, $1.createdAt, $1.kid) }
+        live = self.keys.filter { $0.revokedAt == nil }
         self.retention = retention
     }
 
     /// The key that signs with `algorithm` at `now`: the last activated one, or, when none has
-    /// activated yet, the first (there is always one to sign with).
+    /// activated yet, the first. `nil` only when every key of the algorithm was withdrawn.
     public func signingKey(_ algorithm: SigningAlgorithm, at now: Date) -> SigningKeyRecord? {
-        let candidates = keys.filter { $0.algorithm == algorithm }
+        let candidates = live.filter { $0.algorithm == algorithm }
         return candidates.last { $0.activatesAt <= now } ?? candidates.first
     }
 
     public func status(of key: SigningKeyRecord, at now: Date) -> Status {
+        if key.revokedAt != nil { return .revoked }
         if signingKey(key.algorithm, at: now)?.kid == key.kid { return .active }
         if key.activatesAt > now { return .pending }
-        let sameAlgorithm = keys.filter { $0.algorithm == key.algorithm }
+        let sameAlgorithm = live.filter { $0.algorithm == key.algorithm }
         guard let position = sameAlgorithm.firstIndex(where: { $0.kid == key.kid }),
             let successor = sameAlgorithm[(position + 1)...].first(where: { $0.activatesAt <= now })
         else { return .active }
@@ -44,8 +51,8 @@ public struct SigningKeySchedule: Sendable {
         return now < until ? .retiring(until: until) : .retired
     }
 
-    /// The keys the JWKS lists at `now`.
+    /// The keys the JWKS lists at `now`: the only ones a signature is checked against.
     public func published(at now: Date) -> [SigningKeyRecord] {
-        keys.filter { status(of: $0, at: now) != .retired }
+        live.filter { status(of: $0, at: now) != .retired }
     }
 }
