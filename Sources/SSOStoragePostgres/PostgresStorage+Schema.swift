@@ -261,6 +261,8 @@ extension PostgresStorage {
         ("v5", ["CREATE INDEX throttles_locked ON throttles (locked_until) WHERE locked_until IS NOT NULL"]),
         // An operator can withdraw a leaked signing key at once (sso keys revoke).
         ("signing-key-revocation", ["ALTER TABLE signing_keys ADD COLUMN revoked_at double precision"]),
+        // Resource servers introspect only the tokens of their own audience.
+        ("resource-audience", ["ALTER TABLE clients ADD COLUMN resource_audience text"]),
     ]
 
     /// Applies the migrations not yet applied, each in the transaction that records it. Several

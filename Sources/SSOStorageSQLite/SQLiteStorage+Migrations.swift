@@ -256,6 +256,10 @@ extension SQLiteStorage {
             // Servers read the running locks once a second (issue 8): the few locked rows by index.
             try db.execute(sql: "CREATE INDEX throttles_locked ON throttles(locked_until) WHERE locked_until IS NOT NULL")
         }
+        migrator.registerMigration("resource-audience") { db in
+            // Resource servers introspect only the tokens of their own audience.
+            try db.execute(sql: "ALTER TABLE clients ADD COLUMN resource_audience TEXT")
+        }
         migrator.registerMigration("signing-key-revocation") { db in
             // An operator can withdraw a leaked signing key at once (sso keys revoke).
             try db.execute(sql: "ALTER TABLE signing_keys ADD COLUMN revoked_at REAL")

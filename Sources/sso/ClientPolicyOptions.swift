@@ -45,6 +45,9 @@ struct ClientPolicyOptions: ParsableArguments {
     var backchannelLogoutURI: String?
     @Option(help: "The resource server (aud) of the tokens this client gets with client_credentials; '' removes it.")
     var audience: String?
+    @Option(name: .customLong("resource-server"),
+            help: "This client is the resource server of tokens with this audience (aud) and may introspect them; the issuer's URL for users' tokens from /authorize; '' removes it.")
+    var resourceAudience: String?
 
     var parsedGrantTypes: [String] {
         grantTypes.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
@@ -64,6 +67,9 @@ struct ClientPolicyOptions: ParsableArguments {
         if let scope, ScopeSet(parsing: scope) == nil { throw ValidationError("--scope has characters RFC 6749 forbids.") }
         if let audience, audience.contains(where: { $0.isWhitespace || $0.isNewline }) {
             throw ValidationError("--audience is one URI or name, without spaces.")
+        }
+        if let resourceAudience, resourceAudience.contains(where: { $0.isWhitespace || $0.isNewline }) {
+            throw ValidationError("--resource-server is one URI or name, without spaces.")
         }
         if let pkce, !["required", "optional"].contains(pkce) { throw ValidationError("--pkce is required or optional.") }
         for type in parsedGrantTypes where !Self.grantTypes.contains(type) {
@@ -121,6 +127,7 @@ struct ClientPolicyOptions: ParsableArguments {
         if !postLogoutRedirectURIs.isEmpty { client.postLogoutRedirectURIs = postLogoutRedirectURIs }
         if let backchannelLogoutURI { client.backchannelLogoutURI = backchannelLogoutURI.isEmpty ? nil : backchannelLogoutURI }
         if let audience { client.audience = audience.isEmpty ? nil : audience }
+        if let resourceAudience { client.resourceAudience = resourceAudience.isEmpty ? nil : resourceAudience }
     }
 
     /// The grant types the client will have: a client without authorization_code (a machine

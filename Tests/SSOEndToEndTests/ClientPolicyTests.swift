@@ -88,7 +88,9 @@ struct ReferenceTokenTests {
         partner.accessTokenTTL = 86_400
         partner.slidingMaxTTL = 3 * 86_400
         try await harness.storage.save(partner)
-        _ = try await harness.addClient("api", secret: Self.secret, redirectURIs: ["https://api.example/x"])
+        var api = try await harness.addClient("api", secret: Self.secret, redirectURIs: ["https://api.example/x"])
+        api.resourceAudience = Harness.issuer
+        try await harness.storage.save(api)
 
         try await harness.run { browser in
             let (code, pkce) = try await browser.obtainCode(client: "partner")
@@ -113,11 +115,16 @@ struct ReferenceTokenTests {
             }
             let info = try await introspect()
             #expect(info["active"] as? Bool == true)
+            // Looking at it renews nothing: introspection is not a use (61 h).
+            let before = try #require(try await harness.storage.referenceToken(digest: SecretDigest.sha256(access))?.expiresAt)
+            harness.clock.advance(seconds: 3600)
+            _ = try await introspect()
+            #expect(try await harness.storage.referenceToken(digest: SecretDigest.sha256(access))?.expiresAt == before)
             // At 60 h a renewal to +24 h would pass the cap: it stops at issue + 72 h.
             let issued = try #require(stored?.createdAt.timeIntervalSince1970)
             #expect(info["exp"] as? Int == Int(issued) + 3 * 86_400)
             // ...but never past the cap of three days after issue.
-            harness.clock.advance(seconds: 11 * 3600)   // 71 h
+            harness.clock.advance(seconds: 10 * 3600)   // 71 h
             #expect(try await use() == .ok)
             harness.clock.advance(seconds: 2 * 3600)    // 73 h
             #expect(try await use() == .unauthorized)

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import SSOCore
 import SSOServerTesting
+import SSOStorageSQLite
 import SSOTesting
 import Testing
 
@@ -14,7 +15,11 @@ struct IntrospectionTests {
         let harness = try Harness()
         try await harness.addUser("alice", password: "wonderland-42")
         _ = try await harness.addClient("app", secret: secret, skipConsent: true)
-        _ = try await harness.addClient("api", secret: apiSecret, redirectURIs: ["https://api.example/none"])
+        // The resource server of users' tokens (their audience is the issuer).
+        var api = try await harness.addClient("api", secret: apiSecret, redirectURIs: ["https://api.example/none"])
+        api.resourceAudience = Harness.issuer
+        try await harness.storage.save(api)
+        _ = try await harness.addClient("other", secret: secret, redirectURIs: ["https://other.example/cb"])
         _ = try await harness.addClient("spa", secret: nil, skipConsent: true)
         return harness
     }
@@ -41,9 +46,11 @@ struct IntrospectionTests {
             #expect(active.json["username"] as? String == "alice")
             #expect(active.json["scope"] as? String == "openid profile email")
             #expect(active.json["token_type"] as? String == "Bearer")
-            let refreshInfo = try await introspect(browser, refresh)
+            // A refresh token is its client's alone.
+            let refreshInfo = try await introspect(browser, refresh, client: "app", secret: Self.secret)
             #expect(refreshInfo.json["active"] as? Bool == true)
             #expect(refreshInfo.json["token_type"] as? String == "refresh_token")
+            #expect(try await introspect(browser, refresh).json as NSDictionary == ["active": false] as NSDictionary)
 
             let garbage = try await introspect(browser, "nonsense")
             #expect(garbage.json as NSDictionary == ["active": false] as NSDictionary)
@@ -54,7 +61,43 @@ struct IntrospectionTests {
 
             harness.clock.advance(seconds: 3601)
             #expect(try await introspect(browser, access).json["active"] as? Bool == false)
-            #expect(try await introspect(browser, refresh).json["active"] as? Bool == true)
+            #expect(try await introspect(browser, refresh, client: "app", secret: Self.secret).json["active"] as? Bool == true)
+        }
+    }
+
+    @Test("another confidential client learns nothing of a token: not its user, not its scope, not that it lives")
+    func anotherClientsToken() async throws {
+        let harness = try await Self.harness()
+        try await harness.run { browser in
+            let (code, pkce) = try await browser.obtainCode(client: "app")
+            let tokens = try await browser.exchange(code: code, pkce: pkce, client: "app", secret: Self.secret).json
+            for token in [try #require(tokens["access_token"] as? String), try #require(tokens["refresh_token"] as? String)] {
+                let answer = try await introspect(browser, token, client: "other", secret: Self.secret)
+                #expect(answer.status == .ok)
+                #expect(answer.json as NSDictionary == ["active": false] as NSDictionary)
+            }
+            // Its own client sees its access token; so does the resource server of its audience.
+            let access = try #require(tokens["access_token"] as? String)
+            #expect(try await introspect(browser, access, client: "app", secret: Self.secret).json["active"] as? Bool == true)
+            #expect(try await introspect(browser, access).json["sub"] as? String != nil)
+        }
+    }
+
+    @Test("a resource server of another audience sees a machine client's token as inactive; its own audience's as active")
+    func audiences() async throws {
+        let harness = try await Self.harness()
+        var machine = try await harness.addClient("robot", secret: Self.secret, redirectURIs: [],
+                                                  scopes: "openid", grantTypes: ["client_credentials"])
+        machine.audience = "https://orders.example"
+        try await harness.storage.save(machine)
+        var orders = try await harness.addClient("orders", secret: Self.secret, redirectURIs: ["https://orders.example/x"])
+        orders.resourceAudience = "https://orders.example"
+        try await harness.storage.save(orders)
+        try await harness.run { browser in
+            let issued = try await browser.token(client: "robot", secret: Self.secret, [("grant_type", "client_credentials")])
+            let token = try #require(issued.json["access_token"] as? String)
+            #expect(try await introspect(browser, token, client: "orders", secret: Self.secret).json["active"] as? Bool == true)
+            #expect(try await introspect(browser, token).json["active"] as? Bool == false)   // audience: the issuer
         }
     }
 
@@ -71,13 +114,13 @@ struct IntrospectionTests {
             let foreign = try await browser.post("/revoke", form: [("token", refresh)],
                                                  headers: [.authorization: Browser.basic("api", Self.apiSecret)])
             #expect(foreign.status == .ok)
-            #expect(try await introspect(browser, refresh).json["active"] as? Bool == true)
+            #expect(try await introspect(browser, refresh, client: "app", secret: Self.secret).json["active"] as? Bool == true)
             #expect(try await browser.post("/revoke", form: [("token", "unknown"), ("client_id", "spa")]).status == .ok)
 
             let revoked = try await browser.post("/connect/revocation", form: [("token", refresh), ("token_type_hint", "refresh_token")],
                                                  headers: [.authorization: Browser.basic("app", Self.secret)])
             #expect(revoked.status == .ok)
-            #expect(try await introspect(browser, refresh).json["active"] as? Bool == false)
+            #expect(try await introspect(browser, refresh, client: "app", secret: Self.secret).json["active"] as? Bool == false)
             #expect(try await introspect(browser, access).json["active"] as? Bool == false)
             #expect(try await browser.get("/userinfo", headers: [.authorization: "Bearer \(access)"]).status == .unauthorized)
             let refreshed = try await browser.token(client: "app", secret: Self.secret,

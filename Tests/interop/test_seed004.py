@@ -14,7 +14,9 @@ def test_seed_004_exchange_profile_and_introspection(server):
         "--redirect-uri", "https://partner.example/cb", "--access-token-format", "reference",
         "--access-token-ttl", "86400", "--sliding", "--sliding-max", "2592000")
     api = json.loads(cli(data, "client", "add", "--id", "orders-api", "--redirect-uri", "https://orders.example/x",
-                         "--grant-types", "authorization_code"))
+                         "--grant-types", "authorization_code", "--resource-server", server.issuer))
+    assert api["resource_server"] == server.issuer
+    stranger = json.loads(cli(data, "client", "add", "--id", "stranger", "--redirect-uri", "https://stranger.example/x"))
     cli(data, "user", "account", "add", "--login", "alice", "--number", "12345678@vision", "--platform", "ETNA")
     cli(data, "user", "set", "--login", "alice", "--domestic", "true", "--application-status", "process")
 
@@ -43,6 +45,9 @@ def test_seed_004_exchange_profile_and_introspection(server):
     info = requests.post(server.issuer + "/connect/introspect", data={"token": access},
                          auth=("orders-api", api["client_secret"])).json()
     assert info["active"] is True and info["client_id"] == "j2t-partner" and info["username"] == "alice"
+    # A confidential client that is neither the token's client nor its resource server learns nothing.
+    assert requests.post(server.issuer + "/introspect", data={"token": access},
+                         auth=("stranger", stranger["client_secret"])).json() == {"active": False}
 
     revoked = requests.post(server.issuer + "/connect/revocation", data={"token": access, "client_id": "j2t-partner"})
     assert revoked.status_code == 200

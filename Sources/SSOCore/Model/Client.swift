@@ -44,6 +44,10 @@ public struct Client: Sendable, Codable, Equatable {
     /// The resource server (RFC 9068 `aud`) of the tokens this client obtains for itself with
     /// `client_credentials`; `nil`: this server's issuer.
     public var audience: String?
+    /// When this client is a resource server: the audience (`aud`) of the tokens it serves,
+    /// which it may introspect (RFC 7662 section 4). The issuer's URL is the audience of the
+    /// tokens users get through `/authorize`. `nil`: it introspects only its own tokens.
+    public var resourceAudience: String?
     public var createdAt: Date
 
     public init(
@@ -53,7 +57,8 @@ public struct Client: Sendable, Codable, Equatable {
         authMethod: ClientAuthMethod = .clientSecretBasic, authMethodPinned: Bool = false, skipConsent: Bool = false,
         pkceRequired: Bool = true, idTokenSigningAlgorithm: SigningAlgorithm = .rs256, accessTokenTTL: Int? = nil,
         refreshTokenTTL: Int? = nil, postLogoutRedirectURIs: [String] = [], accessTokenFormat: AccessTokenFormat = .jwt,
-        slidingMaxTTL: Int? = nil, backchannelLogoutURI: String? = nil, audience: String? = nil, createdAt: Date
+        slidingMaxTTL: Int? = nil, backchannelLogoutURI: String? = nil, audience: String? = nil,
+        resourceAudience: String? = nil, createdAt: Date
     ) {
         self.id = id
         self.name = name
@@ -73,6 +78,7 @@ public struct Client: Sendable, Codable, Equatable {
         self.postLogoutRedirectURIs = postLogoutRedirectURIs
         self.backchannelLogoutURI = backchannelLogoutURI
         self.audience = audience
+        self.resourceAudience = resourceAudience
         self.createdAt = createdAt
     }
 

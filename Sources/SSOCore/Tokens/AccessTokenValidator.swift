@@ -20,7 +20,9 @@ public struct AccessTokenValidator: Sendable {
     }
 
     /// The claims of a live access token, or `nil`.
-    public func validate(_ token: String) async throws -> AccessTokenClaims? {
+    /// The claims of a live access token, or `nil`. A sliding reference token is renewed by
+    /// its use (`renew`), never by a look at it (introspection).
+    public func validate(_ token: String, renew: Bool = true) async throws -> AccessTokenClaims? {
         // Two dots make a JWS compact serialisation; counted on the bytes in a plain loop
         // (splitting the String walked it grapheme by grapheme; a lazy filter was 2% of a call).
         var dots = 0
@@ -35,7 +37,7 @@ public struct AccessTokenValidator: Sendable {
         guard var record = try await references.referenceToken(digest: digest) else { return nil }
         let now = clock.now()
         guard now < record.expiresAt, try await grants.isLive(record.grantID) else { return nil }
-        if let ttl = record.slidingTTL {
+        if renew, let ttl = record.slidingTTL {
             var renewed = now.addingTimeInterval(TimeInterval(ttl))
             if let cap = record.absoluteExpiresAt { renewed = min(renewed, cap) }
             if renewed > record.expiresAt {

@@ -83,15 +83,20 @@ public struct TokenIntrospection: Sendable {
         self.clock = clock
     }
 
-    /// What `token` is, for a resource server (any authenticated confidential client).
-    public func introspect(_ token: String) async throws -> IntrospectionResponse {
-        if let claims = try await validator.validate(token) {
+    /// What `token` is, for `client` (RFC 7662 section 4): active only to the client the token
+    /// was issued to, or to a resource server registered for the token's audience; to any
+    /// other client every token is `{"active": false}`. Looking renews nothing.
+    public func introspect(_ token: String, by client: Client) async throws -> IntrospectionResponse {
+        if let claims = try await validator.validate(token, renew: false) {
+            guard claims.clientID == client.id || (client.resourceAudience != nil && client.resourceAudience == claims.aud)
+            else { return .inactive }
             let username = try await users.user(id: claims.sub)?.login
             return IntrospectionResponse(
                 active: true, scope: claims.scope, clientID: claims.clientID, username: username, tokenType: "Bearer",
                 exp: claims.exp, iat: claims.iat, sub: claims.sub, aud: claims.aud, iss: claims.iss, jti: claims.jti)
         }
-        guard let record = try await liveRefreshToken(token) else { return .inactive }
+        // A refresh token is for its client alone: no resource server is its audience.
+        guard let record = try await liveRefreshToken(token), record.clientID == client.id else { return .inactive }
         return IntrospectionResponse(
             active: true, scope: record.scopes.description, clientID: record.clientID,
             username: try await users.user(id: record.userID)?.login, tokenType: "refresh_token",
@@ -103,7 +108,7 @@ public struct TokenIntrospection: Sendable {
     /// (RFC 7009 2.2: invalid tokens get the same answer as revoked ones).
     public func revoke(_ token: String, by client: Client) async throws {
         let grantID: String?
-        if let claims = try await validator.validate(token) {
+        if let claims = try await validator.validate(token, renew: false) {
             grantID = claims.clientID == client.id ? claims.grantID : nil
         } else if let record = try await refreshTokens.refreshToken(digest: SecretDigest.sha256(token)),
             record.clientID == client.id {

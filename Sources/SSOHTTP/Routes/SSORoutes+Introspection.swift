@@ -13,14 +13,15 @@ extension SSORoutes {
         }
     }
 
-    /// RFC 7662: any authenticated confidential client (resource servers are registered as such).
+    /// RFC 7662: an authenticated confidential client learns about its own tokens, and a
+    /// resource server about the tokens of its audience.
     func introspect(_ request: Request, context: some RequestContext) async -> Response {
         await authenticatedCall(request, context: context) { client, parameters in
             guard !client.isPublic else {
                 throw OAuthError.invalidClient("Only confidential clients may introspect tokens.")
             }
             let token = try parameters.required("token")
-            return Responses.json(bytes: try await services.introspection.introspect(token).jsonObject)
+            return Responses.json(bytes: try await services.introspection.introspect(token, by: client).jsonObject)
         }
     }
 
