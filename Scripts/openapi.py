@@ -47,9 +47,11 @@ userinfo_op = lambda: {
                            "400": bearer_error, "401": bearer_error}}}
 for p in ["/userinfo", "/connect/userinfo"]: paths[p] = userinfo_op()
 for p in ["/auth", "/profile"]:
-    paths[p] = {"get": {"summary": "The partner profile (seed 004): the user and their trading accounts", "tags": ["partners"],
+    paths[p] = {"get": {"summary": "The partner profile: the user and their trading accounts, for a token granted the accounts scope", "tags": ["partners"],
                         "security": [{"bearer": []}],
-                        "responses": {"200": resp("The profile", ref("Profile")), "400": bearer_error, "401": bearer_error}}}
+                        "responses": {"200": resp("The profile", ref("Profile")), "400": bearer_error, "401": bearer_error,
+                                      "403": resp("insufficient_scope: the token was not granted the accounts scope",
+                                                  ref("OAuthError"), {"WWW-Authenticate": {"schema": {"type": "string"}}})}}}
 intro = lambda: {"post": {"summary": "Token introspection (RFC 7662), for confidential clients", "tags": ["oauth"],
     "security": basic[:2], "requestBody": form({"type": "object", "required": ["token"], "properties": {
         "token": string, "token_type_hint": {"type": "string", "enum": ["access_token", "refresh_token"]}}}),

@@ -84,3 +84,38 @@ struct ChallengeAndCookieTests {
         }
     }
 }
+
+@Suite("The broker profile needs a scope of its own")
+struct ProfileScopeTests {
+    @Test("/auth and /profile answer 403 insufficient_scope to a token without 'accounts', the profile with it")
+    func accountsScope() async throws {
+        let harness = try Harness()
+        try await harness.addUser("alice", password: "wonderland-42", email: "alice@example.com")
+        _ = try await harness.addClient("app", secret: ChallengeAndCookieTests.secret, scopes: "openid profile email accounts",
+                                        skipConsent: true)
+        try await harness.run { browser in
+            for (scope, allowed) in [("openid", false), ("openid profile email", false), ("openid accounts", true)] {
+                let (code, pkce) = try await browser.obtainCode(client: "app", scope: scope)
+                let tokens = try await browser.exchange(code: code, pkce: pkce, client: "app",
+                                                        secret: ChallengeAndCookieTests.secret).json
+                let bearer: HTTPFields = [.authorization: "Bearer \(try #require(tokens["access_token"] as? String))"]
+                for path in ["/auth", "/profile"] {
+                    let answer = try await browser.get(path, headers: bearer)
+                    if allowed {
+                        #expect(answer.status == .ok && answer.json["login"] as? String == "alice", "\(scope) \(path)")
+                    } else {
+                        #expect(answer.status == .forbidden, "\(scope) \(path)")
+                        #expect(answer.json["error"] as? String == "insufficient_scope")
+                        #expect(answer.json["login"] == nil && answer.json["email"] == nil)
+                        #expect(answer.headers[.wwwAuthenticate]?.contains("error=\"insufficient_scope\"") == true)
+                        #expect(answer.headers[.wwwAuthenticate]?.contains("scope=\"accounts\"") == true)
+                    }
+                }
+                // Userinfo is unaffected: openid is what it needs.
+                #expect(try await browser.get("/userinfo", headers: bearer).status == .ok)
+            }
+            let discovery = try await browser.get("/.well-known/openid-configuration").json
+            #expect((discovery["scopes_supported"] as? [String])?.contains("accounts") == true)
+        }
+    }
+}

@@ -102,7 +102,7 @@ struct ReferenceTokenTests {
             #expect(stored != nil)
 
             func use() async throws -> HTTPResponse.Status {
-                try await browser.get("/auth", headers: [.authorization: "Bearer \(access)"]).status
+                try await browser.get("/userinfo", headers: [.authorization: "Bearer \(access)"]).status
             }
             func introspect() async throws -> [String: Any] {
                 try await browser.post("/introspect", form: [("token", access)],

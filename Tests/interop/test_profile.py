@@ -1,4 +1,4 @@
-"""Seed 004's profile endpoint and seed 001's roles, configured with the command line."""
+"""The partners' profile endpoint and roles, configured with the command line."""
 import base64
 import json
 import secrets
@@ -18,7 +18,9 @@ def test_profile_and_roles(server, confidential_client):
     shown = json.loads(cli(data, "user", "role", "add", "--login", "alice", "--role", "trader"))
     assert shown["roles"] == ["trader"]
 
-    session = OAuth2Session("rp", confidential_client["client_secret"], scope="openid", redirect_uri=REDIRECT,
+    # The profile is for tokens granted its own scope, accounts.
+    cli(data, "client", "update", "--id", "rp", "--scope", "openid profile email accounts")
+    session = OAuth2Session("rp", confidential_client["client_secret"], scope="openid accounts", redirect_uri=REDIRECT,
                             code_challenge_method="S256")
     verifier = secrets.token_urlsafe(48)
     _, callback = sign_in(server, session, verifier)
@@ -34,6 +36,14 @@ def test_profile_and_roles(server, confidential_client):
         assert body["accounts"] == [{"account_number": "12345678@vision", "trade_platform": "ETNA"},
                                     {"account_number": "D-777", "trade_platform": "MT5"}]
         assert body["application"] == {"status": "process"} and body["id"] == payload["sub"]
+    plain = OAuth2Session("rp", confidential_client["client_secret"], scope="openid", redirect_uri=REDIRECT,
+                          code_challenge_method="S256")
+    _, callback = sign_in(server, plain, verifier)
+    openid_only = plain.fetch_token(server.metadata["token_endpoint"], authorization_response=callback,
+                                    code_verifier=verifier)
+    refused = requests.get(server.issuer + "/auth", headers={"Authorization": "Bearer " + openid_only["access_token"]})
+    assert refused.status_code == 403 and refused.json()["error"] == "insufficient_scope"
+    assert 'scope="accounts"' in refused.headers["WWW-Authenticate"] and "login" not in refused.json()
     unauthenticated = requests.get(server.issuer + "/auth")
     assert unauthenticated.status_code == 401 and unauthenticated.headers["WWW-Authenticate"].startswith("Bearer")
     bad = requests.get(server.issuer + "/auth", headers={"Authorization": "Bearer nonsense"})

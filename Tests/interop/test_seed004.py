@@ -11,6 +11,7 @@ from conftest import PASSWORD, cli
 def test_seed_004_exchange_profile_and_introspection(server):
     data = server.data_dir
     cli(data, "client", "add", "--id", "j2t-partner", "--public", "--pkce", "optional", "--skip-consent",
+        "--scope", "openid profile email accounts",
         "--redirect-uri", "https://partner.example/cb", "--access-token-format", "reference",
         "--access-token-ttl", "86400", "--sliding", "--sliding-max", "2592000")
     api = json.loads(cli(data, "client", "add", "--id", "orders-api", "--redirect-uri", "https://orders.example/x",

@@ -54,6 +54,9 @@ public enum StandardScope {
     public static let profile = "profile"
     public static let email = "email"
     public static let offlineAccess = "offline_access"
+    /// The broker profile at `/auth` and `/profile`: login, e-mail, trading accounts and the
+    /// account-opening application's status.
+    public static let accounts = "accounts"
     /// The scopes a client gets when registered without `--scope`.
     public static let defaultForClients = ScopeSet(["openid", "profile", "email"])
 }

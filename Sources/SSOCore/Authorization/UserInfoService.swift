@@ -20,8 +20,17 @@ public struct UserInfoService: Sendable {
         return UserClaims(user: user, scopes: scopes)
     }
 
-    /// The user a live access token was issued for, and its scopes: for resource endpoints
-    /// such as the profile (`/auth`).
+    /// The user of a live access token granted the `accounts` scope: the broker profile at
+    /// `/auth` and `/profile`. `insufficient_scope` without it.
+    public func profileUser(forAccessToken token: String) async throws -> User {
+        let (user, scopes) = try await user(forAccessToken: token)
+        guard scopes.contains(StandardScope.accounts) else {
+            throw OAuthError(.insufficientScope, "The access token was not granted the accounts scope.")
+        }
+        return user
+    }
+
+    /// The user a live access token was issued for, and its scopes: for resource endpoints.
     public func user(forAccessToken token: String) async throws -> (User, ScopeSet) {
         guard let claims = try await validator.validate(token) else {
             throw OAuthError(.invalidToken, "The access token is invalid, expired or revoked.")

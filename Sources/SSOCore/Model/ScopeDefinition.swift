@@ -11,7 +11,7 @@ public struct ScopeDefinition: Sendable, Codable, Equatable {
 
     /// The scopes the server knows without registration; their descriptions are in the message catalogs.
     public static let builtIn: Set<String> = [
-        "openid", "profile", "email", "offline_access", "ordersread", "trades", "personal",
+        "openid", "profile", "email", "offline_access", "ordersread", "trades", "personal", "accounts",
     ]
 }
 

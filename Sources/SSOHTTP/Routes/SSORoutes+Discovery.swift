@@ -23,7 +23,7 @@ extension SSORoutes {
         var id_token_signing_alg_values_supported = SigningAlgorithm.allCases.map(\.rawValue).sorted().reversed() as [String]
         var token_endpoint_auth_methods_supported = ClientAuthMethod.allCases.map(\.rawValue)
         var code_challenge_methods_supported = [PKCE.s256]
-        var scopes_supported = ["openid", "profile", "email", "offline_access", "ordersread", "trades", "personal"]
+        var scopes_supported = ["openid", "profile", "email", "offline_access", "ordersread", "trades", "personal", "accounts"]
         var claims_supported = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "amr", "azp",
                                 "name", "preferred_username", "email", "email_verified"]
         var prompt_values_supported = ["none", "login", "consent", "select_account"]

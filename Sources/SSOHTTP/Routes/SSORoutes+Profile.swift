@@ -20,11 +20,12 @@ extension SSORoutes {
         var application: Application
     }
 
+    /// Only to a token granted the `accounts` scope (403 `insufficient_scope` otherwise).
     func registerProfile(on router: Router<some RequestContext>) {
         for path in ["/auth", "/profile"] {
             router.get(RouterPath(path)) { request, _ in
-                await withBearerToken(request, formToken: nil) { token in
-                    let (user, _) = try await services.userInfo.user(forAccessToken: token)
+                await withBearerToken(request, formToken: nil, scope: StandardScope.accounts) { token in
+                    let user = try await services.userInfo.profileUser(forAccessToken: token)
                     return try Responses.json(Profile(
                         id: user.id, login: user.login, email: user.email, domestic: user.domestic,
                         accounts: user.accounts.map { .init(account_number: $0.number, trade_platform: $0.platform) },

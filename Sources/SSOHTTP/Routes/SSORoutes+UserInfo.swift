@@ -23,9 +23,10 @@ extension SSORoutes {
         }
     }
 
-    /// The Bearer token of a resource request, checked, handed to `body`; the RFC 6750 errors otherwise.
+    /// The Bearer token of a resource request, checked, handed to `body`; the RFC 6750 errors
+    /// otherwise, naming `scope` (the scope the resource needs) in an `insufficient_scope` challenge.
     func withBearerToken(
-        _ request: Request, formToken: String?, _ body: (String) async throws -> Response
+        _ request: Request, formToken: String?, scope: String? = nil, _ body: (String) async throws -> Response
     ) async -> Response {
         var token = formToken
         if let header = request.headers.value(.authorization) {
@@ -42,7 +43,7 @@ extension SSORoutes {
         do {
             return try await body(token)
         } catch let error as OAuthError {
-            return Responses.bearerError(error)
+            return Responses.bearerError(error, scope: error.code == .insufficientScope ? scope ?? StandardScope.openid : nil)
         } catch {
             return internalErrorJSON(error, request: request)
         }

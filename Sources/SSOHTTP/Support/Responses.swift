@@ -37,11 +37,13 @@ enum Responses {
         return response
     }
 
-    /// Bearer-token errors for resource endpoints (RFC 6750 section 3).
-    static func bearerError(_ error: OAuthError) -> Response {
+    /// Bearer-token errors for resource endpoints (RFC 6750 section 3); `scope`: the scope the
+    /// resource needs, for `insufficient_scope`.
+    static func bearerError(_ error: OAuthError, scope: String? = nil) -> Response {
         var response = oauthError(error)
         let escaped = error.description.replacingOccurrences(of: "\"", with: "'")
         response.headers[.wwwAuthenticate] = "Bearer error=\"\(error.code.rawValue)\", error_description=\"\(escaped)\""
+            + (scope.map { ", scope=\"\($0)\"" } ?? "")
         return response
     }
 
