@@ -28,12 +28,18 @@ extension LegacyAlorModule {
         }
     }
 
-    /// `POST /sso-auth/client`: the personal cabinet's login. The client must be a registered
-    /// public client and `redirect_url` one of its URLs; checked before the password, so a
-    /// refused request changes nothing.
+    /// `POST /sso-auth/client`: the personal cabinet's login. The client must be the configured
+    /// legacy client (this endpoint carries no client authentication, so it must not turn a
+    /// password into another client's tokens, past that client's consent and grant types) and
+    /// `redirect_url` one of its URLs; checked before the password, so a refused request
+    /// changes nothing.
     @Sendable func cabinetLogin(_ request: EndpointRequest) async -> EndpointResponse {
         await answering {
             let body = try decode(CabinetLoginBody.self, from: request)
+            guard body.client_id == configuration.clientID else {
+                throw OAuthError(.invalidClient,
+                                 "This endpoint serves only the client '\(configuration.clientID)'; other clients use /authorize.")
+            }
             let client = try await legacyClient(id: body.client_id)
             guard let url = Self.registeredURL(body.redirect_url, of: client) else {
                 throw OAuthError(.invalidRedirectURL, "redirect_url is not registered for client '\(client.id)'.")

@@ -165,6 +165,16 @@ struct LegacyFlowTests {
             let confidential = try await browser.postJSON("/sso-auth/client", Seed.cabinet("alice", "wonderland-42")
                 .replacingOccurrences(of: "SingleSignOn", with: "devapp"))
             #expect(confidential.json["error"] as? String == "invalid_client")
+            // Another public client, with consent required and no refresh grant, registered for
+            // the same address: the password must not become its tokens.
+            _ = try await harness.addClient("spa", secret: nil, redirectURIs: ["https://lk.example/"],
+                                            scopes: "openid trades", grantTypes: ["authorization_code"])
+            let other = try await browser.postJSON("/sso-auth/client", Seed.cabinet("alice", "wonderland-42")
+                .replacingOccurrences(of: "SingleSignOn", with: "spa"))
+            #expect(other.status == .unauthorized)
+            #expect(other.json["error"] as? String == "invalid_client")
+            #expect(other.json["jwt"] == nil && other.json["refreshToken"] == nil)
+            #expect(browser.cookies["sso_session"] == nil)
             for body in ["{", "[]", "{\"credentials\":{\"login\":\"alice\"}}", "{\"credentials\":{\"login\":1,\"password\":\"x\"}}"] {
                 let page = try await browser.postJSON("/auth/actions/login", body)
                 #expect(page.status == .badRequest)
