@@ -111,7 +111,8 @@ public enum SSOServer {
             services: services,
             configuration: HTTPConfiguration(
                 issuer: options.issuer, resourcesDirectory: options.resourcesDirectory, demo: options.demo,
-                sessionCookieMaxAge: lifetimes.sessionAbsolute, trustedProxies: options.trustedProxies),
+                sessionCookieMaxAge: lifetimes.sessionAbsolute, trustedProxies: options.trustedProxies,
+                metricsToken: options.metricsToken),
             logger: logger)
         // HEAD is answered wherever GET is (RFC 9110 section 9.1: general-purpose servers support both).
         let router = Router(context: SSORequestContext.self, options: .autoGenerateHeadEndpoints)

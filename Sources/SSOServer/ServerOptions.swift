@@ -17,6 +17,8 @@ public struct ServerOptions: Sendable {
     public var legacy: Bool
     /// The public client the legacy logins issue tokens to.
     public var legacyClientID: String
+    /// The Bearer token that reads `/metrics`; `nil`: `/metrics` is not served.
+    public var metricsToken: String?
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     public var trustedProxies: Set<String>
     /// Seconds an upstream provider has to answer each call.
@@ -37,7 +39,8 @@ public struct ServerOptions: Sendable {
     public init(
         host: String = "127.0.0.1", port: Int = 8080, issuer: String? = nil, dataDirectory: String = "./data",
         database: String? = nil, resourcesDirectory: String, demo: Bool = false, lifetimes: Lifetimes = Lifetimes(), legacy: Bool = true,
-        legacyClientID: String = "SingleSignOn", trustedProxies: Set<String> = [], upstreamTimeout: Int = 10,
+        legacyClientID: String = "SingleSignOn", metricsToken: String? = nil, trustedProxies: Set<String> = [],
+        upstreamTimeout: Int = 10,
         limits: AbuseLimits = AbuseLimits(), keyReloadInterval: Int = 2,
         purgeInterval: Double = 60, auditRetentionDays: Double = 90, logoutDeliveryInterval: Double = 1
     ) {
@@ -52,6 +55,7 @@ public struct ServerOptions: Sendable {
         self.lifetimes = lifetimes
         self.legacy = legacy
         self.legacyClientID = legacyClientID
+        self.metricsToken = metricsToken
         self.trustedProxies = trustedProxies
         self.upstreamTimeout = upstreamTimeout
         self.limits = limits

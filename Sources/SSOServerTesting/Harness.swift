@@ -24,6 +24,8 @@ public struct Harness: Sendable {
     public var issuer = Harness.issuer
     public var legacy = true
     public var trustedProxies: Set<String> = []
+    /// The Bearer token that reads `/metrics` (unset: not served).
+    public var metricsToken: String?
     public var port = 0
     public var upstreamTimeout = 10
     public var limits = AbuseLimits()
@@ -98,7 +100,7 @@ public struct Harness: Sendable {
     public func run<T: Sendable>(_ body: @Sendable (Browser) async throws -> T) async throws -> T {
         let options = ServerOptions(
             host: "127.0.0.1", port: port, issuer: issuer, dataDirectory: dataDirectory,
-            resourcesDirectory: Self.resources, lifetimes: lifetimes, legacy: legacy,
+            resourcesDirectory: Self.resources, lifetimes: lifetimes, legacy: legacy, metricsToken: metricsToken,
             trustedProxies: trustedProxies, upstreamTimeout: upstreamTimeout, limits: limits,
             purgeInterval: purgeInterval, logoutDeliveryInterval: logoutDeliveryInterval)
         let app = try await SSOServer.makeApplication(options, clock: clock, environment: ["SSO_LOG_LEVEL": "error"])

@@ -48,6 +48,9 @@ struct Serve: AsyncParsableCommand {
     var legacy: Bool?
     @Option(name: .customLong("legacy-client-id"), help: Settings.help("legacy_client_id", "The public client legacy logins issue tokens to."))
     var legacyClientID: String?
+    @Option(name: .customLong("metrics-token"), help: Settings.help("metrics_token",
+            "The Bearer token Prometheus sends to read /metrics (16 characters or more; prefer the variable, which ps does not show). Without it /metrics is not served."))
+    var metricsToken: String?
     @Option(name: .customLong("trusted-proxy"), help: Settings.help("trusted_proxies",
             "Address of a reverse proxy whose X-Forwarded-For and X-Request-Id are believed (repeatable; the variable is comma-separated)."))
     var trustedProxies: [String] = []
@@ -92,7 +95,7 @@ struct Serve: AsyncParsableCommand {
             ("host", host), ("port", port), ("issuer", issuer), ("data", data.data), ("database", data.database),
             ("resources", resources), ("code_ttl", codeTTL), ("access_token_ttl", accessTokenTTL),
             ("refresh_token_ttl", refreshTokenTTL), ("refresh_reuse_grace", refreshReuseGrace), ("session_ttl", sessionTTL),
-            ("session_max_ttl", sessionMaxTTL), ("legacy_client_id", legacyClientID), ("upstream_timeout", upstreamTimeout),
+            ("session_max_ttl", sessionMaxTTL), ("legacy_client_id", legacyClientID), ("metrics_token", metricsToken), ("upstream_timeout", upstreamTimeout),
             ("log_format", logFormat), ("log_level", logLevel), ("key_reload_interval", keyReloadInterval),
             ("purge_interval", purgeInterval), ("audit_retention_days", auditRetentionDays),
             ("login_failures_per_account", loginFailuresPerAccount), ("login_failures_per_address", loginFailuresPerAddress),
@@ -128,6 +131,9 @@ struct Serve: AsyncParsableCommand {
         guard let resources = settings.text("resources") ?? SSOServer.locateResources() else {
             throw ValidationError("Cannot find the Resources folder; pass --resources DIR or set SSO_RESOURCES.")
         }
+        if let token = settings.text("metrics_token"), token.count < 16 {
+            throw ValidationError("metrics_token must have 16 characters or more (a random value; 'openssl rand -hex 32').")
+        }
         let sessionTTL = settings.integer("session_ttl")
         let options = ServerOptions(
             host: host, port: port, issuer: settings.text("issuer"), dataDirectory: settings.text("data") ?? "./data",
@@ -140,6 +146,7 @@ struct Serve: AsyncParsableCommand {
                 devicePollInterval: settings.integer("device_poll_interval")),
             legacy: settings.boolean("legacy"),
             legacyClientID: settings.text("legacy_client_id") ?? "SingleSignOn",
+            metricsToken: settings.text("metrics_token"),
             trustedProxies: Set(settings.list("trusted_proxies")),
             upstreamTimeout: settings.integer("upstream_timeout"),
             limits: AbuseLimits(

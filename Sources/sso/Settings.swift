@@ -127,6 +127,8 @@ enum Settings {
                 defaultValue: .text("SingleSignOn")),
         Setting(key: "trusted_proxies", option: "--trusted-proxy", environment: "SSO_TRUSTED_PROXIES", kind: .list,
                 defaultValue: .list([])),
+        Setting(key: "metrics_token", option: "--metrics-token", environment: "SSO_METRICS_TOKEN", kind: .text,
+                defaultValue: nil),
         seconds("upstream_timeout", 10),
         Setting(key: "log_format", option: "--log-format", environment: "SSO_LOG_FORMAT", kind: .choice(["json", "text"]),
                 defaultValue: .text("json")),

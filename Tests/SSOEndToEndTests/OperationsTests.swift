@@ -101,9 +101,12 @@ struct MetricsEndToEndTests {
         return result
     }
 
+    static let token = "metrics-token-0123456789-abcdef"
+
     @Test("requests by route, method and status with latency histograms; logins, tokens by grant, the database")
     func scrape() async throws {
-        let harness = try Harness()
+        var harness = try Harness()
+        harness.metricsToken = Self.token
         try await harness.addUser("alice", password: "wonderland-42")
         _ = try await harness.addClient("app", secret: "app-secret-0123456789-0123456789", skipConsent: true)
         try await harness.run { browser in
@@ -118,7 +121,7 @@ struct MetricsEndToEndTests {
                                         [("grant_type", "made-up-\(UUID().uuidString)")])
             _ = try await browser.get("/no-such-page-\(UUID().uuidString)")
 
-            let scrape = try await browser.get("/metrics")
+            let scrape = try await browser.get("/metrics", headers: [.authorization: "Bearer \(Self.token)"])
             #expect(scrape.status == .ok)
             #expect(scrape.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
             let samples = Self.samples(scrape.body)
@@ -136,6 +139,32 @@ struct MetricsEndToEndTests {
             #expect(samples[#"sso_security_events_total{event="token.issued"}"#] == 1)
             #expect((samples["sso_db_connections_max"] ?? 0) >= 2)
             #expect(samples["sso_db_connections_in_use"] != nil)
+        }
+    }
+}
+
+
+@Suite("Prometheus metrics are not public")
+struct MetricsAccessTests {
+    @Test("without a configured token /metrics is not served; with one it needs that exact Bearer token")
+    func access() async throws {
+        try await Harness().run { browser in
+            let off = try await browser.get("/metrics")
+            #expect(off.status == .notFound)
+            #expect(!off.body.contains("http_requests_total"))
+        }
+        var harness = try Harness()
+        harness.metricsToken = MetricsEndToEndTests.token
+        try await harness.run { browser in
+            for headers: HTTPFields in [[:], [.authorization: "Bearer wrong-token-0123456789"],
+                                        [.authorization: "Basic " + MetricsEndToEndTests.token]] {
+                let refused = try await browser.get("/metrics", headers: headers)
+                #expect(refused.status == .unauthorized)
+                #expect(refused.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+                #expect(!refused.body.contains("http_requests_total"))
+            }
+            let scrape = try await browser.get("/metrics", headers: [.authorization: "Bearer \(MetricsEndToEndTests.token)"])
+            #expect(scrape.status == .ok && scrape.body.contains("http_requests_total"))
         }
     }
 }

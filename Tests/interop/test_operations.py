@@ -141,10 +141,13 @@ def test_sigterm_finishes_the_requests_in_flight_then_exits(server, confidential
         pass
 
 
+METRICS_TOKEN = "metrics-token-" + "7" * 32
+
+
 def scrape(issuer):
     """The exposition parsed by prometheus_client's own parser (an independent reader of the format)."""
     from prometheus_client.parser import text_string_to_metric_families
-    answer = requests.get(issuer + "/metrics")
+    answer = requests.get(issuer + "/metrics", headers={"Authorization": "Bearer " + METRICS_TOKEN})
     assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("text/plain; version=0.0.4")
     samples = {}
     for family in text_string_to_metric_families(answer.text):
@@ -158,7 +161,10 @@ def test_metrics_scraped_during_load_count_every_request(tmp_path):
     cli(data, "scope", "add", "--name", "quotes.read", "--description", "Read quotes")
     machine = json.loads(cli(data, "client", "add", "--id", "svc", "--grant-types", "client_credentials",
                              "--scope", "quotes.read"))
-    server = Server(data)
+    server = Server(data, extra=["--metrics-token", METRICS_TOKEN])
+    # Not public: without the token the scraper gets 401 and nothing of the exposition.
+    refused = requests.get(server.issuer + "/metrics")
+    assert refused.status_code == 401 and "http_requests_total" not in refused.text
     token_key = ("http_requests_total", (("method", "POST"), ("route", "/token"), ("status", "200")))
     issued_key = ("sso_tokens_issued_total", (("grant_type", "client_credentials"),))
     issued, stop, lock = [0], threading.Event(), threading.Lock()

@@ -22,8 +22,20 @@ extension SSORoutes {
             Response(status: .ok, headers: [.contentType: "application/json;charset=UTF-8", .accessControlAllowOrigin: "*"],
                      body: .init(byteBuffer: ByteBuffer(bytes: openAPI)))
         }
-        // Prometheus' text exposition format 0.0.4.
-        router.get("/metrics") { _, _ in
+        // Prometheus' text exposition format 0.0.4, to the scraper's Bearer token only.
+        router.get("/metrics") { request, _ in
+            guard let expected = configuration.metricsTokenDigest else {
+                return Responses.oauthError(OAuthError("not_found", "Metrics are served with --metrics-token only."),
+                                            status: .notFound)
+            }
+            let sent = request.headers.value(.authorization).flatMap(AuthorizationHeader.init)
+            guard let sent, sent.isScheme("bearer"),
+                SecretDigest.constantTimeEquals(SecretDigest.sha256(String(sent.credentials)), expected)
+            else {
+                var refused = Responses.oauthError(OAuthError(.invalidToken, "The metrics token is missing or wrong."))
+                refused.headers[.wwwAuthenticate] = "Bearer realm=\"metrics\""
+                return refused
+            }
             let text = await services.metrics.exposition()
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8",
                                                    .cacheControl: "no-store"],

@@ -1,4 +1,5 @@
 import Foundation
+import SSOCore
 
 /// What the HTTP layer needs to know about where it runs.
 public struct HTTPConfiguration: Sendable {
@@ -12,16 +13,20 @@ public struct HTTPConfiguration: Sendable {
     public var sessionCookieMaxAge: Int
     /// Addresses of reverse proxies whose `X-Forwarded-For` is believed.
     public var trustedProxies: Set<String>
+    /// The digest of the Bearer token that reads `/metrics`; `nil`: `/metrics` is not served on
+    /// this public port at all (it tells traffic, clients and failures to whoever asks).
+    public var metricsTokenDigest: String?
 
     public init(
         issuer: String, resourcesDirectory: String, demo: Bool = false, sessionCookieMaxAge: Int = 7 * 24 * 3600,
-        trustedProxies: Set<String> = []
+        trustedProxies: Set<String> = [], metricsToken: String? = nil
     ) {
         self.issuer = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
         self.resourcesDirectory = resourcesDirectory
         self.demo = demo
         self.sessionCookieMaxAge = sessionCookieMaxAge
         self.trustedProxies = trustedProxies
+        metricsTokenDigest = metricsToken.map(SecretDigest.sha256)
     }
 
     /// Cookies carry `Secure` whenever the issuer is served over HTTPS.
