@@ -24,13 +24,22 @@ public struct DataDirectory: Sendable {
         self.database = database
     }
 
-    /// Opens the database, creating the directory on first use.
+    /// Opens the database, creating the directory on first use. Everything the process creates
+    /// from here on is its owner's alone (umask 077): the SQLite file, its `-wal` and `-shm`
+    /// companions and the key file, whether or not the directory existed; database files an
+    /// earlier version left readable to others are made 0600.
     public func openStorage() async throws -> any SSOStore {
+        umask(0o077)
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         switch database {
         case nil, "sqlite":
-            return try SQLiteStorage(path: path + "/" + Self.databaseFile)
+            let file = path + "/" + Self.databaseFile
+            for companion in [file, file + "-wal", file + "-shm", path + "/" + Self.masterKeyFile] {
+                var status = stat()
+                if stat(companion, &status) == 0, status.st_mode & 0o077 != 0 { chmod(companion, 0o600) }
+            }
+            return try SQLiteStorage(path: file)
         case let url? where url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"):
             do {
                 return try await PostgresStorage(url: url)

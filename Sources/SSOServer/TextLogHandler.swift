@@ -32,10 +32,45 @@ public struct TextLogHandler: LogHandler {
         FileHandle.standardError.write(Data(line.utf8))
     }
 
+    /// One line, whatever the values hold: a value with a space, `=`, a quote or a control
+    /// character is quoted with its quotes, backslashes and control characters escaped, and the
+    /// message's control characters are escaped, so that a login such as "x\nFORGED" or
+    /// "x status=200" can neither start a line of its own nor pass for another field.
     public static func line(time: String, level: Logger.Level, label: String, fields: Logger.Metadata, source: String,
                      message: String) -> String {
-        let rendered = fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        return "\(time) \(level)\(label.isEmpty ? "" : " ")\(label):\(rendered.isEmpty ? "" : " " + rendered) [\(source)] \(message)\n"
+        let rendered = fields.sorted { $0.key < $1.key }
+            .map { "\(quoted($0.key))=\(quoted($0.value.description))" }.joined(separator: " ")
+        return "\(time) \(level)\(label.isEmpty ? "" : " ")\(label):\(rendered.isEmpty ? "" : " " + rendered) "
+            + "[\(escaped(source))] \(escaped(message))\n"
+    }
+
+    /// `text` as it is when it needs no quotes, else in quotes with `"` and `\` escaped.
+    static func quoted(_ text: String) -> String {
+        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
+            scalar.value > 0x20 && scalar.value != 0x7F && scalar != "=" && scalar != "\"" && scalar != "\\"
+                && !scalar.properties.isWhitespace && scalar.properties.generalCategory != .control
+        }
+        if plain { return text }
+        return "\"" + escaped(text).replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    /// Control characters (line breaks among them, U+2028 and U+2029 too) as `\n`, `\r`, `\t`
+    /// or `\u{XX}`; backslashes doubled.
+    static func escaped(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.properties.generalCategory == .control || scalar.value == 0x2028 || scalar.value == 0x2029:
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     private static func timestamp() -> String {

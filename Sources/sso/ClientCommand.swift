@@ -26,7 +26,9 @@ struct ClientCommand: AsyncParsableCommand {
             guard !policy.redirectURIs.isEmpty || !policy.effectiveGrantTypes.contains("authorization_code") else {
                 throw ValidationError("Give at least one --redirect-uri (or --grant-types without authorization_code).")
             }
-            if `public`, secret != nil { throw ValidationError("A --public client has no --secret.") }
+            if `public` || policy.tokenEndpointAuth == "none", secret != nil {
+                throw ValidationError("A public client (--public or --token-endpoint-auth none) has no --secret.")
+            }
             if `public` || policy.tokenEndpointAuth == "none", policy.effectiveGrantTypes.contains("client_credentials") {
                 throw ValidationError("client_credentials is for confidential clients; a --public client has no credentials.")
             }

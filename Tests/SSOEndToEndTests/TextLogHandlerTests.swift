@@ -17,6 +17,18 @@ struct TextLogHandlerTests {
         #expect(bare == "t info: [s] m\n")
     }
 
+    @Test("a value with a line break, a space, '=' or a quote cannot forge a line or a field")
+    func hostileValues() {
+        let line = TextLogHandler.line(
+            time: "t", level: .warning, label: "sso",
+            fields: ["detail": "alice\n2026-12-06T01:02:03+0000 info sso: event=login.succeeded [SSOCore] ok",
+                     "login": "bob status=200", "note": "say \"hi\" \\ \r\t\u{2028}\u{7}", "empty": ""],
+            source: "SSOCore", message: "first\nsecond")
+        #expect(line.filter { $0 == "\n" }.count == 1 && line.hasSuffix("\n"))
+        #expect(line == #"t warning sso: detail="alice\n2026-12-06T01:02:03+0000 info sso: event=login.succeeded [SSOCore] ok" "#
+            + #"empty="" login="bob status=200" note="say \"hi\" \\ \r\t\u{2028}\u{7}" [SSOCore] first\nsecond"# + "\n")
+    }
+
     @Test("metadata is kept as set and removed when set to nil")
     func metadata() {
         var handler = TextLogHandler(label: "sso")

@@ -55,6 +55,9 @@ def test_client_add_refuses_bad_input_and_writes_nothing(tmp_path):
                  ["--id", "y", "--redirect-uri", "https://x/cb#frag"],           # fragment
                  ["--id", "z", "--redirect-uri", "not a uri"],
                  ["--id", "w", "--redirect-uri", "https://x/cb", "--public", "--secret", "s"],
+                 # A "public" client that keeps a secret: refused, not stored half-public.
+                 ["--id", "u", "--redirect-uri", "https://x/cb", "--token-endpoint-auth", "none",
+                  "--secret", "a-secret-of-32-characters-or-more-xx"],
                  ["--id", "v", "--redirect-uri", "https://x/cb", "--grant-types", "password"],
                  ["--id", "has space", "--redirect-uri", "https://x/cb"]):
         result = run(tmp_path, "client", "add", *args)
@@ -207,3 +210,27 @@ def test_an_unreachable_or_unknown_database_is_a_clear_error_without_the_passwor
             assert reason in result.stderr, result.stderr
             assert "hunter2" not in result.stderr + result.stdout
     assert not (tmp_path / "sso.sqlite").exists()
+
+
+def test_files_in_an_existing_data_directory_are_the_owners_alone(tmp_path):
+    """A data directory made beforehand (by a package, say, with the usual 0755 and umask 022):
+    the database, its WAL companions and the key file are still created 0600, and files an
+    earlier run left readable to others are made 0600."""
+    import os
+    import stat
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    os.chmod(data, 0o755)
+    old = os.umask(0o022)
+    try:
+        cli(data, "user", "add", "--login", "alice", "--password-stdin", stdin="a-long-password\n")
+        cli(data, "keys", "rotate", "--alg", "ES256")   # makes the key file
+        created = [p for p in data.iterdir() if p.name.startswith(("sso.sqlite", "master.key"))]
+        assert {p.name for p in created} >= {"sso.sqlite", "master.key"}
+        for path in created:
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, (path.name, oct(path.stat().st_mode))
+        os.chmod(data / "sso.sqlite", 0o644)
+        cli(data, "client", "list")
+        assert stat.S_IMODE((data / "sso.sqlite").stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
