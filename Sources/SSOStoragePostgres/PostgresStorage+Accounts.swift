@@ -13,13 +13,14 @@ extension PostgresStorage: ClientStore {
         try await run("""
             INSERT INTO clients (id, name, secret_digest, redirect_uris, scopes, grant_types, auth_method,
                 auth_method_pinned, skip_consent, pkce_required, id_token_alg, access_token_ttl, access_token_format,
-                sliding_max_ttl, refresh_token_ttl, post_logout_redirect_uris, created_at, backchannel_logout_uri, audience)
+                sliding_max_ttl, refresh_token_ttl, post_logout_redirect_uris, created_at, backchannel_logout_uri, audience,
+                federation_api)
             VALUES (\(client.id), \(client.name), \(client.secretDigest), \(redirectURIs), \(client.allowedScopes.description),
                 \(client.grantTypes.joined(separator: " ")), \(client.authMethod.rawValue), \(client.authMethodPinned),
                 \(client.skipConsent), \(client.pkceRequired), \(client.idTokenSigningAlgorithm.rawValue),
                 \(client.accessTokenTTL), \(client.accessTokenFormat.rawValue), \(client.slidingMaxTTL),
                 \(client.refreshTokenTTL), \(postLogoutURIs), \(Self.time(client.createdAt)), \(client.backchannelLogoutURI),
-                \(client.audience))
+                \(client.audience), \(client.federationAPI))
             ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, secret_digest = EXCLUDED.secret_digest,
                 redirect_uris = EXCLUDED.redirect_uris, scopes = EXCLUDED.scopes, grant_types = EXCLUDED.grant_types,
                 auth_method = EXCLUDED.auth_method, auth_method_pinned = EXCLUDED.auth_method_pinned,
@@ -28,7 +29,7 @@ extension PostgresStorage: ClientStore {
                 access_token_format = EXCLUDED.access_token_format, sliding_max_ttl = EXCLUDED.sliding_max_ttl,
                 refresh_token_ttl = EXCLUDED.refresh_token_ttl, post_logout_redirect_uris = EXCLUDED.post_logout_redirect_uris,
                 created_at = EXCLUDED.created_at, backchannel_logout_uri = EXCLUDED.backchannel_logout_uri,
-                audience = EXCLUDED.audience
+                audience = EXCLUDED.audience, federation_api = EXCLUDED.federation_api
             """)
     }
 
@@ -53,7 +54,8 @@ extension PostgresStorage: ClientStore {
             postLogoutRedirectURIs: try row.json("post_logout_redirect_uris", as: [String].self),
             accessTokenFormat: AccessTokenFormat(rawValue: try row.value("access_token_format")) ?? .jwt,
             slidingMaxTTL: try row.value("sliding_max_ttl"), backchannelLogoutURI: try row.value("backchannel_logout_uri"),
-            audience: try row.value("audience"), createdAt: try row.date("created_at"))
+            audience: try row.value("audience"), federationAPI: try row.value("federation_api"),
+            createdAt: try row.date("created_at"))
     }
 
     /// The longest access-token lifetime any client registered, if any registered one.

@@ -259,6 +259,8 @@ extension PostgresStorage {
         ]),
         // Servers read the running locks once a second (issue 8): the few locked rows by index.
         ("v5", ["CREATE INDEX throttles_locked ON throttles (locked_until) WHERE locked_until IS NOT NULL"]),
+        // The federation JSON API is switched on per client; existing clients start with it off.
+        ("v6", ["ALTER TABLE clients ADD COLUMN federation_api boolean NOT NULL DEFAULT false"]),
     ]
 
     /// Applies the migrations not yet applied, each in the transaction that records it. Several

@@ -256,6 +256,10 @@ extension SQLiteStorage {
             // Servers read the running locks once a second (issue 8): the few locked rows by index.
             try db.execute(sql: "CREATE INDEX throttles_locked ON throttles(locked_until) WHERE locked_until IS NOT NULL")
         }
+        migrator.registerMigration("v10") { db in
+            // The federation JSON API is switched on per client; existing clients start with it off.
+            try db.execute(sql: "ALTER TABLE clients ADD COLUMN federation_api INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

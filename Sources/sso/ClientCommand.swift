@@ -156,6 +156,7 @@ struct ClientJSON: PrintedJSON {
     var post_logout_redirect_uris: [String]
     var backchannel_logout_uri: String?
     var audience: String?
+    var federation_api: Bool
 
     init(_ client: Client, secret: String?) {
         client_id = client.id
@@ -175,6 +176,7 @@ struct ClientJSON: PrintedJSON {
         post_logout_redirect_uris = client.postLogoutRedirectURIs
         backchannel_logout_uri = client.backchannelLogoutURI
         audience = client.audience
+        federation_api = client.federationAPI
     }
 
 }

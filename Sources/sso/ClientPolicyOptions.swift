@@ -45,6 +45,9 @@ struct ClientPolicyOptions: ParsableArguments {
     var backchannelLogoutURI: String?
     @Option(help: "The resource server (aud) of the tokens this client gets with client_credentials; '' removes it.")
     var audience: String?
+    @Flag(name: .customLong("federation-api"), inversion: .prefixedNo,
+          help: "Allow the federation JSON API (/api/v1/oauth/authorize-url/ and /api/v1/oauth/authorize/) (default off).")
+    var federationAPI: Bool?
 
     var parsedGrantTypes: [String] {
         grantTypes.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
@@ -121,6 +124,7 @@ struct ClientPolicyOptions: ParsableArguments {
         if !postLogoutRedirectURIs.isEmpty { client.postLogoutRedirectURIs = postLogoutRedirectURIs }
         if let backchannelLogoutURI { client.backchannelLogoutURI = backchannelLogoutURI.isEmpty ? nil : backchannelLogoutURI }
         if let audience { client.audience = audience.isEmpty ? nil : audience }
+        if let federationAPI { client.federationAPI = federationAPI }
     }
 
     /// The grant types the client will have: a client without authorization_code (a machine

@@ -44,6 +44,10 @@ public struct Client: Sendable, Codable, Equatable {
     /// The resource server (RFC 9068 `aud`) of the tokens this client obtains for itself with
     /// `client_credentials`; `nil`: this server's issuer.
     public var audience: String?
+    /// Whether the client may use the federation JSON API (`/api/v1/oauth/authorize-url/` and
+    /// `/api/v1/oauth/authorize/`), which signs users in through an upstream provider without
+    /// our login page. Off unless switched on for the client.
+    public var federationAPI: Bool
     public var createdAt: Date
 
     public init(
@@ -53,7 +57,8 @@ public struct Client: Sendable, Codable, Equatable {
         authMethod: ClientAuthMethod = .clientSecretBasic, authMethodPinned: Bool = false, skipConsent: Bool = false,
         pkceRequired: Bool = true, idTokenSigningAlgorithm: SigningAlgorithm = .rs256, accessTokenTTL: Int? = nil,
         refreshTokenTTL: Int? = nil, postLogoutRedirectURIs: [String] = [], accessTokenFormat: AccessTokenFormat = .jwt,
-        slidingMaxTTL: Int? = nil, backchannelLogoutURI: String? = nil, audience: String? = nil, createdAt: Date
+        slidingMaxTTL: Int? = nil, backchannelLogoutURI: String? = nil, audience: String? = nil, federationAPI: Bool = false,
+        createdAt: Date
     ) {
         self.id = id
         self.name = name
@@ -73,6 +78,7 @@ public struct Client: Sendable, Codable, Equatable {
         self.postLogoutRedirectURIs = postLogoutRedirectURIs
         self.backchannelLogoutURI = backchannelLogoutURI
         self.audience = audience
+        self.federationAPI = federationAPI
         self.createdAt = createdAt
     }
 
