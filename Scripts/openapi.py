@@ -103,16 +103,25 @@ paths["/devapi/v1/oauth/code"] = {"post": {"summary": "Legacy: the consent call 
     "requestBody": jsonbody({"type": "array", "minItems": 1, "uniqueItems": True, "items": {"type": "string", "pattern": "^[!#-\\[\\]-~]+$"}}),
     "responses": {"200": resp("The code and where to send it", ref("DevCode")), "400": legacy_error,
                   "401": resp("Not signed in", ref("OAuthError"))}}}
-# Federation (seed 002)
-paths["/api/v1/oauth/authorize-url"] = {"post": {"summary": "Seed 002: the upstream provider's authorization URL", "tags": ["federation"],
+# The federation JSON API: the client authenticates as at the token endpoint (a public client
+# sends client_id and binds PKCE) and must have federation_api switched on.
+federation_401 = resp("invalid_client, with a Basic challenge", ref("OAuthError"))
+paths["/api/v1/oauth/authorize-url"] = {"post": {"summary": "Federation API: the upstream provider's authorization URL", "tags": ["federation"],
+    "security": basic,
     "requestBody": form({"type": "object", "required": ["provider", "client_redirect_url"], "properties": {
-        "provider": required_string, "client_redirect_url": required_string}}),
-    "responses": {"200": resp("A state and the URL", ref("AuthorizeURL")), "400": legacy_error,
+        "provider": required_string, "client_redirect_url": required_string, "scope": string,
+        "client_id": string, "client_secret": string,
+        "code_challenge": {"type": "string", "description": "PKCE S256 challenge; required of public clients"},
+        "code_challenge_method": {"type": "string", "enum": ["S256"]}}}),
+    "responses": {"200": resp("A state and the URL", ref("AuthorizeURL")), "400": legacy_error, "401": federation_401,
                   "429": resp("Too many failed federation calls from this address", ref("OAuthError"))}}}
-paths["/api/v1/oauth/authorize"] = {"post": {"summary": "Seed 002: exchange the provider's code for our tokens", "tags": ["federation"],
+paths["/api/v1/oauth/authorize"] = {"post": {"summary": "Federation API: exchange the provider's code for our tokens", "tags": ["federation"],
+    "security": basic,
     "requestBody": form({"type": "object", "required": ["provider", "state", "code"], "properties": {
-        "provider": required_string, "state": required_string, "code": required_string, "device_id": string}}),
-    "responses": {"200": resp("Tokens", ref("SeedTokens")), "400": legacy_error,
+        "provider": required_string, "state": required_string, "code": required_string, "device_id": string,
+        "client_id": string, "client_secret": string,
+        "code_verifier": {"type": "string", "description": "PKCE verifier, when the first call bound a challenge"}}}),
+    "responses": {"200": resp("Tokens", ref("FederationTokens")), "400": legacy_error, "401": federation_401,
                   "429": resp("Too many failed federation calls from this address", ref("OAuthError")),
                   "502": resp("The upstream provider failed", ref("OAuthError")),
                   "504": resp("The upstream provider did not answer in time", ref("OAuthError"))}}}
@@ -173,14 +182,15 @@ S["DevCode"] = {"type": "object", "required": ["redirectUrl", "code"], "addition
     "properties": {"redirectUrl": string, "code": string, "state": string}}
 S["AuthorizeURL"] = {"type": "object", "required": ["state", "authorize_url"], "additionalProperties": False,
     "properties": {"state": string, "authorize_url": string}}
-S["SeedTokens"] = {"type": "object", "required": ["access_token", "token_type", "expires_in"], "additionalProperties": False,
-    "properties": {"access_token": string, "refresh_token": string, "token_type": string, "expires_in": {"type": "integer"}}}
+S["FederationTokens"] = {"type": "object", "required": ["access_token", "token_type", "expires_in", "scope"],
+    "additionalProperties": False, "properties": {"access_token": string, "refresh_token": string, "token_type": string,
+                                                  "expires_in": {"type": "integer"}, "scope": string}}
 
 # No "servers": the server splices in its own issuer when it loads this file.
 doc = {"openapi": "3.1.0",
        "info": {"title": "UnifiedSSO", "version": "1.0.0",
                 "description": "The JSON endpoints of UnifiedSSO: OAuth 2.0 and OpenID Connect, the partners' conventions, "
-                               "the legacy endpoints kept for existing clients, upstream sign-in (seed 002) and the "
+                               "the legacy endpoints kept for existing clients, upstream sign-in (the federation JSON API) and the "
                                "operator's probes. Browser pages (/authorize, /login, /consent, /logout) are HTML and not "
                                "described here. Every answer carries X-Request-Id."},
        "tags": [{"name": t} for t in ["discovery", "oauth", "oidc", "partners", "legacy", "federation", "operations"]],

@@ -28,11 +28,12 @@ extension FederationModule {
     @Sendable func callback(_ request: EndpointRequest) async -> EndpointResponse {
         do {
             guard let stateID = try request.query.value("state"),
-                let state = try await states.federationState(id: stateID), clock.now() < state.expiresAt,
+                let state = try await states.federationState(id: stateID), state.pending == nil, clock.now() < state.expiresAt,
                 state.provider == request.pathParameters["provider"]
             else { return Self.expired }
             if let site = state.clientRedirectURL {
-                // Seed 002: the site receives the provider's code and our state, and calls /api/v1/oauth/authorize.
+                // The federation JSON API: the site receives the provider's code and our state,
+                // and calls /api/v1/oauth/authorize.
                 let error = try request.query.value("error")
                 let code = try request.query.value("code")
                 return .redirect(RedirectURL.build(site, parameters: [
@@ -50,7 +51,7 @@ extension FederationModule {
     }
 
     private func finishBrowserSignIn(_ state: FederationState, request: EndpointRequest) async throws -> EndpointResponse {
-        guard let browser = request.browserSecret, let binding = state.browserBinding,
+        guard state.pending == nil, let browser = request.browserSecret, let binding = state.browserBinding,
             SecretDigest.constantTimeEquals(binding, SecretDigest.sha256(browser)),
             try await states.consumeFederationState(id: state.id) != nil
         else { return Self.expired }
@@ -63,9 +64,53 @@ extension FederationModule {
         else { return Self.expired }
         let profile = try await service.profile(
             provider, code: code, state: state, deviceID: try request.query.value("device_id"))
-        let user = try await service.localUser(for: profile, provider: provider)
+        switch try await service.account(for: profile, provider: provider) {
+        case .linked(let user) where user.hasTOTP:
+            // The upstream sign-in stands for the password, never for the local second factor.
+            return try await pause(state, interaction: interaction, PendingFederatedSignIn(
+                step: .secondFactor, subject: profile.subject, userID: user.id, methods: ["fed"]))
+        case .linked(let user):
+            return try await complete(user, methods: ["fed"], provider: provider, interaction: interaction,
+                                      client: client, request: request)
+        case .existingAccount(let email, let candidates):
+            guard provider.offerLinkByEmail else {
+                return EndpointResponse(status: 409, body: .page(Page(
+                    "federation_connect_refused", values: ["provider": provider.displayName, "email": email])))
+            }
+            return try await pause(state, interaction: interaction, PendingFederatedSignIn(
+                step: .connect, subject: profile.subject, email: email, candidateUserIDs: candidates.map(\.id),
+                methods: ["fed"]))
+        case .new:
+            let user = try await service.createUser(for: profile, provider: provider)
+            return try await complete(user, methods: ["fed"], provider: provider, interaction: interaction,
+                                      client: client, request: request)
+        }
+    }
+
+    /// Stores what the local account still owes under a new single-use key, bound to the same
+    /// browser, and sends the browser to the page that asks for it.
+    private func pause(
+        _ state: FederationState, interaction: Interaction, _ pending: PendingFederatedSignIn
+    ) async throws -> EndpointResponse {
+        let now = clock.now()
+        let next = FederationState(
+            id: random.token(), provider: state.provider, nonce: nil, codeVerifier: nil, interactionID: interaction.id,
+            browserBinding: state.browserBinding, clientRedirectURL: nil, clientID: nil, pending: pending, createdAt: now,
+            expiresAt: min(interaction.expiresAt, now.addingTimeInterval(600)))
+        try await states.insert(next)
+        return .redirect(Self.continuePath + "?step=" + RedirectURL.percentEncode(next.id))
+    }
+
+    static let continuePath = "/federation/continue"
+
+    /// The browser has signed in as `user`: opens (or renews) its session and continues the
+    /// pending authorization.
+    private func complete(
+        _ user: User, methods: [String], provider: UpstreamProvider, interaction: Interaction, client: Client,
+        request: EndpointRequest
+    ) async throws -> EndpointResponse {
         let (session, secret) = try await login.signIn(
-            user, methods: ["fed"], identityProvider: provider.name, clientID: client.id,
+            user, methods: methods, identityProvider: provider.name, clientID: client.id,
             existingSecret: request.sessionSecret)
         await events.record(SecurityEvent(kind: .federatedLogin, at: clock.now(), userID: user.id, clientID: client.id,
                                           detail: provider.name))
@@ -73,6 +118,161 @@ extension FederationModule {
             try await flow.loginSucceeded(interaction, client: client, session: session).location)
         response.newSessionSecret = secret
         return response
+    }
+
+    /// A paused sign-in of this browser: its state (not consumed), provider, interaction and client.
+    private struct Paused {
+        var state: FederationState
+        var pending: PendingFederatedSignIn
+        var provider: UpstreamProvider
+        var interaction: Interaction
+        var client: Client
+    }
+
+    private func paused(_ stepID: String?, request: EndpointRequest) async throws -> Paused? {
+        guard let stepID, let browser = request.browserSecret, let state = try await states.federationState(id: stepID),
+            let pending = state.pending, clock.now() < state.expiresAt, let binding = state.browserBinding,
+            SecretDigest.constantTimeEquals(binding, SecretDigest.sha256(browser)),
+            let provider = try await providers.provider(name: state.provider),
+            let interactionID = state.interactionID, let interaction = try await interactions.interaction(id: interactionID),
+            clock.now() < interaction.expiresAt, let client = try await clients.client(id: interaction.request.clientID)
+        else { return nil }
+        return Paused(state: state, pending: pending, provider: provider, interaction: interaction, client: client)
+    }
+
+    /// The page of a paused sign-in's step. Its form's answer may be the redirect to the
+    /// relying party, which the page's policy therefore allows.
+    private func stepPage(
+        _ paused: Paused, request: EndpointRequest, error: String? = nil, login: String = "", status: Int = 200
+    ) -> EndpointResponse {
+        var values = ["step": paused.state.id, "csrf": request.browserSecret ?? "", "action": Self.continuePath,
+                      "provider": paused.provider.displayName, "client": paused.client.name]
+        let template: String
+        switch paused.pending.step {
+        case .connect:
+            template = "federation_connect"
+            values["email"] = paused.pending.email ?? ""
+            values["login"] = login
+        case .secondFactor:
+            template = "totp"
+        }
+        return EndpointResponse(status: status, body: .page(Page(
+            template, values: values, messages: error.map { ["error": $0] } ?? [:],
+            formTarget: paused.interaction.returnTo ?? paused.interaction.request.redirectURI)))
+    }
+
+    /// `GET /federation/continue?step=ID`: the connect page or the second-factor page.
+    @Sendable func continuePage(_ request: EndpointRequest) async -> EndpointResponse {
+        do {
+            guard let paused = try await paused(try request.query.value("step"), request: request) else { return Self.expired }
+            return stepPage(paused, request: request)
+        } catch {
+            return Self.failurePage(error)
+        }
+    }
+
+    /// `POST /federation/continue`: the connect page's password (or its cancel button), or
+    /// the second factor. Same browser only: the form's `csrf` must be its CSRF cookie.
+    @Sendable func continueSubmit(_ request: EndpointRequest) async -> EndpointResponse {
+        guard request.mediaType == "application/x-www-form-urlencoded" else {
+            return EndpointResponse(status: 400, body: .errorPage("The form could not be read."))
+        }
+        let form = FormDecoding.parse(String(decoding: request.body, as: UTF8.self))
+        do {
+            guard let csrf = try form.value("csrf"), let browser = request.browserSecret,
+                SecretDigest.constantTimeEquals(csrf, browser),
+                let paused = try await paused(try form.value("step"), request: request)
+            else { return Self.expired }
+            if try form.value("decision") == "cancel" {
+                // Nothing is linked or signed in: back to the login page of the same request.
+                _ = try await states.consumeFederationState(id: paused.state.id)
+                return .redirect(AuthorizationStep.login(interactionID: paused.interaction.id).location)
+            }
+            switch paused.pending.step {
+            case .connect: return try await submitPassword(form, paused, request: request)
+            case .secondFactor: return try await submitSecondFactor(form, paused, request: request)
+            }
+        } catch is OAuthError {  // a repeated parameter
+            return EndpointResponse(status: 400, body: .errorPage("The form could not be read."))
+        } catch {
+            return Self.failurePage(error)
+        }
+    }
+
+    /// The connect step: the local account's password, checked as on the login page. It must
+    /// be one of the accounts with the upstream e-mail.
+    private func submitPassword(_ form: RequestParameters, _ paused: Paused, request: EndpointRequest) async throws
+        -> EndpointResponse
+    {
+        let login = (try form.value("login") ?? "").trimmingCharacters(in: .whitespaces)
+        let password = try form.value("password") ?? ""
+        guard !login.isEmpty, !password.isEmpty, login.utf8.count <= 256, password.utf8.count <= 1024 else {
+            return stepPage(paused, request: request, error: "login_error_missing", login: login)
+        }
+        let user: User
+        let methods: [String]
+        switch try await self.login.authenticate(
+            login: login, password: password, pin: nil, address: request.clientAddress, clientID: paused.client.id) {
+        case .success(let signedIn, let proven): (user, methods) = (signedIn, proven)
+        case .secondFactorRequired(let signedIn): (user, methods) = (signedIn, ["pwd"])
+        case .locked(let seconds):
+            return stepPage(paused, request: request, error: "federation_error_locked", login: login, status: 429)
+                .adding(header: "Retry-After", String(seconds))
+        case .invalidCredentials, .invalidSecondFactor:
+            return stepPage(paused, request: request, error: "login_error_invalid", login: login)
+        }
+        guard paused.pending.candidateUserIDs.contains(user.id) else {
+            return stepPage(paused, request: request, error: "federation_connect_error_other", login: login)
+        }
+        guard try await states.consumeFederationState(id: paused.state.id) != nil else { return Self.expired }
+        if user.hasTOTP {
+            var pending = paused.pending
+            pending.step = .secondFactor
+            pending.userID = user.id
+            pending.linking = true
+            pending.methods = ["fed", "pwd"]
+            return try await pause(paused.state, interaction: paused.interaction, pending)
+        }
+        try await connect(paused, to: user)
+        return try await complete(user, methods: ["fed"] + methods, provider: paused.provider,
+                                  interaction: paused.interaction, client: paused.client, request: request)
+    }
+
+    /// The second-factor step: the account's TOTP code; then the link, if the connect step came first.
+    private func submitSecondFactor(_ form: RequestParameters, _ paused: Paused, request: EndpointRequest) async throws
+        -> EndpointResponse
+    {
+        guard let userID = paused.pending.userID, let user = try await service.users.user(id: userID) else {
+            return Self.expired
+        }
+        switch try await login.checkSecondFactor(
+            user, pin: try form.value("totp") ?? "", address: request.clientAddress, clientID: paused.client.id) {
+        case .success:
+            guard try await states.consumeFederationState(id: paused.state.id) != nil else { return Self.expired }
+            if paused.pending.linking { try await connect(paused, to: user) }
+            return try await complete(user, methods: paused.pending.methods + ["otp"], provider: paused.provider,
+                                      interaction: paused.interaction, client: paused.client, request: request)
+        case .locked(let seconds):
+            return stepPage(paused, request: request, error: "federation_error_locked", status: 429)
+                .adding(header: "Retry-After", String(seconds))
+        default:
+            return stepPage(paused, request: request, error: "totp_error_invalid")
+        }
+    }
+
+    private func connect(_ paused: Paused, to user: User) async throws {
+        try await service.link(provider: paused.provider.name, subject: paused.pending.subject, to: user)
+        await events.record(SecurityEvent(
+            kind: .federationLinked, at: clock.now(), userID: user.id, clientID: paused.client.id,
+            detail: "\(paused.provider.name) \(paused.pending.subject)"))
+    }
+
+    /// A failure that is not the request's fault: 503 with Retry-After while the database
+    /// cannot be reached, 500 otherwise.
+    static func failurePage(_ error: any Error) -> EndpointResponse {
+        let answer = OAuthError.failure(error)
+        let response = EndpointResponse(status: answer.httpStatus, body: .errorPage(answer.description))
+        return answer.retryAfter.map { response.adding(header: "Retry-After", String($0)) } ?? response
     }
 }
 

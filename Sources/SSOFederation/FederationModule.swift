@@ -3,8 +3,10 @@ import SSOCore
 
 /// Sign-in through upstream providers, as an endpoint module:
 /// - the browser flow: a button on the login page → `/federation/{provider}/start` → the
-///   provider → `/federation/{provider}/callback` → our SSO session → the pending `/authorize`;
-/// - seed 002's API for sites that drive the federation themselves:
+///   provider → `/federation/{provider}/callback` → (when the local account owes something:
+///   `/federation/continue`, its password to connect the provider, its second factor) → our
+///   SSO session → the pending `/authorize`;
+/// - the federation JSON API for client sites that drive the federation themselves:
 ///   `POST /api/v1/oauth/authorize-url/`, the callback passing the provider's code to the site,
 ///   and `POST /api/v1/oauth/authorize/` answering our tokens.
 public struct FederationModule: EndpointModule {
@@ -14,6 +16,8 @@ public struct FederationModule: EndpointModule {
     let clients: any ClientStore
     let interactions: any InteractionStore
     let grants: any GrantStore
+    let consents: any ConsentStore
+    let authenticator: ClientAuthenticator
     let login: LoginService
     let flow: AuthorizationFlow
     let issuer: any TokenIssuer
@@ -24,7 +28,8 @@ public struct FederationModule: EndpointModule {
 
     public init(
         service: FederationService, providers: any ProviderStore, states: any FederationStateStore,
-        clients: any ClientStore, interactions: any InteractionStore, grants: any GrantStore, login: LoginService,
+        clients: any ClientStore, interactions: any InteractionStore, grants: any GrantStore, consents: any ConsentStore,
+        authenticator: ClientAuthenticator, login: LoginService,
         flow: AuthorizationFlow, issuer: any TokenIssuer, throttle: Throttle, events: any SecurityEventRecorder, clock: any SSOClock,
         random: any SecureRandom
     ) {
@@ -34,6 +39,8 @@ public struct FederationModule: EndpointModule {
         self.clients = clients
         self.interactions = interactions
         self.grants = grants
+        self.consents = consents
+        self.authenticator = authenticator
         self.login = login
         self.flow = flow
         self.issuer = issuer
@@ -49,7 +56,9 @@ public struct FederationModule: EndpointModule {
             EndpointRoute(.get, "/federation/{provider}/callback") { request in
                 await limitingFailures(request, html: true) { await callback(request) }
             },
-            // Hummingbird also matches the seed's trailing-slash spellings here.
+            EndpointRoute(.get, "/federation/continue", handler: continuePage),
+            EndpointRoute(.post, "/federation/continue", handler: continueSubmit),
+            // Hummingbird also matches the API's documented trailing-slash spellings here.
             EndpointRoute(.post, "/api/v1/oauth/authorize-url", handler: authorizeURL),
             EndpointRoute(.post, "/api/v1/oauth/authorize") { request in
                 await limitingFailures(request, html: false) { await authorize(request) }

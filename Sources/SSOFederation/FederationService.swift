@@ -152,22 +152,25 @@ public struct FederationService: Sendable {
         return claims
     }
 
-    /// The local user for an upstream profile: the linked one; else, when the provider vouches
-    /// for the email and linking is on, the local account with that email; else a new user.
-    func localUser(for profile: FederatedProfile, provider: UpstreamProvider) async throws -> User {
+    /// Which local account an upstream profile is. Nothing is written: linking to an existing
+    /// account waits for that account's own sign-in, and a new account is made by `createUser`.
+    func account(for profile: FederatedProfile, provider: UpstreamProvider) async throws -> FederatedAccount {
         if let id = try await identities.linkedUserID(provider: provider.name, subject: profile.subject),
             let user = try await users.user(id: id) {
-            return user
+            return .linked(user)
         }
-        let now = clock.now()
-        if provider.linkByVerifiedEmail, profile.emailVerified, let email = profile.email {
+        // Whether or not the provider calls the address verified: a second account with the
+        // same e-mail is never made, and linking always takes the local sign-in.
+        if let email = profile.email {
             let matches = try await users.users(email: email)
-            if matches.count == 1, let user = matches.first {
-                try await identities.link(provider: provider.name, subject: profile.subject, userID: user.id,
-                                          creating: nil, at: now)
-                return user
-            }
+            if !matches.isEmpty { return .existingAccount(email: email, candidates: matches) }
         }
+        return .new
+    }
+
+    /// A new local user for an upstream profile, linked to it in the same transaction.
+    func createUser(for profile: FederatedProfile, provider: UpstreamProvider) async throws -> User {
+        let now = clock.now()
         let base = "\(profile.login ?? profile.subject)@\(provider.name)"
         for attempt in 0..<4 {
             let login = attempt == 0 ? base : "\(base)-\(random.token(byteCount: 3))"
@@ -184,6 +187,22 @@ public struct FederationService: Sendable {
         }
         throw UpstreamError.badAnswer("no free login for the new user")
     }
+
+    /// Connects the upstream account (provider, subject) to an existing local user, who has
+    /// just signed in to it.
+    func link(provider: String, subject: String, to user: User) async throws {
+        try await identities.link(provider: provider, subject: subject, userID: user.id, creating: nil, at: clock.now())
+    }
+}
+
+/// Which local account an upstream profile is.
+enum FederatedAccount: Sendable, Equatable {
+    /// The account the upstream identity is linked to.
+    case linked(User)
+    /// Not linked, and these local accounts have its e-mail: one of them must sign in to connect it.
+    case existingAccount(email: String, candidates: [User])
+    /// Not linked and no account has its e-mail: a new account.
+    case new
 }
 
 /// An upstream ID token, for signature verification only; its claims are checked afterwards.

@@ -80,7 +80,8 @@ public enum SSOServer {
             service: FederationService(
                 providers: storage, identities: storage, users: storage, sealer: sealer, clock: clock, random: random,
                 httpClient: HTTPClient.shared, timeoutSeconds: options.upstreamTimeout, issuer: options.issuer),
-            providers: storage, states: storage, clients: storage, interactions: storage, grants: storage, login: login,
+            providers: storage, states: storage, clients: storage, interactions: storage, grants: storage,
+            consents: storage, authenticator: authenticator, login: login,
             flow: flow, issuer: issuer, throttle: throttle, events: events, clock: clock, random: random))
 
         let validator = AccessTokenValidator(

@@ -53,13 +53,13 @@ public struct Harness: Sendable {
     public func addClient(
         _ id: String, secret: String? = "secret-\(UUID().uuidString)", redirectURIs: [String] = ["https://app.example/cb"],
         scopes: String = "openid profile email", grantTypes: [String] = ["authorization_code", "refresh_token"],
-        skipConsent: Bool = false, pkceRequired: Bool = true
+        skipConsent: Bool = false, pkceRequired: Bool = true, federationAPI: Bool = false
     ) async throws -> Client {
         let client = Client(
             id: id, name: "App \(id)", secretDigest: secret.map(SecretDigest.sha256), redirectURIs: redirectURIs,
             allowedScopes: ScopeSet(parsing: scopes)!, grantTypes: grantTypes,
             authMethod: secret == nil ? .none : .clientSecretBasic, skipConsent: skipConsent, pkceRequired: pkceRequired,
-            createdAt: clock.now())
+            federationAPI: federationAPI, createdAt: clock.now())
         try await storage.save(client)
         return client
     }

@@ -263,6 +263,8 @@ extension PostgresStorage {
         ("signing-key-revocation", ["ALTER TABLE signing_keys ADD COLUMN revoked_at double precision"]),
         // Resource servers introspect only the tokens of their own audience.
         ("resource-audience", ["ALTER TABLE clients ADD COLUMN resource_audience text"]),
+        // The federation JSON API is switched on per client; existing clients start with it off.
+        ("federation-api", ["ALTER TABLE clients ADD COLUMN federation_api boolean NOT NULL DEFAULT false"]),
     ]
 
     /// Applies the migrations not yet applied, each in the transaction that records it. Several

@@ -20,8 +20,8 @@ extension SQLiteStorage: ClientStore {
                     INSERT OR REPLACE INTO clients (id, name, secret_digest, redirect_uris, scopes, grant_types,
                         auth_method, auth_method_pinned, skip_consent, pkce_required, id_token_alg, access_token_ttl,
                         access_token_format, sliding_max_ttl, refresh_token_ttl, post_logout_redirect_uris, created_at,
-                        backchannel_logout_uri, audience, resource_audience)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        backchannel_logout_uri, audience, resource_audience, federation_api)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     client.id, client.name, client.secretDigest, try Self.json(client.redirectURIs),
@@ -30,7 +30,7 @@ extension SQLiteStorage: ClientStore {
                     client.idTokenSigningAlgorithm.rawValue, client.accessTokenTTL, client.accessTokenFormat.rawValue,
                     client.slidingMaxTTL, client.refreshTokenTTL,
                     try Self.json(client.postLogoutRedirectURIs), Self.time(client.createdAt),
-                    client.backchannelLogoutURI, client.audience, client.resourceAudience,
+                    client.backchannelLogoutURI, client.audience, client.resourceAudience, client.federationAPI,
                 ]
             )
         }
@@ -62,7 +62,8 @@ extension SQLiteStorage: ClientStore {
             postLogoutRedirectURIs: try DecodedColumnCache.decode([String].self, row["post_logout_redirect_uris"]),
             accessTokenFormat: AccessTokenFormat(rawValue: row["access_token_format"]) ?? .jwt,
             slidingMaxTTL: row["sliding_max_ttl"], backchannelLogoutURI: row["backchannel_logout_uri"],
-            audience: row["audience"], resourceAudience: row["resource_audience"], createdAt: date(row, "created_at")
+            audience: row["audience"], resourceAudience: row["resource_audience"], federationAPI: row["federation_api"],
+            createdAt: date(row, "created_at")
         )
     }
 }

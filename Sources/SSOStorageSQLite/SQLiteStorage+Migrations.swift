@@ -264,6 +264,10 @@ extension SQLiteStorage {
             // An operator can withdraw a leaked signing key at once (sso keys revoke).
             try db.execute(sql: "ALTER TABLE signing_keys ADD COLUMN revoked_at REAL")
         }
+        migrator.registerMigration("federation-api") { db in
+            // The federation JSON API is switched on per client; existing clients start with it off.
+            try db.execute(sql: "ALTER TABLE clients ADD COLUMN federation_api INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

@@ -159,6 +159,7 @@ struct ClientJSON: PrintedJSON {
     var backchannel_logout_uri: String?
     var audience: String?
     var resource_server: String?
+    var federation_api: Bool
 
     init(_ client: Client, secret: String?) {
         client_id = client.id
@@ -179,6 +180,7 @@ struct ClientJSON: PrintedJSON {
         backchannel_logout_uri = client.backchannelLogoutURI
         audience = client.audience
         resource_server = client.resourceAudience
+        federation_api = client.federationAPI
     }
 
 }

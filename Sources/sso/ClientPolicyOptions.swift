@@ -48,6 +48,9 @@ struct ClientPolicyOptions: ParsableArguments {
     @Option(name: .customLong("resource-server"),
             help: "This client is the resource server of tokens with this audience (aud) and may introspect them; the issuer's URL for users' tokens from /authorize; '' removes it.")
     var resourceAudience: String?
+    @Flag(name: .customLong("federation-api"), inversion: .prefixedNo,
+          help: "Allow the federation JSON API (/api/v1/oauth/authorize-url/ and /api/v1/oauth/authorize/) (default off).")
+    var federationAPI: Bool?
 
     var parsedGrantTypes: [String] {
         grantTypes.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
@@ -128,6 +131,7 @@ struct ClientPolicyOptions: ParsableArguments {
         if let backchannelLogoutURI { client.backchannelLogoutURI = backchannelLogoutURI.isEmpty ? nil : backchannelLogoutURI }
         if let audience { client.audience = audience.isEmpty ? nil : audience }
         if let resourceAudience { client.resourceAudience = resourceAudience.isEmpty ? nil : resourceAudience }
+        if let federationAPI { client.federationAPI = federationAPI }
     }
 
     /// The grant types the client will have: a client without authorization_code (a machine

@@ -31,7 +31,9 @@ struct ProviderCommand: AsyncParsableCommand {
         @Option(name: .customLong("display-name"), help: "Text of the login page's button.") var displayName: String?
         @Flag(inversion: .prefixedNo, help: "Use PKCE (default: as the preset or discovery says).") var pkce: Bool?
         @Flag(name: .customLong("link-by-email"), inversion: .prefixedNo,
-              help: "Link to an existing account with the same email when the provider says it is verified.")
+              help: ArgumentHelp(
+                "When an upstream account's e-mail is a local account's, offer to connect them after the user signs in to the local account (password and second factor); off: refuse such sign-ins (default on).",
+                discussion: "Nothing is ever linked without that sign-in, and no second account with the same e-mail is created."))
         var linkByEmail = true
         @OptionGroup var data: DataOption
 
@@ -106,7 +108,9 @@ struct ProviderCommand: AsyncParsableCommand {
 struct ProviderJSON: PrintedJSON {
     var name, display_name, kind, client_id, authorize_url, token_url, scope: String
     var userinfo_url, issuer, jwks_uri: String?
-    var pkce, link_by_verified_email, has_client_secret: Bool
+    var pkce, offer_link_by_email, has_client_secret: Bool
+    /// The former name of `offer_link_by_email`, printed with the same value for scripts that read it.
+    var link_by_verified_email: Bool
 
     init(_ provider: UpstreamProvider) {
         name = provider.name
@@ -120,7 +124,8 @@ struct ProviderJSON: PrintedJSON {
         issuer = provider.issuer
         jwks_uri = provider.jwksURI
         pkce = provider.usesPKCE
-        link_by_verified_email = provider.linkByVerifiedEmail
+        offer_link_by_email = provider.offerLinkByEmail
+        link_by_verified_email = provider.offerLinkByEmail
         has_client_secret = provider.clientSecretSealed != nil
     }
 }
@@ -133,6 +138,7 @@ struct ProviderSpec: Decodable {
     var client_secret: String?
     var discovery, authorize_url, token_url, userinfo_url, issuer, jwks_uri, scope, display_name: String?
     var pkce: Bool?
+    /// Offer linking by e-mail (see `--link-by-email`).
     var link_by_email: Bool?
 
     func validate() throws {
@@ -175,6 +181,6 @@ struct ProviderSpec: Decodable {
             authorizeURL: authorize, tokenURL: token, userinfoURL: userinfo_url ?? template.userinfoURL,
             issuer: issuer ?? template.issuer, jwksURI: jwks_uri ?? template.jwksURI,
             scopes: ScopeSet((scope ?? template.scopes).split(separator: " ").map(String.init)),
-            usesPKCE: pkce ?? template.usesPKCE, linkByVerifiedEmail: link_by_email ?? true, createdAt: Date())
+            usesPKCE: pkce ?? template.usesPKCE, offerLinkByEmail: link_by_email ?? true, createdAt: Date())
     }
 }

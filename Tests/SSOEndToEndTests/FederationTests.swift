@@ -52,7 +52,7 @@ struct FederationTests {
     static func downstream(upstreamTimeout: Int = 10) async throws -> Harness {
         var harness = try Harness()
         harness.upstreamTimeout = upstreamTimeout
-        _ = try await harness.addClient("app", secret: appSecret, skipConsent: true)
+        _ = try await harness.addClient("app", secret: appSecret, skipConsent: true, federationAPI: true)
         return harness
     }
 
@@ -120,7 +120,7 @@ struct FederationTests {
     }
 }
 
-@Suite("Seed 002's federation API and upstream failures")
+@Suite("The federation JSON API and upstream failures")
 struct FederationAPITests {
     static func setUp(_ fake: FakeProvider, oidc: Bool, timeout: Int = 10) async throws -> Harness {
         let harness = try await FederationTests.downstream(upstreamTimeout: timeout)
@@ -130,10 +130,16 @@ struct FederationAPITests {
         return harness
     }
 
-    /// authorize-url, the provider, our callback: the site's callback URL with code and state.
-    static func toSite(_ browser: Browser, provider: String) async throws -> (state: String, code: String) {
+    static let appBasic = Browser.basic("app", FederationTests.appSecret)
+
+    /// authorize-url (as the authenticated client `app` unless told otherwise), the provider,
+    /// our callback: the site's callback URL with code and state.
+    static func toSite(
+        _ browser: Browser, provider: String, form extra: [(String, String)] = [],
+        headers: HTTPFields = [.authorization: appBasic]
+    ) async throws -> (state: String, code: String) {
         let start = try await browser.post("/api/v1/oauth/authorize-url/", form: [
-            ("provider", provider), ("client_redirect_url", "https://app.example/cb")])
+            ("provider", provider), ("client_redirect_url", "https://app.example/cb")] + extra, headers: headers)
         #expect(start.status == .ok, "\(start.body)")
         let state = try #require(start.json["state"] as? String)
         let authorizeURL = try #require(start.json["authorize_url"] as? String)
@@ -145,7 +151,16 @@ struct FederationAPITests {
         return (state, try #require(atSite.redirectParameters["code"]))
     }
 
-    @Test("the seed's two calls with a Yandex-like provider: tokens for a new user, then the same user; state is single use")
+    /// The second call, as the authenticated client `app` unless told otherwise.
+    static func exchange(
+        _ browser: Browser, provider: String, state: String, code: String, form extra: [(String, String)] = [],
+        headers: HTTPFields = [.authorization: appBasic]
+    ) async throws -> Browser.Page {
+        try await browser.post("/api/v1/oauth/authorize/", form: [
+            ("provider", provider), ("state", state), ("code", code)] + extra, headers: headers)
+    }
+
+    @Test("the two calls with a Yandex-like provider: tokens for a new user, then the same user; state is single use")
     func seedAPI() async throws {
         let fake = FakeProvider()
         let harness = try await Self.setUp(fake, oidc: false)
@@ -154,8 +169,7 @@ struct FederationAPITests {
                 var subjects: [String] = []
                 for _ in 0..<2 {
                     let (state, code) = try await Self.toSite(browser, provider: "yandex")
-                    let tokens = try await browser.post("/api/v1/oauth/authorize/", form: [
-                        ("provider", "yandex"), ("state", state), ("code", code)])
+                    let tokens = try await Self.exchange(browser, provider: "yandex", state: state, code: code)
                     #expect(tokens.status == .ok, "\(tokens.body)")
                     let access = try #require(tokens.json["access_token"] as? String)
                     #expect(access.split(separator: ".").count == 3)
@@ -165,47 +179,48 @@ struct FederationAPITests {
                     #expect(info.json["name"] as? String == "Ivan Petrov")
                     subjects.append(info.json["sub"] as? String ?? "")
 
-                    let replay = try await browser.post("/api/v1/oauth/authorize/", form: [
-                        ("provider", "yandex"), ("state", state), ("code", code)])
+                    let replay = try await Self.exchange(browser, provider: "yandex", state: state, code: code)
                     #expect(replay.status == .badRequest)
                     #expect(replay.json["error"] as? String == "invalid_grant")
                 }
                 #expect(subjects[0] == subjects[1])
 
-                let foreign = try await browser.post("/api/v1/oauth/authorize/", form: [
-                    ("provider", "yandex"), ("state", "made-up"), ("code", "x")])
+                let foreign = try await Self.exchange(browser, provider: "yandex", state: "made-up", code: "x")
                 #expect(foreign.json["error"] as? String == "invalid_grant")
                 let unknown = try await browser.post("/api/v1/oauth/authorize-url/", form: [
-                    ("provider", "nowhere"), ("client_redirect_url", "https://app.example/cb")])
+                    ("provider", "nowhere"), ("client_redirect_url", "https://app.example/cb")],
+                    headers: [.authorization: Self.appBasic])
                 #expect(unknown.status == .badRequest)
                 #expect(unknown.json["error"] as? String == "unknown_provider")
                 let openRedirect = try await browser.post("/api/v1/oauth/authorize-url/", form: [
-                    ("provider", "yandex"), ("client_redirect_url", "https://evil.example/cb")])
+                    ("provider", "yandex"), ("client_redirect_url", "https://evil.example/cb")],
+                    headers: [.authorization: Self.appBasic])
                 #expect(openRedirect.json["error"] as? String == "invalid_redirect_url")
             }
         }
         #expect(try await harness.storage.users(email: "ivan@yandex.example").count == 1)
     }
 
-    @Test("a verified email links to the existing local account; with linking off it does not")
-    func verifiedEmailLinking() async throws {
-        for linking in [true, false] {
+    @Test("an upstream e-mail of an existing local account is not linked by the API, offer on or off: interaction_required, nothing created")
+    func existingAccountRefused() async throws {
+        for offer in [true, false] {
             let fake = FakeProvider()
             let harness = try await Self.setUp(fake, oidc: true)
             var provider = try #require(try await harness.storage.provider(name: "fakeid"))
-            provider.linkByVerifiedEmail = linking
+            provider.offerLinkByEmail = offer
             try await harness.storage.save(provider)
-            let local = try await harness.addUser("ivan", password: "local-password-1", email: "IVAN@oidc.example")
+            try await harness.addUser("ivan", password: "local-password-1", email: "IVAN@oidc.example")
             try await fake.run {
                 try await harness.run { browser in
                     let (state, code) = try await Self.toSite(browser, provider: "fakeid")
-                    let tokens = try await browser.post("/api/v1/oauth/authorize/", form: [
-                        ("provider", "fakeid"), ("state", state), ("code", code)])
-                    let access = try #require(tokens.json["access_token"] as? String, "\(tokens.body)")
-                    let info = try await browser.get("/userinfo", headers: [.authorization: "Bearer \(access)"])
-                    #expect((info.json["sub"] as? String == local.id) == linking)
+                    let answer = try await Self.exchange(browser, provider: "fakeid", state: state, code: code)
+                    #expect(answer.status == .badRequest, "\(answer.body)")
+                    #expect(answer.json["error"] as? String == "interaction_required")
+                    #expect(answer.json["access_token"] == nil)
                 }
             }
+            #expect(try await harness.storage.linkedUserID(provider: "fakeid", subject: "oidc-sub-1") == nil)
+            #expect(try await harness.storage.users(email: "ivan@oidc.example").count == 1)
         }
     }
 
@@ -221,8 +236,7 @@ struct FederationAPITests {
             try await fake.run {
                 try await harness.run { browser in
                     let (state, code) = try await Self.toSite(browser, provider: "fakeid")
-                    let answer = try await browser.post("/api/v1/oauth/authorize/", form: [
-                        ("provider", "fakeid"), ("state", state), ("code", code)])
+                    let answer = try await Self.exchange(browser, provider: "fakeid", state: state, code: code)
                     #expect(answer.status.code == status, "\(mode): \(answer.body)")
                     #expect((answer.json["error_description"] as? String)?.contains(words) == true, "\(mode): \(answer.body)")
                 }

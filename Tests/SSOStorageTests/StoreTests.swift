@@ -187,7 +187,8 @@ struct StoreTests {
         let client = Client(id: "c", name: "C", secretDigest: "d", redirectURIs: ["https://a/cb", "https://b/cb"],
                             allowedScopes: ScopeSet(["openid", "trades"]), grantTypes: ["authorization_code"],
                             authMethod: .clientSecretPost, skipConsent: true, pkceRequired: false,
-                            idTokenSigningAlgorithm: .es256, audience: "https://api.example", createdAt: now)
+                            idTokenSigningAlgorithm: .es256, audience: "https://api.example", federationAPI: true,
+                            createdAt: now)
         try await storage.save(client)
         #expect(try await storage.client(id: "c") == client)
         #expect(try await storage.removeClient(id: "c"))

@@ -63,12 +63,22 @@ def yandex():
     server.shutdown()
 
 
-def test_seed_002_calls_as_written_with_a_provider_added_while_running(server, yandex):
+def test_the_federation_api_with_client_authentication_and_a_provider_added_while_running(
+        server, yandex, confidential_client):
     cli(server.data_dir, "provider", "add", "--name", "yandex", "--client-id", "yandex-id",
         "--client-secret", "yandex-secret", "--authorize-url", yandex + "/authorize", "--token-url", yandex + "/token",
         "--userinfo-url", yandex + "/info")
-    start = requests.post(server.issuer + "/api/v1/oauth/authorize-url/",
-                          data={"provider": "yandex", "client_redirect_url": REDIRECT})
+    auth = ("rp", confidential_client["client_secret"])
+    api = server.issuer + "/api/v1/oauth/authorize-url/"
+    # The API is off for a client until switched on; it also needs the client's authentication.
+    off = requests.post(api, data={"provider": "yandex", "client_redirect_url": REDIRECT}, auth=auth)
+    assert off.status_code == 400 and off.json()["error"] == "unauthorized_client"
+    shown = json.loads(cli(server.data_dir, "client", "update", "--id", "rp", "--federation-api", "--skip-consent"))
+    assert shown["federation_api"] is True
+    anonymous = requests.post(api, data={"provider": "yandex", "client_redirect_url": REDIRECT})
+    assert anonymous.status_code == 401 and anonymous.headers["WWW-Authenticate"].startswith("Basic realm=")
+
+    start = requests.post(api, data={"provider": "yandex", "client_redirect_url": REDIRECT}, auth=auth)
     assert start.status_code == 200, start.text
     state, authorize_url = start.json()["state"], start.json()["authorize_url"]
     assert authorize_url.startswith(yandex + "/authorize?") and "code_challenge=" in authorize_url
@@ -79,23 +89,23 @@ def test_seed_002_calls_as_written_with_a_provider_added_while_running(server, y
     params = {k: v[0] for k, v in parse_qs(urlparse(at_site).query).items()}
     assert params["state"] == state
 
-    tokens = requests.post(server.issuer + "/api/v1/oauth/authorize/",
-                           data={"provider": "yandex", "state": params["state"], "code": params["code"]})
+    form = {"provider": "yandex", "state": params["state"], "code": params["code"]}
+    stolen = requests.post(server.issuer + "/api/v1/oauth/authorize/", data=form)
+    assert stolen.status_code == 401 and "access_token" not in stolen.json()
+    tokens = requests.post(server.issuer + "/api/v1/oauth/authorize/", data=form, auth=auth)
     assert tokens.status_code == 200, tokens.text
     assert set(tokens.json()) >= {"access_token", "refresh_token"}
     info = requests.get(server.issuer + "/userinfo", headers={"Authorization": "Bearer " + tokens.json()["access_token"]})
     assert info.json()["name"] == "Pavel Durov"
 
-    replay = requests.post(server.issuer + "/api/v1/oauth/authorize/",
-                           data={"provider": "yandex", "state": params["state"], "code": params["code"]})
+    replay = requests.post(server.issuer + "/api/v1/oauth/authorize/", data=form, auth=auth)
     assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
-    open_redirect = requests.post(server.issuer + "/api/v1/oauth/authorize-url/",
-                                  data={"provider": "yandex", "client_redirect_url": "https://evil.example/cb"})
+    open_redirect = requests.post(api, data={"provider": "yandex", "client_redirect_url": "https://evil.example/cb"},
+                                  auth=auth)
     assert open_redirect.status_code == 400
 
     cli(server.data_dir, "provider", "remove", "--name", "yandex")
-    gone = requests.post(server.issuer + "/api/v1/oauth/authorize-url/",
-                         data={"provider": "yandex", "client_redirect_url": REDIRECT})
+    gone = requests.post(api, data={"provider": "yandex", "client_redirect_url": REDIRECT}, auth=auth)
     assert gone.status_code == 400 and gone.json()["error"] == "unknown_provider"
 
 

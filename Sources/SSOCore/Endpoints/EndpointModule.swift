@@ -133,11 +133,18 @@ public struct Page: Sendable {
     /// Scopes to list as `scopes` (each with `name` and `description`), described in the
     /// browser's language as on the consent page.
     public var scopes: ScopeSet?
+    /// Where the page's form may end up besides this server: the relying party's redirect URI
+    /// when the form's answer is the redirect back to it (the page's policy allows it).
+    public var formTarget: String?
 
-    public init(_ template: String, values: [String: String] = [:], messages: [String: String] = [:], scopes: ScopeSet? = nil) {
+    public init(
+        _ template: String, values: [String: String] = [:], messages: [String: String] = [:], scopes: ScopeSet? = nil,
+        formTarget: String? = nil
+    ) {
         self.template = template
         self.values = values
         self.messages = messages
         self.scopes = scopes
+        self.formTarget = formTarget
     }
 }

@@ -48,6 +48,10 @@ public struct Client: Sendable, Codable, Equatable {
     /// which it may introspect (RFC 7662 section 4). The issuer's URL is the audience of the
     /// tokens users get through `/authorize`. `nil`: it introspects only its own tokens.
     public var resourceAudience: String?
+    /// Whether the client may use the federation JSON API (`/api/v1/oauth/authorize-url/` and
+    /// `/api/v1/oauth/authorize/`), which signs users in through an upstream provider without
+    /// our login page. Off unless switched on for the client.
+    public var federationAPI: Bool
     public var createdAt: Date
 
     public init(
@@ -58,7 +62,7 @@ public struct Client: Sendable, Codable, Equatable {
         pkceRequired: Bool = true, idTokenSigningAlgorithm: SigningAlgorithm = .rs256, accessTokenTTL: Int? = nil,
         refreshTokenTTL: Int? = nil, postLogoutRedirectURIs: [String] = [], accessTokenFormat: AccessTokenFormat = .jwt,
         slidingMaxTTL: Int? = nil, backchannelLogoutURI: String? = nil, audience: String? = nil,
-        resourceAudience: String? = nil, createdAt: Date
+        resourceAudience: String? = nil, federationAPI: Bool = false, createdAt: Date
     ) {
         self.id = id
         self.name = name
@@ -79,6 +83,7 @@ public struct Client: Sendable, Codable, Equatable {
         self.backchannelLogoutURI = backchannelLogoutURI
         self.audience = audience
         self.resourceAudience = resourceAudience
+        self.federationAPI = federationAPI
         self.createdAt = createdAt
     }
 

@@ -16,6 +16,8 @@ public struct SecurityEvent: Sendable, Codable, Equatable {
         public static let accountLocked: Kind = "login.locked"
         public static let totpEnrolled: Kind = "totp.enrolled"
         public static let federatedLogin: Kind = "login.federated"
+        /// An upstream account was connected to a local one, after that account signed in.
+        public static let federationLinked: Kind = "federation.linked"
         public static let totpDisabled: Kind = "totp.disabled"
         public static let consentGranted: Kind = "consent.granted"
         public static let consentDenied: Kind = "consent.denied"

@@ -110,6 +110,6 @@ extension SSORoutes {
                 return internalErrorPage(error, request: request)
             }
         }
-        return pages.render(page.template, context, request: request, status: status)
+        return pages.render(page.template, context, request: request, status: status, formTarget: page.formTarget)
     }
 }
