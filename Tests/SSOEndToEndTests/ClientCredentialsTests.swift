@@ -20,7 +20,10 @@ struct ClientCredentialsTests {
                                                   grantTypes: ["client_credentials"])
         service.audience = "https://quotes.example"
         try await harness.storage.save(service)
-        _ = try await harness.addClient("api", secret: apiSecret)
+        // The resource server of the machine client's audience.
+        var api = try await harness.addClient("api", secret: apiSecret)
+        api.resourceAudience = "https://quotes.example"
+        try await harness.storage.save(api)
         _ = try await harness.addClient("spa", secret: nil, grantTypes: ["authorization_code", "client_credentials"])
         return harness
     }
