@@ -119,3 +119,32 @@ struct ProfileScopeTests {
         }
     }
 }
+
+@Suite("A public client may name itself with Basic and an empty password")
+struct EmptyBasicPasswordTests {
+    @Test("Basic 'id:' identifies a public client at /token and /device_authorization; a confidential one still needs its secret")
+    func emptyPassword() async throws {
+        let harness = try Harness()
+        try await harness.addUser("alice", password: "wonderland-42")
+        _ = try await harness.addClient("cli", secret: nil, scopes: "openid",
+                                        grantTypes: ["authorization_code", "urn:ietf:params:oauth:grant-type:device_code"],
+                                        skipConsent: true)
+        _ = try await harness.addClient("app", secret: ChallengeAndCookieTests.secret, skipConsent: true)
+        try await harness.run { browser in
+            let device = try await browser.post("/device_authorization", form: [("scope", "openid")],
+                                                headers: [.authorization: Browser.basic("cli", "")])
+            #expect(device.status == .ok && device.json["device_code"] != nil, "\(device.body)")
+
+            let (code, pkce) = try await browser.obtainCode(client: "cli", scope: "openid")
+            let exchanged = try await browser.post("/token", form: [
+                ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", "https://app.example/cb"),
+                ("code_verifier", pkce.verifier)], headers: [.authorization: Browser.basic("cli", "")])
+            #expect(exchanged.status == .ok && exchanged.json["access_token"] != nil, "\(exchanged.body)")
+
+            let confidential = try await browser.post("/token", form: [("grant_type", "refresh_token"), ("refresh_token", "x")],
+                                                      headers: [.authorization: Browser.basic("app", "")])
+            #expect(confidential.status == .unauthorized)
+            #expect(confidential.json["error"] as? String == "invalid_client")
+        }
+    }
+}

@@ -42,7 +42,9 @@ public struct ClientAuthenticator: Sendable {
             if let bodyID, bodyID != basic.clientID {
                 throw OAuthError.invalidClient("The client_id does not match the authenticated client.")
             }
-            (clientID, secret) = (basic.clientID, basic.secret)
+            // `Basic client_id:` with an empty password is how some clients (oidc-agent) name a
+            // public client: an identification, not a secret.
+            (clientID, secret) = (basic.clientID, basic.secret.isEmpty ? nil : basic.secret)
         } else {
             guard let bodyID else { throw OAuthError.invalidClient("Client authentication is required.") }
             (clientID, secret) = (bodyID, bodySecret)
