@@ -33,13 +33,16 @@ public struct ServerOptions: Sendable {
     public var auditRetentionDays: Double
     /// Seconds between reads of the back-channel logout outbox; fractions allowed (tests).
     public var logoutDeliveryInterval: Double
+    /// Idle and request-read timeouts, and the caps on open connections.
+    public var connections: ConnectionLimits
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, issuer: String? = nil, dataDirectory: String = "./data",
         database: String? = nil, resourcesDirectory: String, demo: Bool = false, lifetimes: Lifetimes = Lifetimes(), legacy: Bool = true,
         legacyClientID: String = "SingleSignOn", trustedProxies: Set<String> = [], upstreamTimeout: Int = 10,
         limits: AbuseLimits = AbuseLimits(), keyReloadInterval: Int = 30,
-        purgeInterval: Double = 60, auditRetentionDays: Double = 90, logoutDeliveryInterval: Double = 1
+        purgeInterval: Double = 60, auditRetentionDays: Double = 90, logoutDeliveryInterval: Double = 1,
+        connections: ConnectionLimits = ConnectionLimits()
     ) {
         self.host = host
         self.port = port
@@ -59,5 +62,6 @@ public struct ServerOptions: Sendable {
         self.purgeInterval = purgeInterval
         self.auditRetentionDays = auditRetentionDays
         self.logoutDeliveryInterval = logoutDeliveryInterval
+        self.connections = connections
     }
 }
