@@ -129,6 +129,9 @@ public enum SSOServer {
         let backchannelLogout = BackchannelLogoutService(
             deliveries: storage, clients: storage, signer: signer, issuer: options.issuer, events: events, clock: clock,
             random: random, interval: .milliseconds(Int(options.logoutDeliveryInterval * 1000)), logger: logger)
+        if let problem = connections.descriptorProblem(openFileLimit: ConnectionLimits.openFileLimit()) {
+            logger.warning("Connection cap above the open-file limit", metadata: ["problem": "\(problem)"])
+        }
         return Application(
             router: router,
             server: HTTPServerBuilder { responder in
@@ -137,6 +140,12 @@ public enum SSOServer {
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
             services: [events, housekeeping, backchannelLogout],
             onServerRunning: { channel in
+                // On the listening channel: accepting pauses, not spins, when descriptors run out.
+                try? await channel.eventLoop.submit {
+                    try channel.pipeline.syncOperations.addHandler(
+                        AcceptPause(logger: logger) { metrics.counter("sso_accept_pauses_total", []).increment() },
+                        position: .first)
+                }.get()
                 let port = channel.localAddress?.port ?? options.port
                 logger.notice("UnifiedSSO listening", metadata: ["address": "\(options.host):\(port)", "issuer": "\(issuerForLog)"])
                 await onServerRunning(port)

@@ -170,6 +170,9 @@ struct Serve: AsyncParsableCommand {
                 requestReadTimeout: Double(settings.integer("request_read_timeout")),
                 maximumConnections: settings.integer("max_connections"),
                 maximumConnectionsPerAddress: settings.integer("max_connections_per_address")))
+        // As many descriptors as the connection cap needs, where the hard limit allows: a shell's
+        // soft limit is often 1,024. The server warns at start-up when they still disagree.
+        options.connections.raiseOpenFileLimit()
         var environment = ProcessInfo.processInfo.environment
         environment["SSO_LOG_LEVEL"] = settings.text("log_level")
         let app = try await SSOServer.makeApplication(options, environment: environment)

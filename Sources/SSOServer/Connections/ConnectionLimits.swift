@@ -34,11 +34,16 @@ public struct ConnectionLimits: Sendable, Equatable {
     public static let defaultRequestReadTimeout = 20
     /// An open connection costs about 15 KB (its buffers, channel and task): 4,096 of them take
     /// some 60 MB, twice the server's idle footprint. One instance signs in (bcrypt, a few
-    /// logins a second per core) far fewer users than would keep that many open.
+    /// logins a second per core) far fewer users than would keep that many open. With
+    /// `descriptorReserve` it fits the 65,536 descriptors of the systemd unit (`LimitNOFILE`)
+    /// many times over; a shell's 1,024 is raised at start-up (`raiseOpenFileLimit`).
     public static let defaultMaximumConnections = 4096
     /// Above what browsers behind one address translator (an office, a mobile carrier) open
     /// together, six or so each; far below the whole.
     public static let defaultMaximumConnectionsPerAddress = 256
+    /// Descriptors the process needs besides connections: the database files or the PostgreSQL
+    /// pool, outgoing HTTP to upstream providers and logout receivers, the event loops, the log.
+    public static let descriptorReserve = 256
 
     public init(
         idleTimeout: Double = Double(defaultIdleTimeout), requestReadTimeout: Double = Double(defaultRequestReadTimeout),
@@ -49,5 +54,46 @@ public struct ConnectionLimits: Sendable, Equatable {
         self.requestReadTimeout = requestReadTimeout
         self.maximumConnections = maximumConnections
         self.maximumConnectionsPerAddress = maximumConnectionsPerAddress
+    }
+
+    #if os(Linux)
+    private static let openFiles = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+    #else
+    private static let openFiles = RLIMIT_NOFILE
+    #endif
+
+    /// The soft limit on open files of this process (`ulimit -n`, systemd's `LimitNOFILE`).
+    public static func openFileLimit() -> Int? {
+        var limit = rlimit()
+        guard getrlimit(openFiles, &limit) == 0 else { return nil }
+        // RLIM_INFINITY is all ones, which Swift does not import for the unsigned type.
+        return limit.rlim_cur == rlim_t.max ? nil : Int(clamping: limit.rlim_cur)
+    }
+
+    /// Raises the soft limit on open files (often 1,024 in a shell) to what `maximumConnections`
+    /// and `descriptorReserve` need, as far as the hard limit allows; never lowers it. The soft
+    /// limit is low by default for programs that use `select`, which this server does not.
+    @discardableResult
+    public func raiseOpenFileLimit() -> Int? {
+        var limit = rlimit()
+        guard getrlimit(Self.openFiles, &limit) == 0 else { return nil }
+        let needed = rlim_t(maximumConnections + Self.descriptorReserve)
+        if limit.rlim_cur < needed, limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = min(needed, limit.rlim_max)
+            _ = setrlimit(Self.openFiles, &limit)
+        }
+        return Self.openFileLimit()
+    }
+
+    /// Why the connection cap and the descriptor limit disagree, for a warning at start-up; `nil`
+    /// when the cap and `descriptorReserve` fit under the limit.
+    public func descriptorProblem(openFileLimit: Int?) -> String? {
+        guard let openFileLimit, maximumConnections + Self.descriptorReserve > openFileLimit else { return nil }
+        let lower = openFileLimit > 2 * Self.descriptorReserve
+            ? " or lower max_connections to \(openFileLimit - Self.descriptorReserve)" : ""
+        return "max_connections (\(maximumConnections)) and the \(Self.descriptorReserve) descriptors the server needs "
+            + "besides connections exceed the open-file limit (\(openFileLimit)): raise the limit to "
+            + "\(maximumConnections + Self.descriptorReserve) (ulimit -n, systemd's LimitNOFILE)\(lower); until then "
+            + "accepting pauses whenever no descriptor is free"
     }
 }
