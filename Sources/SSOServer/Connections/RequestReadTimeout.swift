@@ -13,7 +13,9 @@ import NIOHTTP1
 /// answer has begun for this request (nor is one still owed to an earlier request), the client
 /// gets `408 Request Timeout` with `Connection: close`; then the connection is closed.
 /// Time spent by the server answering is not counted: a request that has arrived in full
-/// stops the clock.
+/// stops the clock. "Arrived" is as decoded, and a handler that leaves a body unread stops the
+/// reading (back-pressure); the bodies here are at most 64 KiB and read at once, but a handler
+/// that sat on a large body for the whole timeout would have its client timed out.
 final class RequestReadTimeout: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
