@@ -152,6 +152,8 @@ let package = Package(
                 "SSOGrantDeviceCode",
                 // new-grant: server dependencies
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // Its HTTP/1 channel, wrapped with the connection limits (Sources/SSOServer/Connections).
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),

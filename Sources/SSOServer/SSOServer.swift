@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
 import AsyncHTTPClient
 import SSOCore
 import SSOFederation
@@ -34,7 +36,10 @@ public enum SSOServer {
             store: storage, sealer: sealer, issuer: options.issuer, clock: clock, random: random,
             retention: { await SSOServer.tokenRetention(storage: storage, lifetimes: options.lifetimes) },
             checkInterval: TimeInterval(options.keyReloadInterval))
-        let metrics = makeMetrics(storage: storage)
+        let connections = options.connections
+        let table = ConnectionTable(
+            maximum: connections.maximumConnections, maximumPerAddress: connections.maximumConnectionsPerAddress)
+        let metrics = makeMetrics(storage: storage, connections: table)
         let events = AuditLog(storage: storage, logger: logger, metrics: metrics)
         let hasher = BcryptPasswordHasher()
         let lifetimes = options.lifetimes
@@ -126,11 +131,23 @@ public enum SSOServer {
         let backchannelLogout = BackchannelLogoutService(
             deliveries: storage, clients: storage, signer: signer, issuer: options.issuer, events: events, clock: clock,
             random: random, interval: .milliseconds(Int(options.logoutDeliveryInterval * 1000)), logger: logger)
+        if let problem = connections.descriptorProblem(openFileLimit: ConnectionLimits.openFileLimit()) {
+            logger.warning("Connection cap above the open-file limit", metadata: ["problem": "\(problem)"])
+        }
         return Application(
             router: router,
+            server: HTTPServerBuilder { responder in
+                LimitedHTTP1Channel(responder: responder, limits: connections, table: table, metrics: metrics)
+            },
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
             services: [events, housekeeping, backchannelLogout],
             onServerRunning: { channel in
+                // On the listening channel: accepting pauses, not spins, when descriptors run out.
+                try? await channel.eventLoop.submit {
+                    try channel.pipeline.syncOperations.addHandler(
+                        AcceptPause(logger: logger) { metrics.counter("sso_accept_pauses_total", []).increment() },
+                        position: .first)
+                }.get()
                 let port = channel.localAddress?.port ?? options.port
                 logger.notice("UnifiedSSO listening", metadata: ["address": "\(options.host):\(port)", "issuer": "\(issuerForLog)"])
                 await onServerRunning(port)
@@ -140,16 +157,18 @@ public enum SSOServer {
     }
 
     /// A Prometheus registry of this server's own (not the process-wide swift-metrics
-    /// bootstrap: the tests run several servers in one process). The database gauges are read
-    /// when scraped.
-    static func makeMetrics(storage: any SSOStore) -> ServerMetrics {
+    /// bootstrap: the tests run several servers in one process). The gauges of the database and
+    /// of open connections are read when scraped.
+    static func makeMetrics(storage: any SSOStore, connections: ConnectionTable) -> ServerMetrics {
         let registry = PrometheusCollectorRegistry()
         let maximum = registry.makeGauge(name: "sso_db_connections_max", help: "Database connections the store may use")
         let inUse = registry.makeGauge(name: "sso_db_connections_in_use", help: "Database connections busy now")
+        let open = registry.makeGauge(name: "sso_connections_open", help: "HTTP connections open now")
         return ServerMetrics(factory: PrometheusMetricsFactory(registry: registry), exposition: {
             let usage = storage.connectionUsage()
             maximum.set(Double(usage.maximum))
             inUse.set(Double(usage.inUse))
+            open.set(Double(connections.open))
             return registry.emitToBuffer()
         })
     }

@@ -35,6 +35,8 @@ public struct ServerOptions: Sendable {
     public var auditRetentionDays: Double
     /// Seconds between reads of the back-channel logout outbox; fractions allowed (tests).
     public var logoutDeliveryInterval: Double
+    /// Idle and request-read timeouts, and the caps on open connections.
+    public var connections: ConnectionLimits
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, issuer: String? = nil, dataDirectory: String = "./data",
@@ -42,7 +44,8 @@ public struct ServerOptions: Sendable {
         legacyClientID: String = "SingleSignOn", metricsToken: String? = nil, trustedProxies: Set<String> = [],
         upstreamTimeout: Int = 10,
         limits: AbuseLimits = AbuseLimits(), keyReloadInterval: Int = 2,
-        purgeInterval: Double = 60, auditRetentionDays: Double = 90, logoutDeliveryInterval: Double = 1
+        purgeInterval: Double = 60, auditRetentionDays: Double = 90, logoutDeliveryInterval: Double = 1,
+        connections: ConnectionLimits = ConnectionLimits()
     ) {
         self.host = host
         self.port = port
@@ -63,5 +66,6 @@ public struct ServerOptions: Sendable {
         self.purgeInterval = purgeInterval
         self.auditRetentionDays = auditRetentionDays
         self.logoutDeliveryInterval = logoutDeliveryInterval
+        self.connections = connections
     }
 }

@@ -31,6 +31,7 @@ public struct Harness: Sendable {
     public var limits = AbuseLimits()
     public var purgeInterval: Double = 60
     public var logoutDeliveryInterval: Double = 1
+    public var connections = ConnectionLimits()
 
     public init(dataDirectory: String? = nil) throws {
         self.dataDirectory = dataDirectory
@@ -98,16 +99,39 @@ public struct Harness: Sendable {
 
     /// Runs `body` against the live server.
     public func run<T: Sendable>(_ body: @Sendable (Browser) async throws -> T) async throws -> T {
-        let options = ServerOptions(
-            host: "127.0.0.1", port: port, issuer: issuer, dataDirectory: dataDirectory,
-            resourcesDirectory: Self.resources, lifetimes: lifetimes, legacy: legacy, metricsToken: metricsToken,
-            trustedProxies: trustedProxies, upstreamTimeout: upstreamTimeout, limits: limits,
-            purgeInterval: purgeInterval, logoutDeliveryInterval: logoutDeliveryInterval)
         let app = try await SSOServer.makeApplication(options, clock: clock, environment: ["SSO_LOG_LEVEL": "error"])
         return try await app.test(.live) { client in
             try await body(Browser(client: client))
         }
     }
+
+    /// Runs the server on 127.0.0.1 (on `port`, or any free one) while `body` runs with the port
+    /// it listens on: for tests that speak TCP to it themselves.
+    public func listen<T: Sendable>(_ body: @Sendable (Int) async throws -> T) async throws -> T {
+        let ready = ReadySignal()
+        let listening = ListeningPort()
+        let app = try await SSOServer.makeApplication(
+            options, clock: clock, environment: ["SSO_LOG_LEVEL": "error"], onServerRunning: { port in
+                await listening.set(port)
+                await ready.signal()
+            })
+        return try await RunningServer.run(app, ready: ready) { try await body(await listening.port) }
+    }
+
+    /// The options `run` and `listen` start the server with.
+    var options: ServerOptions {
+        ServerOptions(
+            host: "127.0.0.1", port: port, issuer: issuer, dataDirectory: dataDirectory,
+            resourcesDirectory: Self.resources, lifetimes: lifetimes, legacy: legacy, metricsToken: metricsToken,
+            trustedProxies: trustedProxies, upstreamTimeout: upstreamTimeout, limits: limits,
+            purgeInterval: purgeInterval, logoutDeliveryInterval: logoutDeliveryInterval, connections: connections)
+    }
+}
+
+/// The port a server listens on, once it does.
+actor ListeningPort {
+    private(set) var port = 0
+    func set(_ port: Int) { self.port = port }
 }
 
 /// A browser (or an HTTP client) over the test client: keeps cookies, never follows redirects

@@ -57,6 +57,18 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("upstream-timeout"), help: Settings.help("upstream_timeout",
             "Seconds an upstream sign-in provider has to answer each call."))
     var upstreamTimeout: String?
+    @Option(name: .customLong("idle-timeout"), help: Settings.help("idle_timeout",
+            "Seconds a connection with no request in flight stays open."))
+    var idleTimeout: String?
+    @Option(name: .customLong("request-read-timeout"), help: Settings.help("request_read_timeout",
+            "Seconds a request has from its first byte until its head and body have arrived; then 408 and close."))
+    var requestReadTimeout: String?
+    @Option(name: .customLong("max-connections"), help: Settings.help("max_connections",
+            "Connections open at once; more are answered 503 and closed. Keep it below the open-file limit."))
+    var maxConnections: String?
+    @Option(name: .customLong("max-connections-per-address"), help: Settings.help("max_connections_per_address",
+            "Connections open at once from one TCP peer address, 0 for no cap; behind a reverse proxy every peer is the proxy."))
+    var maxConnectionsPerAddress: String?
     @Option(name: .customLong("log-format"), help: Settings.help("log_format", "json (one JSON object per line) or text."))
     var logFormat: String?
     @Option(name: .customLong("log-level"), help: Settings.help("log_level", "trace, debug, info, notice, warning, error or critical."))
@@ -103,6 +115,8 @@ struct Serve: AsyncParsableCommand {
             ("federation_failures_per_address", federationFailuresPerAddress),
             ("device_code_ttl", deviceCodeTTL), ("device_poll_interval", devicePollInterval),
             ("user_code_failures_per_address", userCodeFailuresPerAddress),
+            ("idle_timeout", idleTimeout), ("request_read_timeout", requestReadTimeout),
+            ("max_connections", maxConnections), ("max_connections_per_address", maxConnectionsPerAddress),
         ]
         for (key, value) in texts { if let value { given[key] = value } }
         if let demo { given["demo"] = demo }
@@ -157,7 +171,15 @@ struct Serve: AsyncParsableCommand {
                 federationFailuresPerAddress: settings.integer("federation_failures_per_address"),
                 userCodeFailuresPerAddress: settings.integer("user_code_failures_per_address")),
             keyReloadInterval: settings.integer("key_reload_interval"), purgeInterval: Double(settings.integer("purge_interval")),
-            auditRetentionDays: settings.number("audit_retention_days"))
+            auditRetentionDays: settings.number("audit_retention_days"),
+            connections: ConnectionLimits(
+                idleTimeout: Double(settings.integer("idle_timeout")),
+                requestReadTimeout: Double(settings.integer("request_read_timeout")),
+                maximumConnections: settings.integer("max_connections"),
+                maximumConnectionsPerAddress: settings.integer("max_connections_per_address")))
+        // As many descriptors as the connection cap needs, where the hard limit allows: a shell's
+        // soft limit is often 1,024. The server warns at start-up when they still disagree.
+        options.connections.raiseOpenFileLimit()
         var environment = ProcessInfo.processInfo.environment
         environment["SSO_LOG_LEVEL"] = settings.text("log_level")
         let app = try await SSOServer.makeApplication(options, environment: environment)

@@ -130,6 +130,13 @@ enum Settings {
         Setting(key: "metrics_token", option: "--metrics-token", environment: "SSO_METRICS_TOKEN", kind: .text,
                 defaultValue: nil),
         seconds("upstream_timeout", 10),
+        // Connections (SSOServer's ConnectionLimits has the reasons for these defaults).
+        seconds("idle_timeout", 75),
+        seconds("request_read_timeout", 20),
+        Setting(key: "max_connections", option: "--max-connections", environment: "SSO_MAX_CONNECTIONS",
+                kind: .integer(1...1_000_000), defaultValue: .integer(4096)),
+        Setting(key: "max_connections_per_address", option: "--max-connections-per-address",
+                environment: "SSO_MAX_CONNECTIONS_PER_ADDRESS", kind: .integer(0...1_000_000), defaultValue: .integer(256)),
         Setting(key: "log_format", option: "--log-format", environment: "SSO_LOG_FORMAT", kind: .choice(["json", "text"]),
                 defaultValue: .text("json")),
         Setting(key: "log_level", option: "--log-level", environment: "SSO_LOG_LEVEL",
