@@ -22,6 +22,12 @@ struct JWTTokenSignerTests {
                                       random: SystemSecureRandom())
     }
 
+    /// A signer whose replaced keys stay published 600 s, checking the store every `checkInterval` s.
+    func rotatingSigner(checkInterval: TimeInterval) async throws -> JWTTokenSigner {
+        try await JWTTokenSigner.load(store: storage, sealer: sealer, issuer: "https://sso.test", clock: clock,
+                                      random: SystemSecureRandom(), retention: { 600 }, checkInterval: checkInterval)
+    }
+
     func claims(exp: Int) -> AccessTokenClaims {
         let iat = Int(clock.now().timeIntervalSince1970)
         return AccessTokenClaims(iss: "https://sso.test", sub: "u", aud: "https://sso.test", exp: exp, iat: iat, jti: "j",
@@ -121,9 +127,7 @@ struct JWTTokenSignerTests {
 
     @Test("a rotated key is published at the next reload, signs once active; the old one verifies and leaves the JWKS when its tokens have expired")
     func rotationWithoutRestart() async throws {
-        let signer = try await JWTTokenSigner.load(
-            store: storage, sealer: sealer, issuer: "https://sso.test", clock: clock, random: SystemSecureRandom(),
-            retention: { 600 }, checkInterval: 30)
+        let signer = try await rotatingSigner(checkInterval: 30)
         let now = Int(clock.now().timeIntervalSince1970)
         let before = try await signer.signAccessToken(claims(exp: now + 600))
         let oldKid = try #require(try kid(before))
@@ -152,9 +156,7 @@ struct JWTTokenSignerTests {
 
     @Test("a key that left the JWKS verifies nothing, even a token that has not expired")
     func retiredKeyVerifiesNothing() async throws {
-        let signer = try await JWTTokenSigner.load(
-            store: storage, sealer: sealer, issuer: "https://sso.test", clock: clock, random: SystemSecureRandom(),
-            retention: { 600 }, checkInterval: 2)
+        let signer = try await rotatingSigner(checkInterval: 2)
         let now = Int(clock.now().timeIntervalSince1970)
         let longLived = try await signer.signAccessToken(claims(exp: now + 100_000))
         #expect(await signer.verifyAccessToken(longLived)?.sub == "u")
@@ -169,9 +171,7 @@ struct JWTTokenSignerTests {
 
     @Test("a key added or revoked by another process shows within the check interval; a revoked key verifies nothing")
     func revocation() async throws {
-        let signer = try await JWTTokenSigner.load(
-            store: storage, sealer: sealer, issuer: "https://sso.test", clock: clock, random: SystemSecureRandom(),
-            retention: { 600 }, checkInterval: 2)
+        let signer = try await rotatingSigner(checkInterval: 2)
         let now = Int(clock.now().timeIntervalSince1970)
         let token = try await signer.signAccessToken(claims(exp: now + 3600))
         let leaked = try #require(try kid(token))
