@@ -28,8 +28,8 @@ public struct ThrottlePolicy: Sendable, Equatable {
         ThrottlePolicy(allowed: allowed, baseDelay: 60, maximumDelay: 60, window: 60)
     }
 
-    /// The lock after the `count`-th event, if any.
-    func lock(after count: Int, from now: Date) -> Date? {
+    /// The lock after the `count`-th event, if any (the stores compute the same in SQL).
+    public func lock(after count: Int, from now: Date) -> Date? {
         guard count >= allowed else { return nil }
         let doublings = min(count - allowed, 20)
         return now.addingTimeInterval(min(baseDelay * pow(2, Double(doublings)), maximumDelay))
