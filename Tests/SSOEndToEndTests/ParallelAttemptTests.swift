@@ -1,0 +1,80 @@
+import Foundation
+import HTTPTypes
+import SSOCore
+import SSOServerTesting
+import SSOStorageSQLite
+import SSOTesting
+import Testing
+
+/// Guesses sent all at once, each on a connection of its own: a limit holds however many
+/// arrive together. Each attempt is counted before it is verified, so past the limit the
+/// answer is 429 and nothing more is checked, whether the guess was right or wrong.
+@Suite("Failure limits under guesses sent at once")
+struct ParallelAttemptTests {
+    static let forwarded = HTTPField.Name("X-Forwarded-For")!
+    static let password = "wonderland-42"
+    static let secret = "app-secret-0123456789-0123456789"
+    static let burst = 40
+    /// The right guess's place in the burst.
+    static let right = 20
+
+    static func harness(_ limits: AbuseLimits) async throws -> Harness {
+        var harness = try Harness()
+        harness.limits = limits
+        harness.trustedProxies = ["127.0.0.1"]
+        // A costlier hash than the harness's usual one, so that guesses overlap while hashed.
+        try await harness.addUser("alice", password: password, cost: 8)
+        _ = try await harness.addClient("app", secret: secret, skipConsent: true)
+        // The legacy endpoints' own public client.
+        _ = try await harness.addClient("SingleSignOn", secret: nil, redirectURIs: ["https://lk.example/"], skipConsent: true)
+        return harness
+    }
+
+    /// `count` requests at once, each on a connection of its own opened (and used once)
+    /// beforehand, carrying `cookies`: the answers, by index.
+    static func atOnce(
+        _ count: Int = burst, port: Int?, cookies: [String: String] = [:],
+        _ request: @escaping @Sendable (Browser, Int) async throws -> Browser.Page
+    ) async throws -> [Browser.Page] {
+        let port = try #require(port)
+        var connections: [(browser: Browser, close: @Sendable () async throws -> Void)] = []
+        for _ in 0..<count {
+            let (browser, close) = Browser.connected(host: "127.0.0.1", port: port)
+            _ = try await browser.get("/.well-known/openid-configuration")
+            for (name, value) in cookies { browser.setCookie(name, value) }
+            connections.append((browser, close))
+        }
+        let pages = try await withThrowingTaskGroup(of: (Int, Browser.Page).self) { group in
+            for (index, connection) in connections.enumerated() {
+                group.addTask { (index, try await request(connection.browser, index)) }
+            }
+            return try await group.reduce(into: [Int: Browser.Page]()) { $0[$1.0] = $1.1 }
+        }
+        for connection in connections { try await connection.close() }
+        return (0..<count).map { pages[$0]! }
+    }
+
+    /// Answers that were not refused: the attempts that were verified.
+    static func answered(_ pages: [Browser.Page]) -> Int { pages.filter { $0.status != .tooManyRequests }.count }
+
+    @Test("40 user codes at once on the device page, the right one among them: at most the limit are looked up")
+    func userCodes() async throws {
+        var harness = try Harness()
+        harness.limits = AbuseLimits(userCodeFailuresPerAddress: 10)
+        _ = try await harness.addClient("tv", secret: Self.secret, redirectURIs: [], scopes: "openid",
+                                        grantTypes: ["urn:ietf:params:oauth:grant-type:device_code"])
+        try await harness.run { browser in
+            let started = try await browser.post("/device_authorization", form: [("scope", "openid")],
+                                                 headers: [.authorization: Browser.basic("tv", Self.secret)])
+            let userCode = try #require(started.json["user_code"] as? String)
+            let pages = try await Self.atOnce(port: browser.port) { connection, index in
+                try await connection.get("/device?user_code=" + (index == Self.right ? userCode : "WRONG-\(index)"))
+            }
+            #expect(Self.answered(pages) <= 10, "\(Self.answered(pages)) of \(Self.burst) codes were looked up")
+            #expect(pages.allSatisfy { [.badRequest, .found, .tooManyRequests].contains($0.status) })
+            if pages[Self.right].status == .tooManyRequests {
+                #expect(try await browser.get("/device?user_code=" + userCode).status == .tooManyRequests)
+            }
+        }
+    }
+}
