@@ -54,8 +54,90 @@ struct ParallelAttemptTests {
         return (0..<count).map { pages[$0]! }
     }
 
+    static func legacyLogin(_ browser: Browser, password: String, from address: String) async throws -> Browser.Page {
+        try await AbuseLimitTests.legacyLogin(browser, password, from: address)
+    }
+
     /// Answers that were not refused: the attempts that were verified.
     static func answered(_ pages: [Browser.Page]) -> Int { pages.filter { $0.status != .tooManyRequests }.count }
+
+    @Test("40 passwords at once at one account, the right one among them: at most the limit are hashed")
+    func passwords() async throws {
+        let harness = try await Self.harness(AbuseLimits(loginFailuresPerAccount: 5, loginFailuresPerAddress: 100))
+        let address = "198.51.100.20"
+        let pages = try await harness.run { browser in
+            let pages = try await Self.atOnce(port: browser.port) { connection, index in
+                try await Self.legacyLogin(connection, password: index == Self.right ? Self.password : "guess-\(index)",
+                                           from: address)
+            }
+            if pages[Self.right].status != .ok {
+                // The right password did not win inside the limit, and does not win after it.
+                #expect(try await Self.legacyLogin(browser, password: Self.password, from: address).status
+                        == .tooManyRequests)
+            }
+            return pages
+        }
+        #expect(pages.allSatisfy { [.ok, .unauthorized, .tooManyRequests].contains($0.status) })
+        let events = try await harness.storage.securityEvents(limit: 1000)
+        let hashed = events.filter { $0.kind == .loginFailed || $0.kind == .passwordAccepted }.count
+        #expect(hashed <= 5, "\(hashed) of \(Self.burst) passwords were hashed")
+        #expect(hashed >= 1)
+        #expect(Self.answered(pages) == hashed)
+        #expect(pages.filter { $0.status == .unauthorized }.count <= 5)
+    }
+
+    @Test("40 wrong passwords at once on the login form: at most the limit are hashed, then the right one waits")
+    func loginForm() async throws {
+        let harness = try await Self.harness(AbuseLimits(loginFailuresPerAccount: 5, loginFailuresPerAddress: 100))
+        try await harness.run { browser in
+            let start = try await browser.authorize(client: "app")
+            let form = try await browser.get(try #require(start.location))
+            let interaction = try #require(form.hidden("interaction"))
+            let csrf = try #require(form.hidden("csrf"))
+            let pages = try await Self.atOnce(port: browser.port, cookies: browser.cookies) { connection, index in
+                try await connection.post("/login", form: [("interaction", interaction), ("csrf", csrf),
+                                                           ("login", "alice"), ("password", "guess-\(index)")])
+            }
+            #expect(Self.answered(pages) <= 5, "\(Self.answered(pages)) of \(Self.burst) answered")
+            let right = try await browser.post("/login", form: [("interaction", interaction), ("csrf", csrf),
+                                                                ("login", "alice"), ("password", Self.password)])
+            #expect(right.status == .tooManyRequests)
+        }
+        let hashed = try await harness.storage.securityEvents(limit: 1000).filter { $0.kind == .loginFailed }.count
+        #expect(hashed <= 5, "\(hashed) of \(Self.burst) passwords were hashed")
+    }
+
+    @Test("40 TOTP codes at once on the second step, the right one among them: at most the limit are checked")
+    func totpCodes() async throws {
+        let harness = try await Self.harness(AbuseLimits(loginFailuresPerAccount: 5, loginFailuresPerAddress: 100))
+        let totpSecret = try await harness.enrollTOTP("alice")
+        let pages = try await harness.run { browser in
+            let start = try await browser.authorize(client: "app")
+            let step = try await browser.logIn(at: try #require(start.location), login: "alice", password: Self.password)
+            let interaction = try #require(step.hidden("interaction"))
+            let csrf = try #require(step.hidden("csrf"))
+            let code = harness.totp(totpSecret)
+            let accepted = Set((-1...1).map { harness.totp(totpSecret, offset: $0) })
+            let wrong = (0..<1000).lazy.map { String(format: "%06d", (Int(code)! + 1000 + $0 * 7919) % 1_000_000) }
+                .filter { !accepted.contains($0) }
+            let guesses = Array(wrong.prefix(Self.burst))
+            let pages = try await Self.atOnce(port: browser.port, cookies: browser.cookies) { connection, index in
+                try await connection.post("/login", form: [("interaction", interaction), ("csrf", csrf),
+                                                           ("totp", index == Self.right ? code : guesses[index])])
+            }
+            if pages[Self.right].status != .found {
+                let late = try await browser.post("/login", form: [("interaction", interaction), ("csrf", csrf),
+                                                                   ("totp", code)])
+                #expect(late.status == .tooManyRequests)
+            }
+            return pages
+        }
+        let events = try await harness.storage.securityEvents(limit: 1000)
+        let failed = events.filter { $0.kind == .secondFactorFailed }.count
+        let succeeded = events.filter { $0.kind == .loginSucceeded }.count
+        #expect(failed + succeeded <= 5, "\(failed + succeeded) of \(Self.burst) codes were checked")
+        #expect(pages.filter { $0.status == .found }.count == succeeded)
+    }
 
     @Test("40 user codes at once on the device page, the right one among them: at most the limit are looked up")
     func userCodes() async throws {
