@@ -40,21 +40,28 @@ struct AbuseLimitTests {
         #expect(page.headers[.cacheControl] == "no-store")
     }
 
-    @Test("a client whose secret is guessed is locked after the threshold, for every address, until the lock ends")
+    @Test("wrong secrets lock the client for the address they came from; the right secret elsewhere still passes")
     func clientLock() async throws {
         let harness = try await Self.harness(AbuseLimits(tokenFailuresPerAddress: 100, clientAuthFailures: 3))
         try await harness.run { browser in
             for index in 0..<3 {
-                let wrong = try await Self.badCode(browser, secret: "guess-\(index)", from: "198.51.100.\(index)")
+                let wrong = try await Self.badCode(browser, secret: "guess-\(index)", from: "198.51.100.1")
                 #expect(wrong.status == .unauthorized)
                 #expect(wrong.json["error"] as? String == "invalid_client")
             }
-            // Even the right secret from a new address now waits; another client does not.
-            Self.expectLocked(try await Self.badCode(browser, from: "198.51.100.77"))
-            #expect(try await Self.badCode(browser, client: "other", from: "198.51.100.77").json["error"] as? String
-                    == "invalid_grant")
-            harness.clock.advance(seconds: 31)
+            // From the address that failed, even the right secret now waits (or guessing would go on)...
+            Self.expectLocked(try await Self.badCode(browser, from: "198.51.100.1"))
+            // ...while the client's own servers, elsewhere, are not held up...
             #expect(try await Self.badCode(browser, from: "198.51.100.77").json["error"] as? String == "invalid_grant")
+            // ...and another client from the same address is not either.
+            #expect(try await Self.badCode(browser, client: "other", from: "198.51.100.1").json["error"] as? String
+                    == "invalid_grant")
+            // The client's failures from every address reached the limit too: a wrong secret is
+            // answered 429 from anywhere (only once the secret was found wrong).
+            Self.expectLocked(try await Self.badCode(browser, secret: "guess-x", from: "198.51.100.78"))
+            #expect(try await Self.badCode(browser, from: "198.51.100.78").json["error"] as? String == "invalid_grant")
+            harness.clock.advance(seconds: 31)
+            #expect(try await Self.badCode(browser, from: "198.51.100.1").json["error"] as? String == "invalid_grant")
         }
         #expect(try await harness.storage.securityEvents().map(\.kind).contains(.clientLocked))
     }

@@ -159,4 +159,20 @@ struct ParallelAttemptTests {
             }
         }
     }
+
+    @Test("40 client secrets at once at /token, the right one among them: at most the limit are answered as wrong")
+    func clientSecrets() async throws {
+        let harness = try await Self.harness(AbuseLimits(tokenFailuresPerAddress: 100, clientAuthFailures: 5))
+        try await harness.run { browser in
+            let pages = try await Self.atOnce(port: browser.port) { connection, index in
+                try await AbuseLimitTests.badCode(connection, secret: index == Self.right ? Self.secret : "guess-\(index)",
+                                                  from: "198.51.100.30")
+            }
+            let wrong = pages.filter { $0.status == .unauthorized }.count
+            #expect(wrong <= 5, "\(wrong) of \(Self.burst - 1) wrong secrets were answered as wrong")
+            // The right one passes only if it was settled before the limit: then as invalid_grant.
+            #expect(Self.answered(pages) <= 6)
+            #expect(pages.allSatisfy { [.badRequest, .unauthorized, .tooManyRequests].contains($0.status) })
+        }
+    }
 }
