@@ -80,11 +80,16 @@ struct ParallelAttemptTests {
         #expect(pages.allSatisfy { [.ok, .unauthorized, .tooManyRequests].contains($0.status) })
         let events = try await harness.storage.securityEvents(limit: 1000)
         let hashed = events.filter { $0.kind == .loginFailed || $0.kind == .passwordAccepted }.count
-        #expect(hashed <= 5, "\(hashed) of \(Self.burst) passwords were hashed")
         #expect(hashed >= 1)
         #expect(Self.answered(pages) == hashed)
-        #expect(pages.filter { $0.status == .unauthorized }.count <= 5)
+        #expect(hashed <= Self.bound(5, rightWon: pages[Self.right].status == .ok),
+                "\(hashed) of \(Self.burst) passwords were hashed")
     }
+
+    /// How many attempts of a burst may be verified under a limit of `limit`: the limit, or,
+    /// when the right guess won, what the limit left it plus the limit again (a successful
+    /// sign-in clears the count for its account and address, as the owner's must).
+    static func bound(_ limit: Int, rightWon: Bool) -> Int { rightWon ? 2 * limit : limit }
 
     @Test("40 wrong passwords at once on the login form: at most the limit are hashed, then the right one waits")
     func loginForm() async throws {
@@ -109,7 +114,8 @@ struct ParallelAttemptTests {
 
     @Test("40 TOTP codes at once on the second step, the right one among them: at most the limit are checked")
     func totpCodes() async throws {
-        let harness = try await Self.harness(AbuseLimits(loginFailuresPerAccount: 5, loginFailuresPerAddress: 100))
+        // A low limit: a TOTP check is quick, and fewer codes overlap than passwords do.
+        let harness = try await Self.harness(AbuseLimits(loginFailuresPerAccount: 3, loginFailuresPerAddress: 100))
         let totpSecret = try await harness.enrollTOTP("alice")
         let pages = try await harness.run { browser in
             let start = try await browser.authorize(client: "app")
@@ -135,14 +141,15 @@ struct ParallelAttemptTests {
         let events = try await harness.storage.securityEvents(limit: 1000)
         let failed = events.filter { $0.kind == .secondFactorFailed }.count
         let succeeded = events.filter { $0.kind == .loginSucceeded }.count
-        #expect(failed + succeeded <= 5, "\(failed + succeeded) of \(Self.burst) codes were checked")
+        #expect(failed + succeeded <= Self.bound(3, rightWon: succeeded > 0),
+                "\(failed + succeeded) of \(Self.burst) codes were checked")
         #expect(pages.filter { $0.status == .found }.count == succeeded)
     }
 
     @Test("40 user codes at once on the device page, the right one among them: at most the limit are looked up")
     func userCodes() async throws {
         var harness = try Harness()
-        harness.limits = AbuseLimits(userCodeFailuresPerAddress: 10)
+        harness.limits = AbuseLimits(userCodeFailuresPerAddress: 2)
         _ = try await harness.addClient("tv", secret: Self.secret, redirectURIs: [], scopes: "openid",
                                         grantTypes: ["urn:ietf:params:oauth:grant-type:device_code"])
         try await harness.run { browser in
@@ -152,7 +159,10 @@ struct ParallelAttemptTests {
             let pages = try await Self.atOnce(port: browser.port) { connection, index in
                 try await connection.get("/device?user_code=" + (index == Self.right ? userCode : "WRONG-\(index)"))
             }
-            #expect(Self.answered(pages) <= 10, "\(Self.answered(pages)) of \(Self.burst) codes were looked up")
+            // A right code found gives its count back: the wrong ones stay within the limit.
+            let wrong = pages.filter { $0.status == .badRequest }.count
+            #expect(wrong <= 2, "\(wrong) of \(Self.burst - 1) wrong codes were looked up")
+            #expect(Self.answered(pages) <= 3)
             #expect(pages.allSatisfy { [.badRequest, .found, .tooManyRequests].contains($0.status) })
             if pages[Self.right].status == .tooManyRequests {
                 #expect(try await browser.get("/device?user_code=" + userCode).status == .tooManyRequests)
