@@ -66,21 +66,24 @@ public struct FederationModule: EndpointModule {
         ]
     }
 
-    /// Runs a callback under the per-address failure limit: 429 while the address is locked;
-    /// every 400 (a forged, replayed or expired state, a refused sign-in) counts. Upstream
-    /// failures (502, 504) are not the caller's and do not count.
+    /// Runs a callback under the per-address failure limit: each callback is counted before it
+    /// runs (429 while the address is locked, so callbacks sent at once cannot pass the limit)
+    /// and given back unless it answered 400 (a forged, replayed or expired state, a refused
+    /// sign-in). Upstream failures (502, 504) are not the caller's and do not count.
     func limitingFailures(_ request: EndpointRequest, html: Bool, _ body: () async -> EndpointResponse) async
         -> EndpointResponse
     {
-        guard let key = Throttle.federationAddressKey(request.clientAddress) else { return await body() }
-        if let wait = try? await throttle.retryAfter(key) {
-            let error = OAuthError.tooManyAttempts(retryAfter: wait)
-            guard html else { return .error(error) }
-            return EndpointResponse(status: 429, headers: [("Retry-After", String(wait))], body: .errorPage(error.description))
+        do {
+            return try await throttle.attempt(
+                [.counting(Throttle.federationAddressKey(request.clientAddress), throttle.limits.federationAddress)],
+                isFailure: { (try? $0.get().status) == 400 }, { await body() })
+        } catch {
+            // Refused (429), or the store could not count the attempt: nothing is verified without it.
+            let answer = (error as? OAuthError) ?? OAuthError.failure(error)
+            guard html else { return .error(answer) }
+            let page = EndpointResponse(status: answer.httpStatus, body: .errorPage(answer.description))
+            return answer.retryAfter.map { page.adding(header: "Retry-After", String($0)) } ?? page
         }
-        let response = await body()
-        if response.status == 400 { await throttle.fail(key, policy: throttle.limits.federationAddress) }
-        return response
     }
 
     /// Form or JSON parameters of a POST.

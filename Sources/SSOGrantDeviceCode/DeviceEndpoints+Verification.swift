@@ -92,25 +92,31 @@ extension DeviceEndpoints {
         case refused(EndpointResponse)
     }
 
-    /// The pending request of a typed user code. Wrong codes count against the address; past
-    /// the limit the page says how long to wait (429) and looks nothing up.
+    /// The pending request of a typed user code. Each code typed is counted against the
+    /// address before it is looked up, and given back when it was found: codes sent at once
+    /// beyond the limit are refused (429, with how long to wait), not looked up.
     func lookUp(_ typed: String, address: String?) async throws -> LookUp {
         let throttle = services.throttle
-        let key = Throttle.userCodeAddressKey(address)
-        if let key, let wait = try await throttle.retryAfter(key) {
+        let reservation: ThrottleReservation
+        do {
+            reservation = try await throttle.reserve([
+                .counting(Throttle.userCodeAddressKey(address), throttle.limits.userCodeAddress),
+            ])
+        } catch let error as OAuthError where error.code == .tooManyAttempts {
             return .refused(page(
                 Page("device", messages: ["error": "device_error_locked"]), status: 429)
-                .adding(header: "Retry-After", String(wait)))
+                .adding(header: "Retry-After", String(error.retryAfter ?? 1)))
         }
         let now = clock.now()
         guard let code = UserCode.normalized(typed),
             let authorization = try await devices.deviceAuthorization(userCodeDigest: UserCode.digest(code)),
             let client = try await clients.client(id: authorization.clientID)
         else {
-            await throttle.fail(key, policy: throttle.limits.userCodeAddress)
+            // A wrong code: it stays counted.
             return .refused(page(Page("device", values: ["user_code": typed], messages: ["error": "device_error_unknown"]),
                                  status: 400))
         }
+        await throttle.release(reservation)
         guard authorization.status == .pending, now < authorization.expiresAt else {
             return .refused(page(Page("device", messages: ["error": "device_error_expired"]), status: 400))
         }

@@ -3,13 +3,11 @@ import SSOCore
 
 extension LegacyAlorModule {
     /// `GET /auth/actions/2factor/?login=L`: whether the account wants a TOTP code. An unknown
-    /// login answers as a known one without TOTP, and each address may ask 30 times a minute.
+    /// login answers as a known one without TOTP, and each address may ask 30 times a minute
+    /// (each request counted before it is answered, so requests sent at once cannot pass it).
     @Sendable func twoFactorProbe(_ request: EndpointRequest) async -> EndpointResponse {
         await answering {
-            if let key = request.clientAddress.map({ "probe:" + $0 }) {
-                if let wait = try await throttle.retryAfter(key) { return Self.tooMany(wait) }
-                try await throttle.record(key, policy: throttle.limits.probe)
-            }
+            _ = try await throttle.reserve([.counting(request.clientAddress.map { "probe:" + $0 }, throttle.limits.probe)])
             guard let login = try request.query.value("login") else {
                 throw OAuthError.invalidRequest("The 'login' parameter is missing.")
             }

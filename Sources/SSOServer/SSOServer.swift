@@ -94,7 +94,7 @@ public enum SSOServer {
         let services = SSOServices(
             clients: storage, users: storage, interactions: storage, sessions: storage,
             validator: AuthorizationRequestValidator(clients: storage, scopes: storage), flow: flow, login: login,
-            tokenEndpoint: TokenEndpoint(authenticator: authenticator, registry: registry, issuer: issuer, throttle: throttle),
+            tokenEndpoint: TokenEndpoint(authenticator: authenticator, registry: registry, issuer: issuer),
             userInfo: UserInfoService(validator: validator, users: storage),
             introspection: TokenIntrospection(
                 issuer: options.issuer, validator: validator, refreshTokens: storage,

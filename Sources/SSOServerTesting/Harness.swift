@@ -40,12 +40,15 @@ public struct Harness: Sendable {
         storage = try SQLiteStorage(path: self.dataDirectory + "/" + DataDirectory.databaseFile)
     }
 
-    /// A user with a low-cost bcrypt hash (verification reads the cost from the hash).
+    /// A user with a low-cost bcrypt hash (verification reads the cost from the hash; a test
+    /// that needs attempts to overlap while hashed asks for a higher `cost`).
     @discardableResult
-    public func addUser(_ login: String, password: String, email: String? = nil, name: String? = nil) async throws -> User {
+    public func addUser(_ login: String, password: String, email: String? = nil, name: String? = nil, cost: UInt8 = 4)
+        async throws -> User
+    {
         let user = User(
             id: UUID().uuidString.lowercased(), login: login,
-            passwordHash: try await BcryptPasswordHasher(cost: 4).hash(password), email: email, emailVerified: email != nil,
+            passwordHash: try await BcryptPasswordHasher(cost: cost).hash(password), email: email, emailVerified: email != nil,
             name: name, createdAt: clock.now())
         try await storage.insert(user)
         return user
@@ -163,6 +166,9 @@ public final class Browser: @unchecked Sendable {
     public typealias Transport = @Sendable (String, HTTPRequest.Method, HTTPFields, ByteBuffer?) async throws
         -> (HTTPResponse, ByteBuffer)
     public let transport: Transport
+    /// The port of the live server, when known: more connections to it (`connected`) send
+    /// requests that truly run at once.
+    public let port: Int?
     private let lock = NSLock()
     private var jar: [String: String] = [:]
 
@@ -171,22 +177,26 @@ public final class Browser: @unchecked Sendable {
             let response = try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
             return (response.head, response.body)
         }
+        port = client.port
     }
 
-    public init(transport: @escaping Transport) { self.transport = transport }
+    public init(transport: @escaping Transport, port: Int? = nil) {
+        self.transport = transport
+        self.port = port
+    }
 
     /// A browser talking to a server at `host:port` over a real connection (one not started by
     /// HummingbirdTesting, such as an upstream provider). `close()` it when done.
     public static func connected(host: String, port: Int) -> (Browser, close: @Sendable () async throws -> Void) {
         let client = TestClient(host: host, port: port)
         client.connect()
-        let browser = Browser { uri, method, headers, body in
+        let browser = Browser(transport: { uri, method, headers, body in
             var headers = headers
             headers[.connection] = "keep-alive"
             let response = try await client.execute(
                 TestClient.Request(uri, method: method, authority: "\(host):\(port)", headers: headers, body: body))
             return (response.head, response.body ?? ByteBuffer())
-        }
+        }, port: port)
         return (browser, { try await client.shutdown() })
     }
 

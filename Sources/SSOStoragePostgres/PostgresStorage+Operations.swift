@@ -110,6 +110,124 @@ extension PostgresStorage: ThrottleStore {
         }
     }
 
+    /// One `INSERT ... ON CONFLICT DO UPDATE ... WHERE ... RETURNING` per counted key: the row
+    /// lock orders reservations of a key across instances, and the statement refuses, changing
+    /// nothing, when the key is locked. Checked keys are read `FOR SHARE`, which waits for a
+    /// reservation of the key under way, so a check comes after every reservation before it.
+    /// Several keys run in one transaction, in byte order of their keys (as `COLLATE "C"`
+    /// sorts), so that two transactions never wait for each other's rows.
+    public func reserveThrottle(_ limits: [ThrottleLimit], at now: Date) async throws -> ThrottleReservationResult {
+        let limits = limits.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        if limits.allSatisfy({ $0.policy == nil }) {
+            // Checks alone: one statement, no transaction.
+            let keys = limits.map(\.key)
+            // Every row of the keys is locked, not only the locked ones: a row a reservation is
+            // changing must be waited for, whatever it held before.
+            let rows = try await rows("""
+                SELECT key, locked_until FROM throttles WHERE key = ANY(\(keys)) ORDER BY key COLLATE "C" FOR SHARE
+                """)
+            return try Self.refusal(among: rows, at: now) ?? .granted([:])
+        }
+        if limits.count == 1, let limit = limits.first {
+            return try await reserve(limit, at: now, on: nil)
+        }
+        do {
+            return try await transaction { connection in
+                var states: [String: ThrottleState] = [:]
+                for limit in limits {
+                    switch try await reserve(limit, at: now, on: connection) {
+                    case .granted(let granted): states.merge(granted) { $1 }
+                    case .refused(let key, let until): throw Refusal(key: key, until: until)
+                    }
+                }
+                return ThrottleReservationResult.granted(states)
+            }
+        } catch let error as PostgresTransactionError {
+            // A refusal rolled the transaction back: the other keys counted nothing.
+            guard let refusal = error.closureError as? Refusal, error.rollbackError == nil else { throw error }
+            return .refused(key: refusal.key, until: refusal.until)
+        }
+    }
+
+    private struct Refusal: Error {
+        var key: String
+        var until: Date
+    }
+
+    /// The longest lock beyond `now` among `rows` (key, locked_until), as a refusal; `nil` when none.
+    private static func refusal(among rows: [PostgresRandomAccessRow], at now: Date) throws -> ThrottleReservationResult? {
+        var refusal: (key: String, until: Date)?
+        for row in rows {
+            guard let until = try row.optionalDate("locked_until"), until > now else { continue }
+            if refusal.map({ until > $0.until }) ?? true { refusal = (try row.value("key"), until) }
+        }
+        return refusal.map { .refused(key: $0.key, until: $0.until) }
+    }
+
+    /// One key of a reservation: checked (`FOR SHARE`), or counted by the conditional upsert
+    /// (`ThrottlePolicy.lock(after:from:)` in SQL), refused with no row returned while the key
+    /// is locked or strict.
+    private func reserve(_ limit: ThrottleLimit, at now: Date, on connection: PostgresConnection?) async throws
+        -> ThrottleReservationResult
+    {
+        let time = Self.time(now)
+        func run(_ query: PostgresQuery) async throws -> PostgresRandomAccessRow? {
+            if let connection { return try await self.row(query, on: connection) }
+            return try await self.row(query)
+        }
+        guard let policy = limit.policy else {
+            let row = try await run("SELECT key, locked_until FROM throttles WHERE key = \(limit.key) FOR SHARE")
+            return try Self.refusal(among: row.map { [$0] } ?? [], at: now) ?? .granted([:])
+        }
+        let windowStart = Self.time(now.addingTimeInterval(-policy.window))
+        let (allowed, base, maximum) = (policy.allowed, policy.baseDelay, policy.maximumDelay)
+        let newCount = "(CASE WHEN t.updated_at >= $6 THEN t.count + 1 ELSE 1 END)"
+        var binds = PostgresBindings()
+        binds.append(limit.key)            // $1
+        binds.append(time)                 // $2
+        binds.append(allowed)              // $3
+        binds.append(base)                 // $4
+        binds.append(maximum)              // $5
+        binds.append(windowStart)          // $6
+        binds.append(limit.strictWhileLocked)  // $7
+        let upsert = PostgresQuery(unsafeSQL: """
+            INSERT INTO throttles AS t (key, count, locked_until, updated_at)
+            VALUES ($1, 1, CASE WHEN $3 <= 1 THEN $2 + LEAST($4, $5) END, $2)
+            ON CONFLICT (key) DO UPDATE SET
+                count = \(newCount),
+                locked_until = CASE WHEN \(newCount) >= $3
+                    THEN $2 + LEAST($4 * (1::bigint << LEAST(\(newCount) - $3, 20)::int)::double precision, $5) END,
+                updated_at = EXCLUDED.updated_at
+            WHERE (t.locked_until IS NULL OR t.locked_until <= $2)
+                AND NOT (t.count > 0 AND t.updated_at >= $6
+                         AND EXISTS (SELECT 1 FROM throttles AS s WHERE s.key = $7 AND s.locked_until > $2))
+            RETURNING count, locked_until
+            """, binds: binds)
+        if let row = try await run(upsert) {
+            return .granted([limit.key: ThrottleState(
+                count: try row.value("count", as: Int.self), lockedUntil: try row.optionalDate("locked_until"), updatedAt: now)])
+        }
+        // Refused: the key's own lock, or else the lock of the key that made it strict.
+        let strict = limit.strictWhileLocked ?? limit.key
+        let rows: [PostgresRandomAccessRow]
+        let query: PostgresQuery = """
+            SELECT key, locked_until FROM throttles WHERE key IN (\(limit.key), \(strict)) AND locked_until > \(time)
+            """
+        if let connection { rows = try await self.rows(query, on: connection) } else { rows = try await self.rows(query) }
+        let own = try rows.first { try $0.value("key", as: String.self) == limit.key }
+        return try Self.refusal(among: own.map { [$0] } ?? rows, at: now)
+            ?? .refused(key: limit.key, until: now.addingTimeInterval(1))
+    }
+
+    public func releaseThrottle(key: String, lockedUntil: Date?) async throws -> Date? {
+        try await row("""
+            UPDATE throttles SET count = GREATEST(count - 1, 0),
+                locked_until = CASE WHEN abs(locked_until - \(Self.time(lockedUntil))) < 0.001 THEN NULL ELSE locked_until END
+            WHERE key = \(key)
+            RETURNING locked_until
+            """)?.optionalDate("locked_until")
+    }
+
     public func lockedThrottles(at now: Date) async throws -> [String: Date] {
         var locks: [String: Date] = [:]
         for row in try await rows("SELECT key, locked_until FROM throttles WHERE locked_until > \(Self.time(now))") {

@@ -37,6 +37,91 @@ extension SQLiteStorage: ThrottleStore {
         }
     }
 
+    /// One `INSERT ... ON CONFLICT DO UPDATE ... WHERE ... RETURNING` per counted key, all in
+    /// one write transaction (SQLite's one writer orders every reservation, on every
+    /// connection and process); a key that refuses rolls the others back. Checked keys are
+    /// read in the same transaction, so a check comes after every reservation before it.
+    public func reserveThrottle(_ limits: [ThrottleLimit], at now: Date) async throws -> ThrottleReservationResult {
+        do {
+            return try await pool.write { db in
+                var states: [String: ThrottleState] = [:]
+                for limit in limits {
+                    guard let policy = limit.policy else {
+                        let lock = try Row.fetchOne(
+                            db.cachedStatement(sql: "SELECT locked_until FROM throttles WHERE key = ?"),
+                            arguments: [limit.key])?["locked_until"] as Double?
+                        if let lock, lock > Self.time(now) { throw Refusal(key: limit.key, until: lock) }
+                        continue
+                    }
+                    let windowStart = Self.time(now.addingTimeInterval(-policy.window))
+                    let arguments: StatementArguments = [
+                        "key": limit.key, "now": Self.time(now), "windowStart": windowStart, "allowed": policy.allowed,
+                        "base": policy.baseDelay, "maximum": policy.maximumDelay, "strict": limit.strictWhileLocked,
+                    ]
+                    guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.reserveSQL), arguments: arguments) else {
+                        throw try Self.refusal(limit, windowStart: windowStart, now: Self.time(now), db: db)
+                    }
+                    states[limit.key] = ThrottleState(
+                        count: row["count"], lockedUntil: (row["locked_until"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                        updatedAt: now)
+                }
+                return .granted(states)
+            }
+        } catch let refusal as Refusal {
+            return .refused(key: refusal.key, until: Date(timeIntervalSince1970: refusal.until))
+        }
+    }
+
+    private struct Refusal: Error {
+        var key: String
+        var until: Double
+    }
+
+    /// The count after this event (from one again when the last is older than the window),
+    /// and the lock it sets: `ThrottlePolicy.lock(after:from:)` in SQL. Refused, with no row
+    /// returned, while the key is locked, or strict (it has an event in its window and the
+    /// `strict` key is locked).
+    static let reserveSQL = """
+        INSERT INTO throttles (key, count, locked_until, updated_at)
+        VALUES (:key, 1, CASE WHEN :allowed <= 1 THEN :now + min(:base, :maximum) END, :now)
+        ON CONFLICT (key) DO UPDATE SET
+            count = \(newCount),
+            locked_until = CASE WHEN \(newCount) >= :allowed
+                THEN :now + min(:base * (1 << min(\(newCount) - :allowed, 20)), :maximum) END,
+            updated_at = excluded.updated_at
+        WHERE (throttles.locked_until IS NULL OR throttles.locked_until <= :now)
+            AND NOT (throttles.count > 0 AND throttles.updated_at >= :windowStart
+                     AND EXISTS (SELECT 1 FROM throttles AS strict WHERE strict.key = :strict AND strict.locked_until > :now))
+        RETURNING count, locked_until
+        """
+    private static let newCount = "(CASE WHEN throttles.updated_at >= :windowStart THEN throttles.count + 1 ELSE 1 END)"
+
+    /// Why `limit` refused: its own lock, or else the lock of the key that made it strict.
+    private static func refusal(_ limit: ThrottleLimit, windowStart: Double, now: Double, db: Database) throws -> Refusal {
+        let own = try Row.fetchOne(db.cachedStatement(sql: "SELECT locked_until FROM throttles WHERE key = ?"),
+                                   arguments: [limit.key])?["locked_until"] as Double?
+        if let own, own > now { return Refusal(key: limit.key, until: own) }
+        if let strict = limit.strictWhileLocked,
+            let lock = try Row.fetchOne(db.cachedStatement(sql: "SELECT locked_until FROM throttles WHERE key = ?"),
+                                        arguments: [strict])?["locked_until"] as Double?, lock > now
+        {
+            return Refusal(key: strict, until: lock)
+        }
+        return Refusal(key: limit.key, until: now + 1)
+    }
+
+    public func releaseThrottle(key: String, lockedUntil: Date?) async throws -> Date? {
+        try await pool.write { db in
+            let row = try Row.fetchOne(db.cachedStatement(sql: """
+                UPDATE throttles SET count = max(count - 1, 0),
+                    locked_until = CASE WHEN abs(locked_until - :lock) < 0.001 THEN NULL ELSE locked_until END
+                WHERE key = :key
+                RETURNING locked_until
+                """), arguments: ["key": key, "lock": Self.time(lockedUntil)])
+            return (row?["locked_until"] as Double?).map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
     public func clearThrottle(key: String) async throws {
         try await pool.write { db in try db.execute(cached: "DELETE FROM throttles WHERE key = ?", arguments: [key]) }
     }

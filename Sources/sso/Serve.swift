@@ -82,8 +82,12 @@ struct Serve: AsyncParsableCommand {
             "Days security events are kept in the audit table (fractions allowed: 0.25 is six hours)."))
     var auditRetentionDays: String?
     @Option(name: .customLong("login-failures-per-account"), help: Settings.help("login_failures_per_account",
-            "Failed sign-ins an account may have in an hour."))
+            "Failed sign-ins an account may have from one address in an hour; past them that address waits."))
     var loginFailuresPerAccount: String?
+    @Option(name: .customLong("login-failures-per-account-all-addresses"), help: Settings.help(
+            "login_failures_per_account_all_addresses",
+            "Failed sign-ins an account may have from every address together in an hour; past them an address that failed at it waits."))
+    var loginFailuresPerAccountAllAddresses: String?
     @Option(name: .customLong("login-failures-per-address"), help: Settings.help("login_failures_per_address",
             "Failed sign-ins an address may have in an hour."))
     var loginFailuresPerAddress: String?
@@ -91,7 +95,7 @@ struct Serve: AsyncParsableCommand {
             "Failed token, introspection and revocation requests an address may have in an hour."))
     var tokenFailuresPerAddress: String?
     @Option(name: .customLong("client-auth-failures"), help: Settings.help("client_auth_failures",
-            "Failed authentications a client may have in an hour."))
+            "Failed authentications a client may have from one address in an hour; past them that address waits."))
     var clientAuthFailures: String?
     @Option(name: .customLong("federation-failures-per-address"), help: Settings.help("federation_failures_per_address",
             "Failed federation callbacks an address may have in an hour."))
@@ -110,7 +114,9 @@ struct Serve: AsyncParsableCommand {
             ("session_max_ttl", sessionMaxTTL), ("legacy_client_id", legacyClientID), ("metrics_token", metricsToken), ("upstream_timeout", upstreamTimeout),
             ("log_format", logFormat), ("log_level", logLevel), ("key_reload_interval", keyReloadInterval),
             ("purge_interval", purgeInterval), ("audit_retention_days", auditRetentionDays),
-            ("login_failures_per_account", loginFailuresPerAccount), ("login_failures_per_address", loginFailuresPerAddress),
+            ("login_failures_per_account", loginFailuresPerAccount),
+            ("login_failures_per_account_all_addresses", loginFailuresPerAccountAllAddresses),
+            ("login_failures_per_address", loginFailuresPerAddress),
             ("token_failures_per_address", tokenFailuresPerAddress), ("client_auth_failures", clientAuthFailures),
             ("federation_failures_per_address", federationFailuresPerAddress),
             ("device_code_ttl", deviceCodeTTL), ("device_poll_interval", devicePollInterval),
@@ -169,7 +175,8 @@ struct Serve: AsyncParsableCommand {
                 tokenFailuresPerAddress: settings.integer("token_failures_per_address"),
                 clientAuthFailures: settings.integer("client_auth_failures"),
                 federationFailuresPerAddress: settings.integer("federation_failures_per_address"),
-                userCodeFailuresPerAddress: settings.integer("user_code_failures_per_address")),
+                userCodeFailuresPerAddress: settings.integer("user_code_failures_per_address"),
+                loginFailuresPerAccountAllAddresses: settings.integer("login_failures_per_account_all_addresses")),
             keyReloadInterval: settings.integer("key_reload_interval"), purgeInterval: Double(settings.integer("purge_interval")),
             auditRetentionDays: settings.number("audit_retention_days"),
             connections: ConnectionLimits(

@@ -146,6 +146,7 @@ enum Settings {
         Setting(key: "audit_retention_days", option: "--audit-retention-days", environment: "SSO_AUDIT_RETENTION_DAYS",
                 kind: .number(0.001...36500), defaultValue: .number(90)),
         count("login_failures_per_account", 5),
+        count("login_failures_per_account_all_addresses", 100),
         count("login_failures_per_address", 20),
         count("token_failures_per_address", 50),
         count("client_auth_failures", 20),

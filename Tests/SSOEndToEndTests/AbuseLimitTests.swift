@@ -20,6 +20,8 @@ struct AbuseLimitTests {
         try await harness.addUser("alice", password: "wonderland-42")
         _ = try await harness.addClient("app", secret: secret, skipConsent: true)
         _ = try await harness.addClient("other", secret: secret, skipConsent: true)
+        // The legacy endpoints' own public client.
+        _ = try await harness.addClient("SingleSignOn", secret: nil, redirectURIs: ["https://lk.example/"], skipConsent: true)
         return harness
     }
 
@@ -38,23 +40,87 @@ struct AbuseLimitTests {
         #expect(page.headers[.cacheControl] == "no-store")
     }
 
-    @Test("a client whose secret is guessed is locked after the threshold, for every address, until the lock ends")
+    @Test("wrong secrets lock the client for the address they came from; the right secret elsewhere still passes")
     func clientLock() async throws {
         let harness = try await Self.harness(AbuseLimits(tokenFailuresPerAddress: 100, clientAuthFailures: 3))
         try await harness.run { browser in
             for index in 0..<3 {
-                let wrong = try await Self.badCode(browser, secret: "guess-\(index)", from: "198.51.100.\(index)")
+                let wrong = try await Self.badCode(browser, secret: "guess-\(index)", from: "198.51.100.1")
                 #expect(wrong.status == .unauthorized)
                 #expect(wrong.json["error"] as? String == "invalid_client")
             }
-            // Even the right secret from a new address now waits; another client does not.
-            Self.expectLocked(try await Self.badCode(browser, from: "198.51.100.77"))
-            #expect(try await Self.badCode(browser, client: "other", from: "198.51.100.77").json["error"] as? String
-                    == "invalid_grant")
-            harness.clock.advance(seconds: 31)
+            // From the address that failed, even the right secret now waits (or guessing would go on)...
+            Self.expectLocked(try await Self.badCode(browser, from: "198.51.100.1"))
+            // ...while the client's own servers, elsewhere, are not held up...
             #expect(try await Self.badCode(browser, from: "198.51.100.77").json["error"] as? String == "invalid_grant")
+            // ...and another client from the same address is not either.
+            #expect(try await Self.badCode(browser, client: "other", from: "198.51.100.1").json["error"] as? String
+                    == "invalid_grant")
+            // The client's failures from every address reached the limit too: a wrong secret is
+            // answered 429 from anywhere (only once the secret was found wrong).
+            Self.expectLocked(try await Self.badCode(browser, secret: "guess-x", from: "198.51.100.78"))
+            #expect(try await Self.badCode(browser, from: "198.51.100.78").json["error"] as? String == "invalid_grant")
+            harness.clock.advance(seconds: 31)
+            #expect(try await Self.badCode(browser, from: "198.51.100.1").json["error"] as? String == "invalid_grant")
         }
         #expect(try await harness.storage.securityEvents().map(\.kind).contains(.clientLocked))
+    }
+
+    /// The developer site's legacy login of alice, from `address`.
+    static func legacyLogin(_ browser: Browser, _ password: String, from address: String) async throws -> Browser.Page {
+        let body = try JSONSerialization.data(withJSONObject: [
+            "credentials": ["login": "alice", "password": password], "requiredServices": [String](),
+        ])
+        return try await browser.send("/auth/actions/login", method: .post,
+                                      headers: [forwarded: address, .contentType: "application/json"],
+                                      body: String(decoding: body, as: UTF8.self))
+    }
+
+    @Test("wrong passwords from one address lock the account for that address only: the owner signs in from another")
+    func accountLockIsPerAddress() async throws {
+        let harness = try await Self.harness(AbuseLimits())
+        try await harness.run { browser in
+            for _ in 0..<5 {
+                #expect(try await Self.legacyLogin(browser, "wrong-password", from: "203.0.113.66").status == .unauthorized)
+            }
+            for _ in 0..<3 {
+                Self.expectLocked(try await Self.legacyLogin(browser, "wrong-password", from: "203.0.113.66"))
+            }
+            // The attacker's address waits even with the right password...
+            Self.expectLocked(try await Self.legacyLogin(browser, "wonderland-42", from: "203.0.113.66"))
+            // ...the owner, from another address, signs in at once, on the legacy endpoint and the login page.
+            #expect(try await Self.legacyLogin(browser, "wonderland-42", from: "198.51.100.5").status == .ok)
+            browser.clearCookies()  // signed out again, for the login page
+            let start = try await browser.authorize(client: "app")
+            let page = try await browser.logIn(at: try #require(start.location), login: "alice", password: "wonderland-42")
+            #expect(page.status == .found)
+            #expect(page.redirectParameters["code"] != nil)
+        }
+        let locks = try await harness.storage.securityEvents().filter { $0.kind == .accountLocked }
+        #expect(locks.map(\.detail) == ["alice from 203.0.113.66"])
+    }
+
+    @Test("past the account's limit for every address, an address that failed waits; one that did not gets one try")
+    func distributedGuessing() async throws {
+        let harness = try await Self.harness(AbuseLimits(loginFailuresPerAccountAllAddresses: 3))
+        try await harness.run { browser in
+            for index in 1...3 {
+                #expect(try await Self.legacyLogin(browser, "wrong-\(index)", from: "192.0.2.\(index)").status == .unauthorized)
+            }
+            // The account is under attack from many addresses: those that failed wait, even
+            // with the right password...
+            Self.expectLocked(try await Self.legacyLogin(browser, "wonderland-42", from: "192.0.2.1"))
+            // ...an address that did not fail is never refused the right password...
+            #expect(try await Self.legacyLogin(browser, "wonderland-42", from: "198.51.100.9").status == .ok)
+            // ...and a new one gets a single try.
+            #expect(try await Self.legacyLogin(browser, "wrong-4", from: "192.0.2.4").status == .unauthorized)
+            Self.expectLocked(try await Self.legacyLogin(browser, "wonderland-42", from: "192.0.2.4"))
+            // Once the account's lock ends, each address has its own limit again.
+            harness.clock.advance(seconds: 61)
+            #expect(try await Self.legacyLogin(browser, "wonderland-42", from: "192.0.2.1").status == .ok)
+        }
+        let locks = try await harness.storage.securityEvents().filter { $0.kind == .accountLocked }
+        #expect(locks.map(\.detail).contains("alice from every address"))
     }
 
     @Test("an address replaying invalid grants is locked; other addresses and full-speed legitimate traffic are not")

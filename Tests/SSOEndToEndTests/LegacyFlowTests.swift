@@ -239,7 +239,8 @@ struct LegacyFlowTests {
             #expect(locked.status == .tooManyRequests)
             #expect(locked.json["error"] as? String == "too_many_attempts")
             #expect(locked.headers[.retryAfter] == "30")
-            // Even the right password waits, on the legacy endpoints and the login page alike.
+            // From this address even the right password waits, on the legacy endpoints and the
+            // login page alike (from another it would not: see AbuseLimitTests).
             let right = try await browser.postJSON("/auth/actions/login", Seed.login("ALICE", "wonderland-42"))
             #expect(right.status == .tooManyRequests)
             let start = try await browser.authorize(client: "terminal")

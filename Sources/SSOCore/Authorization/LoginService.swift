@@ -43,51 +43,94 @@ public struct LoginService: Sendable {
     }
 
     /// Checks a login and password, and the TOTP `pin` when the account has TOTP (`nil` or
-    /// empty asks for it). Only failures count towards the limits; success clears the account's.
+    /// empty asks for it), under the failure limits: the attempt is counted before the password
+    /// is hashed (so attempts sent at once beyond a limit are refused, not checked) and given
+    /// back when it was not a failure; a success clears the account's count for this address.
     public func authenticate(
         login: String, password: String, pin: String?, address: String?, clientID: String? = nil
     ) async throws -> LoginOutcome {
-        if let wait = try await lockedFor(login: login, address: address) { return .locked(retryAfter: wait) }
+        let reservation: ThrottleReservation
+        switch try await reserve(login: login, address: address) {
+        case .refused(let wait): return .locked(retryAfter: wait)
+        case .granted(let reserved): reservation = reserved
+        }
         guard let user = try await checkPassword(login: login, password: password, clientID: clientID) else {
-            try await countFailure(login: login, address: address)
+            await failed(login: login, address: address, reservation)
             return .invalidCredentials
         }
         guard user.hasTOTP else {
-            try await throttle.clear(Throttle.accountKey(login))
+            await succeeded(login: login, address: address, reservation)
             return .success(user, methods: ["pwd"])
         }
-        guard let pin, !pin.isEmpty else { return .secondFactorRequired(user) }
-        return try await checkSecondFactor(user, pin: pin, address: address, clientID: clientID, checkLock: false)
+        guard let pin, !pin.isEmpty else {
+            await throttle.release(reservation)
+            return .secondFactorRequired(user)
+        }
+        return try await verifySecondFactor(user, pin: pin, address: address, clientID: clientID, reservation)
     }
 
-    /// The second step of the login page: the TOTP code of a user whose password was accepted.
+    /// The second step of the login page: the TOTP code of a user whose password was accepted,
+    /// under the same limits as the password.
     public func checkSecondFactor(
-        _ user: User, pin: String, address: String?, clientID: String? = nil, checkLock: Bool = true
+        _ user: User, pin: String, address: String?, clientID: String? = nil
     ) async throws -> LoginOutcome {
-        if checkLock, let wait = try await lockedFor(login: user.login, address: address) {
-            return .locked(retryAfter: wait)
+        switch try await reserve(login: user.login, address: address) {
+        case .refused(let wait): return .locked(retryAfter: wait)
+        case .granted(let reservation):
+            return try await verifySecondFactor(user, pin: pin, address: address, clientID: clientID, reservation)
         }
+    }
+
+    private func verifySecondFactor(
+        _ user: User, pin: String, address: String?, clientID: String?, _ reservation: ThrottleReservation
+    ) async throws -> LoginOutcome {
         guard try await secondFactor.verify(user, pin: pin) else {
             await events.record(SecurityEvent(kind: .secondFactorFailed, at: clock.now(), userID: user.id, clientID: clientID))
-            try await countFailure(login: user.login, address: address)
+            await failed(login: user.login, address: address, reservation)
             return .invalidSecondFactor
         }
-        try await throttle.clear(Throttle.accountKey(user.login))
+        await succeeded(login: user.login, address: address, reservation)
         return .success(user, methods: ["pwd", "otp"])
     }
 
-    private func lockedFor(login: String, address: String?) async throws -> Int? {
-        var waits = [try await throttle.retryAfter(Throttle.accountKey(login))]
-        if let key = Throttle.addressKey(address) { waits.append(try await throttle.retryAfter(key)) }
-        return waits.compactMap { $0 }.max()
+    /// Counts one attempt, before it is checked, against the account from this address
+    /// (strict while the account is locked for every address: an address that already failed
+    /// at it waits, one that did not still gets its try) and against the address.
+    private func reserve(login: String, address: String?) async throws -> Reserved {
+        do {
+            return .granted(try await throttle.reserve([
+                .counting(Throttle.accountAddressKey(login, address: address), throttle.limits.loginAccount,
+                          strictWhileLocked: Throttle.accountKey(login)),
+                .counting(Throttle.addressKey(address), throttle.limits.loginAddress),
+            ]))
+        } catch let error as OAuthError where error.code == .tooManyAttempts {
+            return .refused(retryAfter: error.retryAfter ?? 1)
+        }
     }
 
-    private func countFailure(login: String, address: String?) async throws {
-        let state = try await throttle.record(Throttle.accountKey(login), policy: throttle.limits.loginAccount)
-        if let key = Throttle.addressKey(address) { try await throttle.record(key, policy: throttle.limits.loginAddress) }
-        if state.lockedUntil != nil {
-            await events.record(SecurityEvent(kind: .accountLocked, at: clock.now(), detail: login.lowercased()))
+    private enum Reserved {
+        case granted(ThrottleReservation)
+        case refused(retryAfter: Int)
+    }
+
+    /// The reserved attempt was a failure: it stays counted; the account's count from every
+    /// address takes it too.
+    private func failed(login: String, address: String?, _ reservation: ThrottleReservation) async {
+        if reservation.locked(Throttle.accountAddressKey(login, address: address)) {
+            await events.record(SecurityEvent(kind: .accountLocked, at: clock.now(),
+                                              detail: "\(login.lowercased()) from \(address ?? "an unknown address")"))
         }
+        let all = await throttle.fail(Throttle.accountKey(login), policy: throttle.limits.loginAccountAllAddresses)
+        if all?.lockedUntil != nil {
+            await events.record(SecurityEvent(kind: .accountLocked, at: clock.now(),
+                                              detail: "\(login.lowercased()) from every address"))
+        }
+    }
+
+    /// The account signed in from this address: its count there is cleared, the address's
+    /// given back.
+    private func succeeded(login: String, address: String?, _ reservation: ThrottleReservation) async {
+        await throttle.release(reservation, clearing: [Throttle.accountAddressKey(login, address: address)])
     }
 
     /// The user whose login and password these are, or `nil`.

@@ -28,8 +28,8 @@ public struct ThrottlePolicy: Sendable, Equatable {
         ThrottlePolicy(allowed: allowed, baseDelay: 60, maximumDelay: 60, window: 60)
     }
 
-    /// The lock after the `count`-th event, if any.
-    func lock(after count: Int, from now: Date) -> Date? {
+    /// The lock after the `count`-th event, if any (the stores compute the same in SQL).
+    public func lock(after count: Int, from now: Date) -> Date? {
         guard count >= allowed else { return nil }
         let doublings = min(count - allowed, 20)
         return now.addingTimeInterval(min(baseDelay * pow(2, Double(doublings)), maximumDelay))
@@ -40,6 +40,20 @@ public struct ThrottlePolicy: Sendable, Equatable {
 ///
 /// Only failures count (wrong passwords, bad client secrets, invalid grants, forged federation
 /// states), so that legitimate traffic at full speed is never throttled.
+///
+/// A limit must hold however many attempts arrive at once, so an attempt is never first
+/// checked and later counted (every attempt sent in parallel would pass the check). Instead:
+/// - an expensive verification (a password hash, a TOTP code, a device user code, a
+///   federation callback) is **reserved** first (`reserve`, `attempt`): one conditional store
+///   statement counts it as a failure unless the key is locked, and the attempt that reaches
+///   the limit sets the lock at once; an attempt that turns out not to be a failure gives its
+///   event back (`release`). Beyond the limit nothing is verified.
+/// - a cheap verification with no concurrency limit of its own (a client secret's digest, a
+///   token lookup) runs first and is then **settled** in the store's order (`guarding`,
+///   `reserve` with keys only checked): a failure is counted unless a key is locked, any other
+///   answer is given only if no key is locked by then. Which attempts count is thus decided
+///   by the store's order, not by how fast each check ran, and a burst of guesses beyond the
+///   limit is answered 429, whatever each was.
 public struct Throttle: Sendable {
     let store: any ThrottleStore
     let clock: any SSOClock
@@ -53,29 +67,98 @@ public struct Throttle: Sendable {
         self.limits = limits
     }
 
-    /// Throws `too_many_attempts` (429, with the wait) when any of `keys` is locked.
+    /// Throws `too_many_attempts` (429, with the wait) when any of `keys` is locked, as this
+    /// process knows the locks (see `ThrottleLocks`): a cheap early refusal, not a limit by
+    /// itself.
     public func check(_ keys: String?...) async throws {
         if let wait = try await retryAfter(keys.compactMap { $0 }) { throw OAuthError.tooManyAttempts(retryAfter: wait) }
     }
 
-    /// Runs `body` unless `key` is locked, and counts its failures with one of `codes` against
-    /// `key` under `policy`. Storage trouble while counting never hides the request's own answer.
+    /// Reserves one attempt against every limit (`nil`s are skipped), all or none; throws
+    /// `too_many_attempts` when a key refuses. Keys with a policy count the attempt as a
+    /// failure from now on: `release` gives it back when it was not one.
+    public func reserve(_ limits: [ThrottleLimit?]) async throws -> ThrottleReservation {
+        let limits = limits.compactMap { $0 }
+        guard !limits.isEmpty else { return ThrottleReservation(states: [:]) }
+        try await check(limits.map(\.key))
+        let now = clock.now()
+        switch try await store.reserveThrottle(limits, at: now) {
+        case .granted(let states):
+            for (key, state) in states where state.lockedUntil != nil { locks.changed(key, until: state.lockedUntil) }
+            return ThrottleReservation(states: states)
+        case .refused(let key, let until):
+            locks.changed(key, until: until)
+            throw OAuthError.tooManyAttempts(retryAfter: max(1, Int(until.timeIntervalSince(now).rounded(.up))))
+        }
+    }
+
+    /// Gives back the events `reservation` counted (the attempt was not a failure), and forgets
+    /// every count of the keys in `clearing` (a success that wipes the slate, such as a sign-in
+    /// for the account and address it came from). Storage trouble here never hides the answer
+    /// to the request itself.
+    public func release(_ reservation: ThrottleReservation, clearing: Set<String> = []) async {
+        for (key, state) in reservation.states {
+            if clearing.contains(key) {
+                try? await clear(key)
+            } else {
+                do {
+                    let lock = try await store.releaseThrottle(key: key, lockedUntil: state.lockedUntil)
+                    // The lock this reservation set is lifted (unless another took its place).
+                    if state.lockedUntil != nil { locks.changed(key, until: lock) }
+                } catch {}
+            }
+        }
+    }
+
+    /// Runs `body`, an expensive verification, under `limits`: reserved before it runs (a key
+    /// over its limit refuses with `too_many_attempts` and `body` does not run), given back
+    /// unless `isFailure` says its outcome was a failure.
+    public func attempt<T: Sendable>(
+        _ limits: [ThrottleLimit?], isFailure: (Result<T, any Error>) -> Bool, _ body: () async throws -> T
+    ) async throws -> T {
+        let reservation = try await reserve(limits)
+        let outcome: Result<T, any Error>
+        do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
+        if !isFailure(outcome) { await release(reservation) }
+        return try outcome.get()
+    }
+
+    /// Runs `body`, a cheap verification, and settles its outcome against `key`: an error with
+    /// one of `codes` counts as a failure (429 instead when the key is locked by then), any
+    /// other outcome is given only if the key is not locked by then. Storage trouble while
+    /// counting a failure never hides the failure itself.
     public func guarding<T: Sendable>(
         _ key: String?, policy: ThrottlePolicy, counting codes: Set<OAuthError.Code>,
         _ body: () async throws -> T
     ) async throws -> T {
         guard let key else { return try await body() }
         try await check(key)
+        let outcome: Result<T, any Error>
+        do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
+        if case .failure(let error as OAuthError) = outcome, codes.contains(error.code) {
+            try await countFailure([ThrottleLimit(key: key, policy: policy)])
+        } else {
+            _ = try await reserve([ThrottleLimit(key: key, policy: nil)])
+        }
+        return try outcome.get()
+    }
+
+    /// Counts a failure already verified against `limits` (all or none): throws
+    /// `too_many_attempts` when a key is locked by now; storage trouble is swallowed, so the
+    /// failure itself is answered. Returns the reservation (empty after storage trouble).
+    @discardableResult
+    public func countFailure(_ limits: [ThrottleLimit?]) async throws -> ThrottleReservation {
         do {
-            return try await body()
-        } catch let error as OAuthError where codes.contains(error.code) {
-            await fail(key, policy: policy)
+            return try await reserve(limits)
+        } catch let error as OAuthError where error.code == .tooManyAttempts {
             throw error
+        } catch {
+            return ThrottleReservation(states: [:])
         }
     }
 
-    /// Counts one failure of `key` (none when `nil`); the state after it, or `nil` when there is
-    /// no key or the store failed: a storage error never hides the answer to the request itself.
+    /// Counts one failure of `key` (none when `nil`) that never refuses anything by itself (an
+    /// alarm); the state after it, or `nil` when there is no key or the store failed.
     @discardableResult
     public func fail(_ key: String?, policy: ThrottlePolicy) async -> ThrottleState? {
         guard let key else { return nil }
@@ -97,7 +180,11 @@ public struct Throttle: Sendable {
         return Int(remaining.rounded(.up))
     }
 
-    /// Counts one event for `key` under `policy`.
+    private func check(_ keys: [String]) async throws {
+        if let wait = try await retryAfter(keys) { throw OAuthError.tooManyAttempts(retryAfter: wait) }
+    }
+
+    /// Counts one event for `key` under `policy`, unconditionally.
     @discardableResult
     public func record(_ key: String, policy: ThrottlePolicy) async throws -> ThrottleState {
         let now = clock.now()
@@ -113,7 +200,16 @@ public struct Throttle: Sendable {
         locks.changed(key, until: nil)
     }
 
-    public static func accountKey(_ login: String) -> String { "account:" + login.lowercased() }
+    /// Keys name what they count, and the address comes first in a key of two parts (an
+    /// address never holds `|`; a login or client id may).
+    static func pair(_ address: String?, _ name: some StringProtocol) -> String { (address ?? "unknown") + "|" + name }
+
+    /// Sign-in failures at one account from one address (an unknown address counts as one).
+    public static func accountAddressKey(_ login: String, address: String?) -> String {
+        "account-address:" + pair(address, login.lowercased().prefix(256))
+    }
+    /// Sign-in failures at one account from every address together.
+    public static func accountKey(_ login: String) -> String { "account-all:" + login.lowercased().prefix(256) }
     /// Sign-in failures of one address.
     public static func addressKey(_ address: String?) -> String? { address.map { "address:" + $0 } }
     /// Token, introspection and revocation failures of one address.
@@ -122,20 +218,51 @@ public struct Throttle: Sendable {
     public static func federationAddressKey(_ address: String?) -> String? { address.map { "federation-address:" + $0 } }
     /// Wrong user codes entered on the device verification page from one address.
     public static func userCodeAddressKey(_ address: String?) -> String? { address.map { "user-code-address:" + $0 } }
-    /// Failed authentications of one client (capped: the id comes from the request).
+    /// Failed authentications of one client from one address (the id capped: it comes from
+    /// the request).
+    public static func clientAddressKey(_ clientID: String, address: String?) -> String {
+        "client-address:" + pair(address, clientID.prefix(200))
+    }
+    /// Failed authentications of one client from every address together.
     public static func clientKey(_ clientID: String) -> String { "client:" + clientID.prefix(200) }
+}
+
+/// One attempt's events, reserved in the store: `Throttle.release` gives them back.
+public struct ThrottleReservation: Sendable {
+    /// The counted keys and their state after the reservation.
+    public let states: [String: ThrottleState]
+
+    /// Whether this reservation set `key`'s lock (its count reached the limit).
+    public func locked(_ key: String?) -> Bool { key.flatMap { states[$0]?.lockedUntil } != nil }
+}
+
+extension ThrottleLimit {
+    /// `key` counted under `policy`; `nil` without a key.
+    public static func counting(_ key: String?, _ policy: ThrottlePolicy, strictWhileLocked: String? = nil) -> Self? {
+        key.map { ThrottleLimit(key: $0, policy: policy, strictWhileLocked: strictWhileLocked) }
+    }
+
+    /// `key`'s lock checked, nothing counted; `nil` without a key.
+    public static func checking(_ key: String?) -> Self? { key.map { ThrottleLimit(key: $0, policy: nil) } }
 }
 
 /// The failure limits, each an option of `sso serve`.
 public struct AbuseLimits: Sendable, Equatable {
-    /// Failed sign-ins (password or TOTP) per account.
+    /// Failed sign-ins (password or TOTP) at one account from one address: the lock refuses
+    /// that address only, never the owner signing in from elsewhere.
     public var loginAccount: ThrottlePolicy
+    /// Failed sign-ins at one account from every address together: past it the account is
+    /// under a distributed attack, and while its lock lasts an address that already failed at
+    /// the account within the window is refused for it (an address that did not is not).
+    public var loginAccountAllAddresses: ThrottlePolicy
     /// Failed sign-ins per client address: more room, as offices share addresses.
     public var loginAddress: ThrottlePolicy
     /// Failed token, introspection and revocation requests per address (bad client
     /// credentials, invalid grants).
     public var tokenAddress: ThrottlePolicy
-    /// Failed authentications per client.
+    /// Failed authentications of one client from one address (the lock refuses that address
+    /// for that client, even with the right secret); the same count from every address
+    /// together answers wrong secrets with 429 everywhere, never the right one.
     public var clientAuthentication: ThrottlePolicy
     /// Failed federation callbacks per address (forged or replayed states, refused codes).
     public var federationAddress: ThrottlePolicy
@@ -149,9 +276,10 @@ public struct AbuseLimits: Sendable, Equatable {
     public init(
         loginFailuresPerAccount: Int = 5, loginFailuresPerAddress: Int = 20, tokenFailuresPerAddress: Int = 50,
         clientAuthFailures: Int = 20, federationFailuresPerAddress: Int = 20, probesPerMinute: Int = 30,
-        userCodeFailuresPerAddress: Int = 10
+        userCodeFailuresPerAddress: Int = 10, loginFailuresPerAccountAllAddresses: Int = 100
     ) {
         loginAccount = .failures(loginFailuresPerAccount)
+        loginAccountAllAddresses = .failures(loginFailuresPerAccountAllAddresses)
         loginAddress = .failures(loginFailuresPerAddress)
         tokenAddress = .failures(tokenFailuresPerAddress)
         clientAuthentication = .failures(clientAuthFailures)
