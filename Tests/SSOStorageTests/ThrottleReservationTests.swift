@@ -1,5 +1,6 @@
 import Foundation
 import SSOCore
+import SSOTesting
 import Testing
 
 /// The reservation statement of every store: attempts counted before they are verified, under
@@ -145,5 +146,54 @@ struct ThrottleReservationTests {
         let after = try await store.reserveThrottle(
             [ThrottleLimit(key: "fresh", policy: policy, strictWhileLocked: "all")], at: allLock)
         #expect(granted(after)?["fresh"]?.count == 2)
+    }
+}
+
+/// A store that counts the reservation statements it is asked for.
+final class CountingThrottleStore: ThrottleStore, @unchecked Sendable {
+    let inner: any ThrottleStore
+    private let lock = NSLock()
+    private var reservations = 0
+    init(_ inner: any ThrottleStore) { self.inner = inner }
+    var reserved: Int { lock.withLock { reservations } }
+
+    func throttleState(key: String) async throws -> ThrottleState? { try await inner.throttleState(key: key) }
+    func recordThrottleEvent(key: String, at: Date, windowStart: Date, lockUntil: @Sendable (Int) -> Date?) async throws
+        -> ThrottleState
+    {
+        try await inner.recordThrottleEvent(key: key, at: at, windowStart: windowStart, lockUntil: lockUntil)
+    }
+    func reserveThrottle(_ limits: [ThrottleLimit], at now: Date) async throws -> ThrottleReservationResult {
+        lock.withLock { reservations += 1 }
+        return try await inner.reserveThrottle(limits, at: now)
+    }
+    func releaseThrottle(key: String, lockedUntil: Date?) async throws -> Date? {
+        try await inner.releaseThrottle(key: key, lockedUntil: lockedUntil)
+    }
+    func clearThrottle(key: String) async throws { try await inner.clearThrottle(key: key) }
+    func lockedThrottles(at now: Date) async throws -> [String: Date] { try await inner.lockedThrottles(at: now) }
+}
+
+@Suite("Settling a success")
+struct SettleSuccessTests {
+    @Test("a success on keys nobody contested costs no store statement; on a contested key it is settled in the store",
+          arguments: Backend.available)
+    func settle(_ backend: Backend) async throws {
+        let store = CountingThrottleStore(try await backend.store())
+        let throttle = Throttle(store: store, clock: TestClock())
+        let quiet = "token-address:quiet-\(UUID().uuidString)"
+        for _ in 0..<100 { try await throttle.settleSuccess([quiet]) }
+        #expect(store.reserved == 0)
+
+        let attacked = "token-address:attacked-\(UUID().uuidString)"
+        let policy = ThrottlePolicy(allowed: 2, baseDelay: 30, maximumDelay: 900, window: 3600)
+        try await throttle.countFailure([ThrottleLimit.counting(attacked, policy)])
+        #expect(store.reserved == 1)
+        try await throttle.settleSuccess([attacked])
+        #expect(store.reserved == 2)
+        // The second failure locks it: a success is refused from now on.
+        try await throttle.countFailure([ThrottleLimit.counting(attacked, policy)])
+        await #expect(throws: OAuthError.self) { try await throttle.settleSuccess([attacked]) }
+        try await throttle.settleSuccess([quiet])
     }
 }

@@ -160,6 +160,7 @@ struct JWTTokenSignerTests {
         let now = Int(clock.now().timeIntervalSince1970)
         let longLived = try await signer.signAccessToken(claims(exp: now + 100_000))
         #expect(await signer.verifyAccessToken(longLived)?.sub == "u")
+        clock.advance(seconds: 1)   // a later key: keys made in the same instant are ordered by kid
         try await JWTTokenSigner.rotate(store: storage, sealer: sealer, algorithms: [.es256], activateAfter: 0,
                                         clock: clock, random: SystemSecureRandom())
         clock.advance(seconds: 2)

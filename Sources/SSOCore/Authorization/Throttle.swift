@@ -60,6 +60,8 @@ public struct Throttle: Sendable {
     public let limits: AbuseLimits
     /// Shared by every copy of this throttle.
     let locks = ThrottleLocks()
+    /// The keys with counted events lately, shared likewise.
+    let contested = ContestedKeys()
 
     public init(store: any ThrottleStore, clock: any SSOClock, limits: AbuseLimits = AbuseLimits()) {
         self.store = store
@@ -82,6 +84,7 @@ public struct Throttle: Sendable {
         guard !limits.isEmpty else { return ThrottleReservation(states: [:]) }
         try await check(limits.map(\.key))
         let now = clock.now()
+        contested.mark(limits.filter { $0.policy != nil }.map(\.key), at: now)
         switch try await store.reserveThrottle(limits, at: now) {
         case .granted(let states):
             for (key, state) in states where state.lockedUntil != nil { locks.changed(key, until: state.lockedUntil) }
@@ -138,9 +141,24 @@ public struct Throttle: Sendable {
         if case .failure(let error as OAuthError) = outcome, codes.contains(error.code) {
             try await countFailure([ThrottleLimit(key: key, policy: policy)])
         } else {
-            _ = try await reserve([ThrottleLimit(key: key, policy: nil)])
+            try await settleSuccess([key])
         }
         return try outcome.get()
+    }
+
+    /// Gives a verified success's answer only if none of `keys` is locked by now: against the
+    /// store, in its order, when a key was contested lately (a failure or an attempt counted by
+    /// this process within the hour), so that a right guess racing wrong ones past the limit
+    /// is refused; else against the locks this process knows, which costs no statement on the
+    /// path every legitimate request takes (a lock another instance set shows within a second).
+    public func settleSuccess(_ keys: [String?]) async throws {
+        let keys = keys.compactMap { $0 }
+        guard !keys.isEmpty else { return }
+        if contested.anyContested(keys, at: clock.now()) {
+            _ = try await reserve(keys.map { ThrottleLimit(key: $0, policy: nil) })
+        } else {
+            try await check(keys)
+        }
     }
 
     /// Counts a failure already verified against `limits` (all or none): throws
@@ -188,6 +206,7 @@ public struct Throttle: Sendable {
     @discardableResult
     public func record(_ key: String, policy: ThrottlePolicy) async throws -> ThrottleState {
         let now = clock.now()
+        contested.mark([key], at: now)
         let state = try await store.recordThrottleEvent(
             key: key, at: now, windowStart: now.addingTimeInterval(-policy.window),
             lockUntil: { count in policy.lock(after: count, from: now) })

@@ -90,7 +90,7 @@ public struct ClientAuthenticator: Sendable {
                 .checking(clientAddressKey), .counting(addressKey, throttle.limits.tokenAddress),
             ])
         } else {
-            _ = try await throttle.reserve([.checking(clientAddressKey), .checking(addressKey)])
+            try await throttle.settleSuccess([clientAddressKey, addressKey])
         }
         return try outcome.get()
     }
