@@ -144,9 +144,10 @@ class FlowFailed(Exception):
 class Flow:
     """One user agent and one confidential client talking to the cluster through nginx."""
 
-    def __init__(self, cluster, client):
+    def __init__(self, cluster, client, login="alice"):
         self.cluster = cluster
         self.client = client
+        self.login = login
         self.browser = requests.Session()
         self.api = requests.Session()
         self.upstreams = []
@@ -181,7 +182,7 @@ class Flow:
             fields = dict(re.findall(r'name="(interaction|csrf)" value="([^"]+)"', page.text))
             if location.startswith("/login"):
                 response = self.request(self.browser, "POST", "/login", expect=(302, 303),
-                                        data={**fields, "login": "alice", "password": PASSWORD})
+                                        data={**fields, "login": self.login, "password": PASSWORD})
             else:
                 response = self.request(self.browser, "POST", "/consent", expect=(302, 303),
                                         data={**fields, "decision": "approve"})
@@ -242,8 +243,10 @@ def kill_under_load(cluster, client, workers, seconds, rng):
     lock = threading.Lock()
     results = []  # (started, finished, error)
 
-    def worker():
-        flow = Flow(cluster, client)
+    def worker(index):
+        # Each worker is a user of its own: one account signing in from one address many times
+        # at the same moment is what the sign-in limits treat as guessing.
+        flow = Flow(cluster, client, login=f"worker{index}")
         began = time.time() - start
         try:
             flow.authorize(login=True)
@@ -264,7 +267,7 @@ def kill_under_load(cluster, client, workers, seconds, rng):
             with lock:
                 results.append((began, time.time() - start, error))
 
-    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    threads = [threading.Thread(target=worker, args=(index,)) for index in range(workers)]
     for thread in threads:
         thread.start()
     time.sleep(kill_at)
@@ -398,6 +401,8 @@ def main():
     try:
         cluster.cli("user", "add", "--login", "alice", "--password-stdin", "--email", "alice@example.com",
                     "--email-verified", "--name", "Alice", stdin=PASSWORD + "\n")
+        for index in range(args.workers):
+            cluster.cli("user", "add", "--login", f"worker{index}", "--password-stdin", stdin=PASSWORD + "\n")
         client = json.loads(cluster.cli("client", "add", "--id", "rp", "--name", "Relying Party", "--redirect-uri",
                                         REDIRECT, "--post-logout-redirect-uri", LOGOUT_TARGET,
                                         "--scope", "openid profile email offline_access"))

@@ -95,13 +95,15 @@ public struct LoginService: Sendable {
 
     /// Counts one attempt, before it is checked, against the account from this address
     /// (strict while the account is locked for every address: an address that already failed
-    /// at it waits, one that did not still gets its try) and against the address.
+    /// at it waits, one that did not still gets its try). The address's own limit is checked
+    /// here and counted only on failure: many people behind one office or carrier address sign
+    /// in at once at market open, and their attempts in flight must not count as failures.
     private func reserve(login: String, address: String?) async throws -> Reserved {
         do {
+            try await throttle.check(Throttle.addressKey(address))
             return .granted(try await throttle.reserve([
                 .counting(Throttle.accountAddressKey(login, address: address), throttle.limits.loginAccount,
                           strictWhileLocked: Throttle.accountKey(login)),
-                .counting(Throttle.addressKey(address), throttle.limits.loginAddress),
             ]))
         } catch let error as OAuthError where error.code == .tooManyAttempts {
             return .refused(retryAfter: error.retryAfter ?? 1)
@@ -113,9 +115,10 @@ public struct LoginService: Sendable {
         case refused(retryAfter: Int)
     }
 
-    /// The reserved attempt was a failure: it stays counted; the account's count from every
-    /// address takes it too.
+    /// The reserved attempt was a failure: it stays counted; the address's count and the
+    /// account's count from every address take it too.
     private func failed(login: String, address: String?, _ reservation: ThrottleReservation) async {
+        await throttle.fail(Throttle.addressKey(address), policy: throttle.limits.loginAddress)
         if reservation.locked(Throttle.accountAddressKey(login, address: address)) {
             await events.record(SecurityEvent(kind: .accountLocked, at: clock.now(),
                                               detail: "\(login.lowercased()) from \(address ?? "an unknown address")"))
@@ -127,8 +130,7 @@ public struct LoginService: Sendable {
         }
     }
 
-    /// The account signed in from this address: its count there is cleared, the address's
-    /// given back.
+    /// The account signed in from this address: its count there is cleared.
     private func succeeded(login: String, address: String?, _ reservation: ThrottleReservation) async {
         await throttle.release(reservation, clearing: [Throttle.accountAddressKey(login, address: address)])
     }
