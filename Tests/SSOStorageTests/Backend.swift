@@ -52,3 +52,17 @@ struct BackendCoverageTests {
                 "CI is set but SSO_TEST_POSTGRES_URL is not: run the tests through Scripts/test")
     }
 }
+
+/// Runs `body` `count` times at once, alternating between `stores` (two instances of one
+/// database, or one): the races the store suite runs.
+func race<T: Sendable>(
+    _ count: Int, _ stores: [any SSOStore], _ body: @escaping @Sendable (any SSOStore, Int) async throws -> T
+) async throws -> [T] {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        for index in 0..<count {
+            let store = stores[index % stores.count]
+            group.addTask { try await body(store, index) }
+        }
+        return try await group.reduce(into: []) { $0.append($1) }
+    }
+}

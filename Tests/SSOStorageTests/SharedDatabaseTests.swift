@@ -24,18 +24,6 @@ struct SharedDatabaseTests {
                            createdAt: now, expiresAt: now.addingTimeInterval(3600))
     }
 
-    /// Runs `body` `count` times at once, alternating between the two stores.
-    func race<T: Sendable>(
-        _ count: Int, _ stores: [any SSOStore], _ body: @escaping @Sendable (any SSOStore, Int) async throws -> T
-    ) async throws -> [T] {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            for index in 0..<count {
-                let store = stores[index % stores.count]
-                group.addTask { try await body(store, index) }
-            }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
-    }
 
     @Test("a code presented to both at once is redeemed exactly once", arguments: Backend.available)
     func codeOnce(_ backend: Backend) async throws {

@@ -10,18 +10,6 @@ struct ThrottleReservationTests {
     let now = Date(timeIntervalSince1970: 1_800_000_000)
     let policy = ThrottlePolicy(allowed: 5, baseDelay: 30, maximumDelay: 900, window: 3600)
 
-    /// Runs `body` `count` times at once, alternating between `stores`.
-    func race<T: Sendable>(
-        _ count: Int, _ stores: [any SSOStore], _ body: @escaping @Sendable (any SSOStore, Int) async throws -> T
-    ) async throws -> [T] {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            for index in 0..<count {
-                let store = stores[index % stores.count]
-                group.addTask { try await body(store, index) }
-            }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
-    }
 
     func granted(_ result: ThrottleReservationResult) -> [String: ThrottleState]? {
         if case .granted(let states) = result { return states }
