@@ -174,13 +174,11 @@ extension FederationModule {
     /// `POST /federation/continue`: the connect page's password (or its cancel button), or
     /// the second factor. Same browser only: the form's `csrf` must be its CSRF cookie.
     @Sendable func continueSubmit(_ request: EndpointRequest) async -> EndpointResponse {
-        guard request.mediaType == "application/x-www-form-urlencoded" else {
+        guard let form = request.form else {
             return EndpointResponse(status: 400, body: .errorPage("The form could not be read."))
         }
-        let form = FormDecoding.parse(String(decoding: request.body, as: UTF8.self))
         do {
-            guard let csrf = try form.value("csrf"), let browser = request.browserSecret,
-                SecretDigest.constantTimeEquals(csrf, browser),
+            guard try request.isFromThisBrowser(form),
                 let paused = try await paused(try form.value("step"), request: request)
             else { return Self.expired }
             if try form.value("decision") == "cancel" {

@@ -90,7 +90,7 @@ public struct FederationModule: EndpointModule {
     static func parameters(_ request: EndpointRequest) -> RequestParameters? {
         switch request.mediaType {
         case "application/x-www-form-urlencoded":
-            return FormDecoding.parse(String(decoding: request.body, as: UTF8.self))
+            return request.form
         case "application/json":
             guard let object = try? JSONSerialization.jsonObject(with: request.body) as? [String: Any] else { return nil }
             return RequestParameters(object.compactMap { key, value in (value as? String).map { (name: key, value: $0) } })

@@ -16,10 +16,9 @@ extension DeviceEndpoints {
     /// client sends its `client_id`), the client must be allowed the device grant, and the
     /// scope is checked as at `/authorize` (absent: the client's allowed scopes).
     @Sendable func deviceAuthorization(_ request: EndpointRequest) async -> EndpointResponse {
-        guard request.mediaType == "application/x-www-form-urlencoded" else {
+        guard let parameters = request.form else {
             return .error(.invalidRequest("The request must be application/x-www-form-urlencoded."))
         }
-        let parameters = FormDecoding.parse(String(decoding: request.body, as: UTF8.self))
         let basic: BasicCredentials?
         switch BasicAuthorization.parse(request.headers["authorization"]) {
         case .absent: basic = nil

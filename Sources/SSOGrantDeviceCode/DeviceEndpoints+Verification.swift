@@ -41,14 +41,11 @@ extension DeviceEndpoints {
     /// `POST /device`: the user's answer, from the page above (same browser: the form's CSRF
     /// value must be the browser's CSRF cookie) and the same signed-in user.
     @Sendable func decision(_ request: EndpointRequest) async -> EndpointResponse {
-        guard request.mediaType == "application/x-www-form-urlencoded" else {
+        guard let form = request.form else {
             return EndpointResponse(status: 400, body: .errorPage("The form could not be read."))
         }
-        let form = FormDecoding.parse(String(decoding: request.body, as: UTF8.self))
         do {
-            guard let csrf = try form.value("csrf"), let browser = request.browserSecret,
-                SecretDigest.constantTimeEquals(csrf, browser)
-            else {
+            guard try request.isFromThisBrowser(form) else {
                 return EndpointResponse(status: 403, body: .errorPage(
                     "This form has expired or was opened in another browser. Open the code page again."))
             }

@@ -62,6 +62,19 @@ public struct EndpointRequest: Sendable {
     public var mediaType: String? {
         headers["content-type"].map(MediaType.of)
     }
+
+    /// The body's parameters when it is a form; `nil` otherwise.
+    public var form: RequestParameters? {
+        guard mediaType == "application/x-www-form-urlencoded" else { return nil }
+        return FormDecoding.parse(String(decoding: body, as: UTF8.self))
+    }
+
+    /// Whether `form` was sent from this browser's own page: its `csrf` field is the browser's
+    /// binding cookie (double submit), compared in constant time. Throws on a repeated field.
+    public func isFromThisBrowser(_ form: RequestParameters) throws -> Bool {
+        guard let sent = try form.value("csrf"), let browser = browserSecret else { return false }
+        return SecretDigest.constantTimeEquals(sent, browser)
+    }
 }
 
 /// A response from a module. The HTTP layer renders error pages with its templates and turns a
