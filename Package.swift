@@ -49,16 +49,16 @@ let package = Package(
         // Hummingbird's own service runner: the background purge is one of its services; the
         // tests use it to run upstream providers on fixed loopback ports.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
-        // The shared store for several instances (issue 8).
+        // The shared store for several instances.
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
         // Already in the graph through postgres-nio and async-http-client; named for the
         // TLS settings of a PostgreSQL connection.
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
-        // Operator's toolbox (issue 9): metrics recorded through swift-metrics' API, exposed in
+        // Metrics recorded through swift-metrics' API, exposed in
         // Prometheus' text format at /metrics.
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
-        // Configuration files in YAML (issue 9: "YAML or JSON"); JSON is read by Foundation.
+        // Configuration files in YAML; JSON is read by Foundation.
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
@@ -76,7 +76,7 @@ let package = Package(
         // new-grant: grant targets (`swift package new-grant` adds a module's target above this line)
         // The broker's old login endpoints as an adapter module, depending on the core only.
         .target(name: "SSOLegacyAlor", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
-        // Sign-in through upstream OAuth 2.0 / OpenID Connect providers, and seed 002's API.
+        // Sign-in through upstream OAuth 2.0 / OpenID Connect providers and the federation API.
         .target(
             name: "SSOFederation",
             dependencies: [

@@ -43,10 +43,10 @@ public struct AuthorizationCodeGrant: GrantModule {
         }
         guard now < code.expiresAt else { throw OAuthError.invalidGrant("The authorization code has expired.") }
         // RFC 6749 4.1.3 wants redirect_uri repeated when the authorization request had one. The
-        // one exception is seed 004's weaker profile (grant_type, code, client_id only), open to a
+        // one exception is the partner convention's weaker profile (grant_type, code, client_id only), open to a
         // public client registered with PKCE optional and nobody else.
-        let seed004Profile = request.client.isPublic && !request.client.pkceRequired && redirectURI == nil
-        if (code.redirectURIWasSent && !seed004Profile) || redirectURI != nil {
+        let partnerProfile = request.client.isPublic && !request.client.pkceRequired && redirectURI == nil
+        if (code.redirectURIWasSent && !partnerProfile) || redirectURI != nil {
             guard redirectURI == code.redirectURI else {
                 throw OAuthError.invalidGrant("The redirect_uri does not match the authorization request.")
             }

@@ -1,7 +1,7 @@
 import Foundation
 import SSOCore
 
-/// The broker's old login endpoints (seed 000, parts 1 and 2) as an adapter over the core:
+/// The broker's old login endpoints (`/auth/actions/*` and the personal cabinet's `/sso-auth/client`) as an adapter over the core:
 /// every login becomes a normal SSO session, every token comes from the one `TokenIssuer`,
 /// every refresh goes through the registered `refresh_token` grant.
 ///
@@ -48,7 +48,7 @@ public struct LegacyAlorModule: EndpointModule {
 
     public var routes: [EndpointRoute] {
         [
-            // Hummingbird matches the seed's `/auth/actions/2factor/` (trailing slash) here too.
+            // Hummingbird matches the old clients' `/auth/actions/2factor/` (trailing slash) here too.
             EndpointRoute(.get, "/auth/actions/2factor", handler: deprecated(twoFactorProbe)),
             EndpointRoute(.post, "/auth/actions/login", handler: deprecated(developerLogin)),
             EndpointRoute(.post, "/sso-auth/client", handler: deprecated(cabinetLogin)),

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The request and response bodies of the legacy endpoints, with the field names of seed 000.
+/// The request and response bodies of the legacy endpoints, with the field names the broker's old endpoints use.
 struct LegacyCredentials: Decodable {
     var login: String
     var password: String

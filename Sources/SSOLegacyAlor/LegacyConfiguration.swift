@@ -1,7 +1,7 @@
 /// Settings of the legacy adapters.
 public struct LegacyConfiguration: Sendable {
     /// The public client the legacy logins issue tokens to and whose registered URLs the
-    /// cabinet may return to: `SingleSignOn`, as the personal cabinet calls itself in seed 000.
+    /// cabinet may return to: `SingleSignOn`, as the personal cabinet calls itself.
     public var clientID: String
     /// The issuer, for the documentation link of the deprecation headers.
     public var issuer: String

@@ -230,11 +230,11 @@ extension PostgresStorage {
             """,
             "CREATE INDEX logout_deliveries_due ON logout_deliveries (next_attempt_at)",
         ]),
-        // Machine clients (issue 9): the audience of their client-credentials tokens.
+        // Machine clients: the audience of their client-credentials tokens.
         ("v2", ["ALTER TABLE clients ADD COLUMN audience text"]),
         // The audience of a machine client's reference tokens, for introspection.
         ("v3", ["ALTER TABLE reference_tokens ADD COLUMN audience text"]),
-        // The device authorization grant (issue 9, RFC 8628): both codes as digests.
+        // The device authorization grant (RFC 8628): both codes as digests.
         ("v4", [
             """
             CREATE TABLE device_authorizations (
@@ -257,7 +257,7 @@ extension PostgresStorage {
             """,
             "CREATE INDEX device_authorizations_expiry ON device_authorizations (expires_at)",
         ]),
-        // Servers read the running locks once a second (issue 8): the few locked rows by index.
+        // Servers read the running locks once a second: the few locked rows by index.
         ("v5", ["CREATE INDEX throttles_locked ON throttles (locked_until) WHERE locked_until IS NOT NULL"]),
         // An operator can withdraw a leaked signing key at once (sso keys revoke).
         ("signing-key-revocation", ["ALTER TABLE signing_keys ADD COLUMN revoked_at double precision"]),

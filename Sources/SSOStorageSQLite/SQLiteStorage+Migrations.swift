@@ -175,18 +175,18 @@ extension SQLiteStorage {
                 """)
         }
         migrator.registerMigration("v2") { db in
-            // The answer to a rotation, kept sealed for the reuse grace window (issue 7).
+            // The answer to a rotation, kept sealed for the reuse grace window.
             try db.execute(sql: """
                 ALTER TABLE refresh_tokens ADD COLUMN replay_sealed BLOB;
                 ALTER TABLE refresh_tokens ADD COLUMN replay_until REAL;
                 """)
         }
         migrator.registerMigration("v3") { db in
-            // Key rotation: a new key is published at once and signs from activates_at (issue 7).
+            // Key rotation: a new key is published at once and signs from activates_at.
             try db.execute(sql: "ALTER TABLE signing_keys ADD COLUMN activates_at REAL")
         }
         migrator.registerMigration("v4") { db in
-            // Background purge (issue 7): every expiry it deletes by is indexed, so each batch
+            // Background purge: every expiry it deletes by is indexed, so each batch
             // is a range scan, however large the table.
             try db.execute(sql: """
                 CREATE INDEX authorization_codes_expiry ON authorization_codes(expires_at);
@@ -203,7 +203,7 @@ extension SQLiteStorage {
                 """)
         }
         migrator.registerMigration("v5") { db in
-            // Back-channel logout (issue 7): the client's endpoint, and an outbox of logout
+            // Back-channel logout: the client's endpoint, and an outbox of logout
             // notices written in the transaction that ends the session, delivered with retries.
             try db.execute(sql: """
                 ALTER TABLE clients ADD COLUMN backchannel_logout_uri TEXT;
@@ -222,7 +222,7 @@ extension SQLiteStorage {
                 """)
         }
         migrator.registerMigration("v6") { db in
-            // Machine clients (issue 9): the audience of their client-credentials tokens.
+            // Machine clients: the audience of their client-credentials tokens.
             try db.execute(sql: "ALTER TABLE clients ADD COLUMN audience TEXT")
         }
         migrator.registerMigration("v7") { db in
@@ -230,7 +230,7 @@ extension SQLiteStorage {
             try db.execute(sql: "ALTER TABLE reference_tokens ADD COLUMN audience TEXT")
         }
         migrator.registerMigration("v8") { db in
-            // The device authorization grant (issue 9, RFC 8628): both codes as digests.
+            // The device authorization grant (RFC 8628): both codes as digests.
             try db.execute(sql: """
                 CREATE TABLE device_authorizations (
                     device_code_digest TEXT PRIMARY KEY NOT NULL,
@@ -253,7 +253,7 @@ extension SQLiteStorage {
                 """)
         }
         migrator.registerMigration("v9") { db in
-            // Servers read the running locks once a second (issue 8): the few locked rows by index.
+            // Servers read the running locks once a second: the few locked rows by index.
             try db.execute(sql: "CREATE INDEX throttles_locked ON throttles(locked_until) WHERE locked_until IS NOT NULL")
         }
         migrator.registerMigration("resource-audience") { db in

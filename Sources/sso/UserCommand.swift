@@ -128,7 +128,7 @@ func updateUser(_ login: String, data: DataOption, _ change: (inout User) throws
 struct SetAttributes: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "set", abstract: "Change a user's attributes.")
     @Option(help: "The user's login.") var login: String
-    @Option(help: "true or false (seed 004's profile).") var domestic: Bool?
+    @Option(help: "true or false (the partner convention's profile).") var domestic: Bool?
     @Option(name: .customLong("application-status"), help: "Status of the user's application, e.g. process.")
     var applicationStatus: String?
     @Option(help: "Email address.") var email: String?

@@ -5,7 +5,7 @@ public enum AccessTokenFormat: String, Sendable, Codable, CaseIterable {
     /// A self-contained JWT (RFC 9068), checked by signature.
     case jwt
     /// An opaque value stored as a digest and looked up on every use, so it can slide and be
-    /// revoked at once (seed 004: "issued for 24 hours and renewed with every usage").
+    /// revoked at once (the partner convention: "issued for 24 hours and renewed with every usage").
     case reference
 }
 

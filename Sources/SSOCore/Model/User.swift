@@ -1,6 +1,6 @@
 import Foundation
 
-/// A brokerage account of a user (seed 004's profile).
+/// A brokerage account of a user (the partner convention's profile).
 public struct TradingAccount: Sendable, Codable, Equatable {
     public var number: String
     public var platform: String
@@ -24,9 +24,9 @@ public struct User: Sendable, Codable, Equatable {
     public var name: String?
     /// The TOTP seed, sealed with the key-encryption key; `nil` when two-factor is off.
     public var totpSecretSealed: Data?
-    /// Authorities (seed 001), carried in access tokens as `roles`.
+    /// Authorities (the old endpoints' `authorities`), carried in access tokens as `roles`.
     public var roles: [String] = []
-    /// Seed 004's profile attributes.
+    /// The partner convention's profile attributes.
     public var domestic: Bool?
     public var applicationStatus: String?
     public var accounts: [TradingAccount] = []

@@ -13,7 +13,7 @@ public struct AccessTokenClaims: Sendable, Codable, Equatable {
     /// The grant (token family) this token belongs to, so resource endpoints can refuse tokens
     /// of a revoked family.
     public var grantID: String?
-    /// The user's authorities (seed 001), when the user has any.
+    /// The user's authorities (the old endpoints' `authorities`), when the user has any.
     public var roles: [String]?
 
     public init(

@@ -4,7 +4,7 @@ import SSOCore
 
 extension SSORoutes {
     func registerIntrospection(on router: Router<some RequestContext>) {
-        // `/connect/*` are the IdentityServer-style names partners use (seed 004).
+        // `/connect/*` are the IdentityServer-style names partners use (the partner convention).
         for path in ["/introspect", "/connect/introspect"] {
             router.post(RouterPath(path)) { request, context in await introspect(request, context: context) }
         }

@@ -3,7 +3,7 @@ import Hummingbird
 import SSOCore
 
 extension SSORoutes {
-    /// Seed 004's profile: `GET /auth` with a Bearer token (and `/profile`, a plainer name).
+    /// The partner convention's profile: `GET /auth` with a Bearer token (and `/profile`, a plainer name).
     struct Profile: Encodable {
         struct Account: Encodable {
             var account_number: String

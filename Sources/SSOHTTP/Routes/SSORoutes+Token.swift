@@ -4,7 +4,7 @@ import SSOCore
 
 extension SSORoutes {
     func registerToken(on router: Router<some RequestContext>) {
-        // `/oauth/token` is where seed 000's target flow posts; both paths are the same endpoint.
+        // `/oauth/token` is where the old developer flow's sites post; both paths are the same endpoint.
         // A GET (a token request in the query leaks it to logs) is refused with 405.
         for path in ["/token", "/oauth/token", "/connect/token"] {
             router.post(RouterPath(path)) { request, context in await token(request, context: context) }
