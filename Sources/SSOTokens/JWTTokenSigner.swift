@@ -72,7 +72,7 @@ public final class JWTTokenSigner: TokenSigner {
     ) async throws -> JWTTokenSigner {
         let records = try await store.signingKeys()
         for algorithm in SigningAlgorithm.allCases where !records.contains(where: { $0.algorithm == algorithm }) {
-            try await store.insert(try generate(algorithm, sealer: sealer, kid: random.token(byteCount: 12), now: clock.now()))
+            try await store.insert(try generate(algorithm, sealer: sealer, kid: Self.newKeyID(random), now: clock.now()))
         }
         let signer = JWTTokenSigner(store: store, sealer: sealer, issuer: issuer, clock: clock, retention: retention,
                                     checkInterval: checkInterval)
@@ -169,7 +169,7 @@ public final class JWTTokenSigner: TokenSigner {
         let now = clock.now()
         var added: [SigningKeyRecord] = []
         for algorithm in algorithms {
-            var record = try generate(algorithm, sealer: sealer, kid: random.token(byteCount: 12), now: now)
+            var record = try generate(algorithm, sealer: sealer, kid: Self.newKeyID(random), now: now)
             record.activatesAt = now.addingTimeInterval(activateAfter)
             try await store.insert(record)
             added.append(record)
@@ -281,5 +281,16 @@ public final class JWTTokenSigner: TokenSigner {
             throw JWTError.generic(identifier: "signing", reason: "No \(algorithm.rawValue) signing key")
         }
         return JWKIdentifier(string: record.kid)
+    }
+}
+
+extension JWTTokenSigner {
+    /// A new key's id: 96 random bits in base64url that never begin with `-`, so that operators
+    /// can pass it as `--kid ID` (a leading dash reads as an option to the command line).
+    static func newKeyID(_ random: any SecureRandom) -> String {
+        while true {
+            let kid = random.token(byteCount: 12)
+            if !kid.hasPrefix("-") { return kid }
+        }
     }
 }

@@ -3,7 +3,7 @@ import JWTKit
 import SSOCore
 import SSOStorageSQLite
 import SSOTesting
-import SSOTokens
+@testable import SSOTokens
 import Testing
 
 @Suite("JWT signing keys and tokens")
@@ -219,5 +219,27 @@ struct JWTTokenSignerTests {
     @Test("the key-encryption key must be 32 bytes")
     func sealerSize() {
         #expect(throws: KeySealer.UnsealError.self) { try KeySealer(keyMaterial: Data(count: 16)) }
+    }
+
+    /// Bytes whose base64url begins with `-` (0xF8 is 111110 00...: the 62nd character) until `dashes` runs out.
+    final class DashFirst: SecureRandom, @unchecked Sendable {
+        let lock = NSLock()
+        var dashes: Int
+        init(dashes: Int) { self.dashes = dashes }
+        func bytes(_ count: Int) -> [UInt8] {
+            lock.withLock {
+                defer { dashes -= 1 }
+                return dashes > 0 ? [0xF8] + SystemSecureRandom().bytes(count - 1) : SystemSecureRandom().bytes(count)
+            }
+        }
+    }
+
+    @Test("a new key's id never begins with '-', which the command line would read as an option")
+    func keyIDs() {
+        let random = DashFirst(dashes: 3)
+        #expect(random.token(byteCount: 12).hasPrefix("-"))
+        let kid = JWTTokenSigner.newKeyID(random)
+        #expect(!kid.hasPrefix("-") && kid.count == 16)
+        #expect(random.dashes < 0, "the dashed draws were drawn again")
     }
 }
