@@ -7,6 +7,12 @@ import SSOCore
 /// with two thread hops each. ES256 is the token path's algorithm (every access token, and the
 /// ID tokens of clients that registered it), so it skips the actor; the other algorithms, rarer,
 /// stay with jwt-kit. The bytes are the same JWS either way, and each side verifies the other's.
+///
+/// Replaces: jwt-kit's `JWTKeyCollection` for ES256 signing and verification.
+/// Measured: every token request queued on the collection's actor, one signature at a time with
+/// two thread hops each, on the path of every access token.
+/// Can go: when jwt-kit signs and verifies off an actor (a `Sendable` key collection or signer
+/// usable concurrently); the tests that check each side verifies the other's stay.
 enum ES256Compact {
     /// The protected header, as a JSON object with keys in a fixed order.
     struct Header: Codable {

@@ -3,6 +3,13 @@
 /// through generic containers: a third of each ES256 signature's time. Callers add members in
 /// the order they want them (the claims sort theirs by name, as `.sortedKeys` did), and absent
 /// optionals are left out, as `encodeIfPresent` does.
+///
+/// Replaces: `JSONEncoder` for JWT payloads and headers, token responses, introspection and
+/// userinfo answers, and the endpoint model's error bodies.
+/// Measured: a third of each ES256 signature and most of the refresh-replay seal; 5.7% of an
+/// introspection and 4.4% of a userinfo answer (perf, release build, wrk on 2 cores).
+/// Can go: when Foundation's `JSONEncoder` writes a flat object of strings and numbers without
+/// boxing each value (the tests compare the output with `JSONEncoder`'s, so a swap is checked).
 public struct JSONObjectWriter: Sendable {
     public private(set) var bytes: [UInt8]
 

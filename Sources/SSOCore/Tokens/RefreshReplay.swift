@@ -23,8 +23,12 @@ public enum RefreshReplay {
         return try? JSONDecoder().decode(TokenResponse.self, from: plaintext)
     }
 
-    /// HKDF-SHA256 (RFC 5869) without salt, one output block, written as its two HMACs:
-    /// swift-crypto's generic `HKDF` took half of the sealing time on every refresh.
+    /// HKDF-SHA256 (RFC 5869) without salt, one output block, written as its two HMACs.
+    ///
+    /// Replaces: swift-crypto's generic `HKDF<SHA256>.deriveKey`.
+    /// Measured: half of the sealing time, 3.3% of a refresh (perf, release build).
+    /// Can go: when swift-crypto's HKDF derives one block without its generic overhead; the
+    /// test that this opens what `HKDF<SHA256>` seals keeps the two interchangeable.
     private static func key(_ refreshToken: String) -> SymmetricKey {
         let pseudorandomKey = HMAC<SHA256>.authenticationCode(
             for: Array(refreshToken.utf8), using: SymmetricKey(data: [UInt8](repeating: 0, count: SHA256.byteCount)))
