@@ -68,19 +68,26 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
-        // Grant types: one target each, depending on the core only.
+        // The framework-free endpoint model: plain request and response values, routes, pages,
+        // and the one place an error becomes an answer. Every endpoint module is written on it.
+        .target(name: "SSOEndpointModel", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
+        // The server's own endpoints (authorize, login, consent, token, introspection,
+        // revocation, userinfo, profile, logout, discovery) as modules of the endpoint model.
+        .target(name: "SSOProtocolEndpoints", dependencies: ["SSOCore", "SSOEndpointModel"], swiftSettings: swiftSettings),
+        // Grant types: one target each, depending on the core only (and a grant that serves
+        // endpoints of its own on the endpoint model).
         .target(name: "SSOGrantAuthorizationCode", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
         .target(name: "SSOGrantRefreshToken", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
         .target(name: "SSOGrantClientCredentials", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
-        .target(name: "SSOGrantDeviceCode", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
+        .target(name: "SSOGrantDeviceCode", dependencies: ["SSOCore", "SSOEndpointModel"], swiftSettings: swiftSettings),
         // new-grant: grant targets (`swift package new-grant` adds a module's target above this line)
         // The broker's old login endpoints as an adapter module, depending on the core only.
-        .target(name: "SSOLegacyAlor", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
+        .target(name: "SSOLegacyAlor", dependencies: ["SSOCore", "SSOEndpointModel"], swiftSettings: swiftSettings),
         // Sign-in through upstream OAuth 2.0 / OpenID Connect providers and the federation API.
         .target(
             name: "SSOFederation",
             dependencies: [
-                "SSOCore",
+                "SSOCore", "SSOEndpointModel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -132,7 +139,7 @@ let package = Package(
         .target(
             name: "SSOHTTP",
             dependencies: [
-                "SSOCore",
+                "SSOCore", "SSOEndpointModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -146,7 +153,7 @@ let package = Package(
         .target(
             name: "SSOServer",
             dependencies: [
-                "SSOCore", "SSOHTTP", "SSOStorageSQLite", "SSOStoragePostgres", "SSOTokens", "SSOPasswords", "SSOTOTP", "SSOLegacyAlor", "SSOFederation",
+                "SSOCore", "SSOEndpointModel", "SSOProtocolEndpoints", "SSOHTTP", "SSOStorageSQLite", "SSOStoragePostgres", "SSOTokens", "SSOPasswords", "SSOTOTP", "SSOLegacyAlor", "SSOFederation",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "SSOGrantAuthorizationCode", "SSOGrantRefreshToken", "SSOGrantClientCredentials",
                 "SSOGrantDeviceCode",
@@ -241,10 +248,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The core's browser flows and the endpoint model's answers, without HTTP.
+        .testTarget(
+            name: "SSOFlowTests",
+            dependencies: [
+                "SSOCore", "SSOEndpointModel", "SSOTesting", "SSOStorageSQLite", "SSOTokens", "SSOPasswords", "SSOTOTP",
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SSOGrantDeviceCodeTests",
             dependencies: [
-                "SSOGrantDeviceCode", "SSOServerTesting", "SSOCore", "SSOTesting", "SSOStorageSQLite",
+                "SSOGrantDeviceCode", "SSOEndpointModel", "SSOServerTesting", "SSOCore", "SSOTesting", "SSOStorageSQLite",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings

@@ -1,12 +1,13 @@
 import Foundation
 import SSOCore
+import SSOEndpointModel
 
 extension FederationModule {
     /// `GET /federation/{provider}/start?interaction=ID`: the login page's button.
     @Sendable func start(_ request: EndpointRequest) async -> EndpointResponse {
         do {
             guard let name = request.pathParameters["provider"], let provider = try await providers.provider(name: name) else {
-                return EndpointResponse(status: 404, body: .errorPage("This sign-in provider is not configured."))
+                return EndpointResponse(status: 404, body: .errorPage(.text("This sign-in provider is not configured.")))
             }
             guard let id = try request.query.value("interaction"), let browser = request.browserSecret,
                 let interaction = try await interactions.interaction(id: id), clock.now() < interaction.expiresAt,
@@ -17,12 +18,12 @@ extension FederationModule {
             try await states.insert(state)
             return .redirect(service.authorizationURL(provider, state: state))
         } catch {
-            return EndpointResponse(status: 400, body: .errorPage("The sign-in request is malformed."))
+            return EndpointResponse(status: 400, body: .errorPage(.text("The sign-in request is malformed.")))
         }
     }
 
     static let expired = EndpointResponse(
-        status: 400, body: .errorPage("This sign-in has expired or was started in another browser. Go back to the application and start again."))
+        status: 400, body: .errorPage(.text("This sign-in has expired or was started in another browser. Go back to the application and start again.")))
 
     /// `GET /federation/{provider}/callback?code=...&state=...`: where providers send the browser back.
     @Sendable func callback(_ request: EndpointRequest) async -> EndpointResponse {
@@ -44,9 +45,9 @@ extension FederationModule {
             return try await finishBrowserSignIn(state, request: request)
         } catch let error as UpstreamError {
             return EndpointResponse(status: error.isTimeout ? 504 : 502,
-                                    body: .errorPage("Sign-in through the provider failed. \(error.description)"))
+                                    body: .errorPage(.text("Sign-in through the provider failed. \(error.description)")))
         } catch {
-            return EndpointResponse(status: 500, body: .errorPage("The server could not complete the sign-in."))
+            return EndpointResponse(status: 500, body: .errorPage(.text("The server could not complete the sign-in.")))
         }
     }
 
@@ -56,7 +57,7 @@ extension FederationModule {
             try await states.consumeFederationState(id: state.id) != nil
         else { return Self.expired }
         if let error = try request.query.value("error") {
-            return EndpointResponse(status: 400, body: .errorPage("The provider did not sign you in (\(error))."))
+            return EndpointResponse(status: 400, body: .errorPage(.text("The provider did not sign you in (\(error)).")))
         }
         guard let code = try request.query.value("code"), let provider = try await providers.provider(name: state.provider),
             let interactionID = state.interactionID, let interaction = try await interactions.interaction(id: interactionID),
@@ -157,7 +158,7 @@ extension FederationModule {
             template = "totp"
         }
         return EndpointResponse(status: status, body: .page(Page(
-            template, values: values, messages: error.map { ["error": $0] } ?? [:],
+            template, values: values, messages: error.map { ["error": .key($0)] } ?? [:],
             formTarget: paused.interaction.returnTo ?? paused.interaction.request.redirectURI)))
     }
 
@@ -175,7 +176,7 @@ extension FederationModule {
     /// the second factor. Same browser only: the form's `csrf` must be its CSRF cookie.
     @Sendable func continueSubmit(_ request: EndpointRequest) async -> EndpointResponse {
         guard let form = request.form else {
-            return EndpointResponse(status: 400, body: .errorPage("The form could not be read."))
+            return EndpointResponse(status: 400, body: .errorPage(.text("The form could not be read.")))
         }
         do {
             guard try request.isFromThisBrowser(form),
@@ -191,7 +192,7 @@ extension FederationModule {
             case .secondFactor: return try await submitSecondFactor(form, paused, request: request)
             }
         } catch is OAuthError {  // a repeated parameter
-            return EndpointResponse(status: 400, body: .errorPage("The form could not be read."))
+            return EndpointResponse(status: 400, body: .errorPage(.text("The form could not be read.")))
         } catch {
             return Self.failurePage(error)
         }
@@ -269,7 +270,7 @@ extension FederationModule {
     /// cannot be reached, 500 otherwise.
     static func failurePage(_ error: any Error) -> EndpointResponse {
         let answer = OAuthError.failure(error)
-        let response = EndpointResponse(status: answer.httpStatus, body: .errorPage(answer.description))
+        let response = EndpointResponse(status: answer.httpStatus, body: .errorPage(.text(answer.description)))
         return answer.retryAfter.map { response.adding(header: "Retry-After", String($0)) } ?? response
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SSOCore
+import SSOEndpointModel
 
 /// The federation JSON API, for client sites that drive the upstream sign-in themselves:
 /// `authorize-url` hands out a provider URL and a state, the provider's code comes back to the
@@ -47,7 +48,7 @@ extension FederationModule {
             state.codeChallenge = challenge
             state.scopes = scopes
             try await states.insert(state)
-            return .json(["state": state.id, "authorize_url": service.authorizationURL(provider, state: state)])
+            return try .json(["state": state.id, "authorize_url": service.authorizationURL(provider, state: state)])
         } catch let error as OAuthError {
             return apiError(error)
         } catch {
@@ -123,7 +124,7 @@ extension FederationModule {
                                 authTime: now, methods: ["fed"], identityProvider: provider.name,
                                 issueRefreshToken: client.allowsGrant("refresh_token")),
                 for: client)
-            return .json(APITokens(access_token: tokens.accessToken, refresh_token: tokens.refreshToken,
+            return try .json(APITokens(access_token: tokens.accessToken, refresh_token: tokens.refreshToken,
                                    token_type: tokens.tokenType, expires_in: tokens.expiresIn, scope: scopes.description))
         } catch let error as UpstreamError {
             return Self.upstreamFailure(error)

@@ -1,5 +1,6 @@
 import Foundation
 import SSOCore
+import SSOEndpointModel
 
 /// Sign-in through upstream providers, as an endpoint module:
 /// - the browser flow: a button on the login page → `/federation/{provider}/start` → the
@@ -81,7 +82,7 @@ public struct FederationModule: EndpointModule {
             // Refused (429), or the store could not count the attempt: nothing is verified without it.
             let answer = (error as? OAuthError) ?? OAuthError.failure(error)
             guard html else { return .error(answer) }
-            let page = EndpointResponse(status: answer.httpStatus, body: .errorPage(answer.description))
+            let page = EndpointResponse(status: answer.httpStatus, body: .errorPage(.text(answer.description)))
             return answer.retryAfter.map { page.adding(header: "Retry-After", String($0)) } ?? page
         }
     }

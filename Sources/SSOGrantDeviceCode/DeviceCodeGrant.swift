@@ -1,5 +1,6 @@
 import Foundation
 import SSOCore
+import SSOEndpointModel
 
 /// The device authorization grant (RFC 8628), for the trading terminal, scripts and TVs: a
 /// device with no browser asks `/device_authorization` for a device code and a short user
@@ -10,7 +11,7 @@ import SSOCore
 /// `slow_down` (the device polls sooner than its interval, which grows by 5 s), `access_denied`,
 /// `expired_token`, or tokens, once. A device code presented after its tokens were issued
 /// revokes them, as a replayed authorization code does. The endpoints are `DeviceEndpoints`.
-public struct DeviceCodeGrant: GrantModule {
+public struct DeviceCodeGrant: GrantModule, GrantEndpoints {
     public static let grantType = "urn:ietf:params:oauth:grant-type:device_code"
     /// Seconds added to the interval by each `slow_down` (section 3.5).
     static let slowDownStep = 5

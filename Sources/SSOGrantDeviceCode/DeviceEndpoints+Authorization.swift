@@ -1,5 +1,6 @@
 import Foundation
 import SSOCore
+import SSOEndpointModel
 
 /// The answer of the device authorization endpoint (RFC 8628 section 3.2).
 struct DeviceAuthorizationResponse: Encodable {
@@ -15,29 +16,22 @@ extension DeviceEndpoints {
     /// `POST /device_authorization`: client authentication as at the token endpoint (a public
     /// client sends its `client_id`), the client must be allowed the device grant, and the
     /// scope is checked as at `/authorize` (absent: the client's allowed scopes).
-    @Sendable func deviceAuthorization(_ request: EndpointRequest) async -> EndpointResponse {
+    @Sendable func deviceAuthorization(_ request: EndpointRequest) async throws -> EndpointResponse {
         guard let parameters = request.form else {
-            return .error(.invalidRequest("The request must be application/x-www-form-urlencoded."))
+            throw OAuthError.invalidRequest("The request must be application/x-www-form-urlencoded.")
         }
         let basic: BasicCredentials?
         switch BasicAuthorization.parse(request.headers["authorization"]) {
         case .absent: basic = nil
         case .credentials(let credentials): basic = credentials
-        case .malformed: return basicChallenge(.invalidClient("The Authorization header is malformed."))
+        case .malformed: throw OAuthError.invalidClient("The Authorization header is malformed.")
         }
-        do {
-            let client = try await services.authenticator.authenticate(parameters, basic: basic, address: request.clientAddress)
-            guard client.allowsGrant(DeviceCodeGrant.grantType) else {
-                throw OAuthError.unauthorizedClient("This client may not use the device authorization grant.")
-            }
-            let scopes = try await requestedScopes(parameters, client: client)
-            return .json(try await begin(for: client, scopes: scopes))
-        } catch let error as OAuthError {
-            if error.code == .invalidClient { return basicChallenge(error) }
-            return .error(error, status: error.tokenEndpointStatus)
-        } catch {
-            return .error(.failure(error, "The server could not start the device authorization."))
+        let client = try await services.authenticator.authenticate(parameters, basic: basic, address: request.clientAddress)
+        guard client.allowsGrant(DeviceCodeGrant.grantType) else {
+            throw OAuthError.unauthorizedClient("This client may not use the device authorization grant.")
         }
+        let scopes = try await requestedScopes(parameters, client: client)
+        return try .json(try await begin(for: client, scopes: scopes))
     }
 
     /// Stores a new request and returns what the device shows. A user code already taken by a
@@ -68,9 +62,4 @@ extension DeviceEndpoints {
         return scopes
     }
 
-    /// 401 with a Basic challenge, however the client sent its credentials (RFC 6749 section 5.2).
-    private func basicChallenge(_ error: OAuthError) -> EndpointResponse {
-        EndpointResponse.error(error, status: 401)
-            .adding(header: "WWW-Authenticate", "Basic realm=\"\(services.issuer)\", charset=\"UTF-8\"")
-    }
 }

@@ -1,87 +1,78 @@
 import Foundation
 import SSOCore
+import SSOEndpointModel
 
 extension DeviceEndpoints {
     /// `GET /device[?user_code=...]`: the form to type the code in; with a code, the sign-in
     /// (through the login page, which comes back here) and then the question, which always
     /// names the client and the scopes: following a `verification_uri_complete` someone else
     /// sent must not approve anything by itself (RFC 8628 section 5.4).
-    @Sendable func verificationPage(_ request: EndpointRequest) async -> EndpointResponse {
-        do {
-            guard let typed = try request.query.value("user_code"), !typed.isEmpty else {
-                return page(Page("device"))
-            }
-            let found: (DeviceAuthorization, Client, String)
-            switch try await lookUp(typed, address: request.clientAddress) {
-            case .refused(let response): return response
-            case .found(let authorization, let client, let code): found = (authorization, client, code)
-            }
-            let (authorization, client, code) = found
-            guard let session = try await services.login.activeSession(secret: request.sessionSecret),
-                let user = try await users.user(id: session.userID)
-            else {
-                let binding = SecretDigest.sha256(request.browserSecret ?? random.token())
-                let back = RedirectURL.build(Self.verificationPath, parameters: [("user_code", UserCode.formatted(code))])
-                let step = try await services.flow.signInThenReturn(
-                    to: back, client: client, session: nil, browserBinding: binding)
-                return .redirect(step.location)
-            }
-            return page(Page(
-                "device_confirm",
-                values: ["client": client.name, "user_code": UserCode.formatted(code), "user": user.login,
-                         "csrf": request.browserSecret ?? ""],
-                scopes: authorization.scopes))
-        } catch is OAuthError {  // a repeated parameter
+    @Sendable func verificationPage(_ request: EndpointRequest) async throws -> EndpointResponse {
+        // A repeated parameter is a malformed request, shown on the page.
+        guard case .success(let sent) = Result(catching: { try request.query.value("user_code") }) else {
             return page(Page("device", messages: ["error": "device_error_malformed"]), status: 400)
-        } catch {
-            return Self.failurePage(error)
         }
+        guard let typed = sent, !typed.isEmpty else { return page(Page("device")) }
+        let found: (DeviceAuthorization, Client, String)
+        switch try await lookUp(typed, address: request.clientAddress) {
+        case .refused(let response): return response
+        case .found(let authorization, let client, let code): found = (authorization, client, code)
+        }
+        let (authorization, client, code) = found
+        guard let session = try await services.login.activeSession(secret: request.sessionSecret),
+            let user = try await users.user(id: session.userID)
+        else {
+            let binding = SecretDigest.sha256(request.browserSecret ?? random.token())
+            let back = RedirectURL.build(Self.verificationPath, parameters: [("user_code", UserCode.formatted(code))])
+            let step = try await services.flow.signInThenReturn(
+                to: back, client: client, session: nil, browserBinding: binding)
+            return .redirect(step.location)
+        }
+        return page(Page(
+            "device_confirm",
+            values: ["client": client.name, "user_code": UserCode.formatted(code), "user": user.login,
+                     "csrf": request.browserSecret ?? ""],
+            scopes: authorization.scopes))
     }
 
     /// `POST /device`: the user's answer, from the page above (same browser: the form's CSRF
     /// value must be the browser's CSRF cookie) and the same signed-in user.
-    @Sendable func decision(_ request: EndpointRequest) async -> EndpointResponse {
-        guard let form = request.form else {
-            return EndpointResponse(status: 400, body: .errorPage("The form could not be read."))
+    @Sendable func decision(_ request: EndpointRequest) async throws -> EndpointResponse {
+        let unreadable = EndpointResponse.errorPage("The form could not be read.")
+        // A repeated field reads as an unreadable form.
+        guard let form = request.form, case .success(let answer) = Result(catching: { try form.value("decision") }),
+            case .success(let typed) = Result(catching: { try form.value("user_code") }),
+            let fromThisBrowser = try? request.isFromThisBrowser(form)
+        else { return unreadable }
+        guard fromThisBrowser else {
+            return EndpointResponse(status: 403, body: .errorPage(.text(
+                "This form has expired or was opened in another browser. Open the code page again.")))
         }
-        do {
-            guard try request.isFromThisBrowser(form) else {
-                return EndpointResponse(status: 403, body: .errorPage(
-                    "This form has expired or was opened in another browser. Open the code page again."))
-            }
-            let answer = try form.value("decision")
-            guard answer == "approve" || answer == "deny", let typed = try form.value("user_code") else {
-                return EndpointResponse(status: 400, body: .errorPage("The form could not be read."))
-            }
-            let found: (DeviceAuthorization, Client, String)
-            switch try await lookUp(typed, address: request.clientAddress) {
-            case .refused(let response): return response
-            case .found(let authorization, let client, let code): found = (authorization, client, code)
-            }
-            let (authorization, client, code) = found
-            guard let session = try await services.login.activeSession(secret: request.sessionSecret) else {
-                // Signed out meanwhile: back to the page, which signs in first and asks again.
-                return .redirect(RedirectURL.build(Self.verificationPath, parameters: [("user_code", UserCode.formatted(code))]))
-            }
-            let now = clock.now()
-            let approved = answer == "approve"
-            let decision: DeviceDecision = approved
-                ? .approved(userID: session.userID, sessionID: session.id, authTime: session.authTime,
-                            methods: session.methods, identityProvider: session.identityProvider)
-                : .denied
-            guard try await devices.decideDeviceAuthorization(userCodeDigest: authorization.userCodeDigest, decision, at: now)
-            else { return page(Page("device", messages: ["error": "device_error_expired"]), status: 400) }
-            await events.record(SecurityEvent(
-                kind: approved ? .deviceApproved : .deviceDenied, at: now, userID: session.userID, clientID: client.id,
-                detail: approved ? authorization.scopes.description : nil))
-            return page(Page(
-                "device_done", values: ["client": client.name],
-                messages: ["outcome": approved ? "device_done_approved" : "device_done_denied"]))
-        } catch is OAuthError {  // a repeated parameter
-            return EndpointResponse(status: 400, body: .errorPage("The form could not be read."))
-        } catch {
-            return Self.failurePage(error)
+        guard answer == "approve" || answer == "deny", let typed else { return unreadable }
+        let found: (DeviceAuthorization, Client, String)
+        switch try await lookUp(typed, address: request.clientAddress) {
+        case .refused(let response): return response
+        case .found(let authorization, let client, let code): found = (authorization, client, code)
         }
+        let (authorization, client, code) = found
+        guard let session = try await services.login.activeSession(secret: request.sessionSecret) else {
+            // Signed out meanwhile: back to the page, which signs in first and asks again.
+            return .redirect(RedirectURL.build(Self.verificationPath, parameters: [("user_code", UserCode.formatted(code))]))
+        }
+        let now = clock.now()
+        let approved = answer == "approve"
+        let decision: DeviceDecision = approved
+            ? .approved(userID: session.userID, sessionID: session.id, authTime: session.authTime,
+                        methods: session.methods, identityProvider: session.identityProvider)
+            : .denied
+        guard try await devices.decideDeviceAuthorization(userCodeDigest: authorization.userCodeDigest, decision, at: now)
+        else { return page(Page("device", messages: ["error": "device_error_expired"]), status: 400) }
+        await events.record(SecurityEvent(
+            kind: approved ? .deviceApproved : .deviceDenied, at: now, userID: session.userID, clientID: client.id,
+            detail: approved ? authorization.scopes.description : nil))
+        return page(Page(
+            "device_done", values: ["client": client.name],
+            messages: ["outcome": approved ? "device_done_approved" : "device_done_denied"]))
     }
 
     enum LookUp {
@@ -122,13 +113,5 @@ extension DeviceEndpoints {
 
     func page(_ page: Page, status: Int = 200) -> EndpointResponse {
         EndpointResponse(status: status, body: .page(page))
-    }
-
-    /// The browser's answer to a failure that is not the request's fault: an error page, 503
-    /// with Retry-After while the database cannot be reached, 500 otherwise.
-    static func failurePage(_ error: any Error) -> EndpointResponse {
-        let answer = OAuthError.failure(error)
-        let response = EndpointResponse(status: answer.httpStatus, body: .errorPage(answer.description))
-        return answer.retryAfter.map { response.adding(header: "Retry-After", String($0)) } ?? response
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SSOCore
+import SSOEndpointModel
 
 /// The device grant's two endpoints besides the token endpoint (RFC 8628):
 /// - `POST /device_authorization` (section 3.1): an authenticated client gets a device code, a
@@ -32,7 +33,7 @@ struct DeviceEndpoints: EndpointModule {
 
     var routes: [EndpointRoute] {
         [
-            EndpointRoute(.post, Self.authorizationPath, handler: deviceAuthorization),
+            EndpointRoute(.post, Self.authorizationPath, audience: .client, handler: deviceAuthorization),
             EndpointRoute(.get, Self.verificationPath, handler: verificationPage),
             EndpointRoute(.post, Self.verificationPath, handler: decision),
         ]

@@ -1,29 +1,26 @@
 import Foundation
 import SSOCore
+import SSOEndpointModel
 
 extension LegacyAlorModule {
     /// `GET /auth/actions/2factor/?login=L`: whether the account wants a TOTP code. An unknown
     /// login answers as a known one without TOTP, and each address may ask 30 times a minute
     /// (each request counted before it is answered, so requests sent at once cannot pass it).
-    @Sendable func twoFactorProbe(_ request: EndpointRequest) async -> EndpointResponse {
-        await answering {
-            _ = try await throttle.reserve([.counting(request.clientAddress.map { "probe:" + $0 }, throttle.limits.probe)])
-            guard let login = try request.query.value("login") else {
-                throw OAuthError.invalidRequest("The 'login' parameter is missing.")
-            }
-            let required = try await users.user(login: login)?.hasTOTP ?? false
-            return .json(TwoFactorAnswer(twoFactorRequired: required))
+    @Sendable func twoFactorProbe(_ request: EndpointRequest) async throws -> EndpointResponse {
+        _ = try await throttle.reserve([.counting(request.clientAddress.map { "probe:" + $0 }, throttle.limits.probe)])
+        guard let login = try request.query.value("login") else {
+            throw OAuthError.invalidRequest("The 'login' parameter is missing.")
         }
+        let required = try await users.user(login: login)?.hasTOTP ?? false
+        return try .json(TwoFactorAnswer(twoFactorRequired: required))
     }
 
     /// `POST /auth/actions/login`: the developer site's login. Opens the SSO session and answers
     /// the session's tokens, issued to the legacy client.
-    @Sendable func developerLogin(_ request: EndpointRequest) async -> EndpointResponse {
-        await answering {
-            let body = try decode(LegacyLoginBody.self, from: request)
-            let client = try await legacyClient(id: configuration.clientID)
-            return try await signIn(body.credentials, client: client, request: request, redirectURL: nil)
-        }
+    @Sendable func developerLogin(_ request: EndpointRequest) async throws -> EndpointResponse {
+        let body = try decode(LegacyLoginBody.self, from: request)
+        let client = try await legacyClient(id: configuration.clientID)
+        return try await signIn(body.credentials, client: client, request: request, redirectURL: nil)
     }
 
     /// `POST /sso-auth/client`: the personal cabinet's login. The client must be the configured
@@ -31,19 +28,17 @@ extension LegacyAlorModule {
     /// password into another client's tokens, past that client's consent and grant types) and
     /// `redirect_url` one of its URLs; checked before the password, so a refused request
     /// changes nothing.
-    @Sendable func cabinetLogin(_ request: EndpointRequest) async -> EndpointResponse {
-        await answering {
-            let body = try decode(CabinetLoginBody.self, from: request)
-            guard body.client_id == configuration.clientID else {
-                throw OAuthError(.invalidClient,
-                                 "This endpoint serves only the client '\(configuration.clientID)'; other clients use /authorize.")
-            }
-            let client = try await legacyClient(id: body.client_id)
-            guard let url = Self.registeredURL(body.redirect_url, of: client) else {
-                throw OAuthError(.invalidRedirectURL, "redirect_url is not registered for client '\(client.id)'.")
-            }
-            return try await signIn(body.credentials, client: client, request: request, redirectURL: url)
+    @Sendable func cabinetLogin(_ request: EndpointRequest) async throws -> EndpointResponse {
+        let body = try decode(CabinetLoginBody.self, from: request)
+        guard body.client_id == configuration.clientID else {
+            throw OAuthError(.invalidClient,
+                             "This endpoint serves only the client '\(configuration.clientID)'; other clients use /authorize.")
         }
+        let client = try await legacyClient(id: body.client_id)
+        guard let url = Self.registeredURL(body.redirect_url, of: client) else {
+            throw OAuthError(.invalidRedirectURL, "redirect_url is not registered for client '\(client.id)'.")
+        }
+        return try await signIn(body.credentials, client: client, request: request, redirectURL: url)
     }
 
     /// A registered public client that may use the refresh grant: the only kind the legacy
@@ -70,7 +65,7 @@ extension LegacyAlorModule {
                 user, methods: methods, clientID: client.id, existingSecret: request.sessionSecret)
             var tokens = try await issueForSession(session, client: client)
             tokens.redirectUrl = redirectURL
-            var response = EndpointResponse.json(tokens)
+            var response = try EndpointResponse.json(tokens)
             response.newSessionSecret = secret
             return response
         case .invalidCredentials:

@@ -1,18 +1,17 @@
 import Foundation
 import SSOCore
+import SSOEndpointModel
 
 extension LegacyAlorModule {
     /// `POST /auth/actions/refresh` with `{"refreshToken": "..."}`: a fresh JWT and the next
     /// refresh token, through the registered `refresh_token` grant (rotation, reuse detection).
     /// Only tokens of public clients: a confidential client's token needs its secret at /token.
     /// Invalid tokens count against the address's token-endpoint failure limit.
-    @Sendable func refresh(_ request: EndpointRequest) async -> EndpointResponse {
-        await answering {
-            try await throttle.guarding(
-                Throttle.tokenAddressKey(request.clientAddress), policy: throttle.limits.tokenAddress,
-                counting: [.invalidGrant]
-            ) { try await refreshTokens(request) }
-        }
+    @Sendable func refresh(_ request: EndpointRequest) async throws -> EndpointResponse {
+        try await throttle.guarding(
+            Throttle.tokenAddressKey(request.clientAddress), policy: throttle.limits.tokenAddress,
+            counting: [.invalidGrant]
+        ) { try await refreshTokens(request) }
     }
 
     private func refreshTokens(_ request: EndpointRequest) async throws -> EndpointResponse {
@@ -27,7 +26,7 @@ extension LegacyAlorModule {
         let parameters = RequestParameters([(name: "refresh_token", value: body.refreshToken)])
         let authorized = try await grant.authorize(TokenRequest(client: client, parameters: parameters))
         let response = try await issuer.issue(authorized, for: client)
-        return .json(LegacyTokens(jwt: response.accessToken, refreshToken: response.refreshToken,
+        return try .json(LegacyTokens(jwt: response.accessToken, refreshToken: response.refreshToken,
                                   expiresIn: response.expiresIn, idToken: response.idToken))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SSOCore
+import SSOEndpointModel
 
 /// The broker's old login endpoints (`/auth/actions/*` and the personal cabinet's `/sso-auth/client`) as an adapter over the core:
 /// every login becomes a normal SSO session, every token comes from the one `TokenIssuer`,
@@ -46,37 +47,26 @@ public struct LegacyAlorModule: EndpointModule {
         self.random = random
     }
 
+    /// Every answer of the old endpoints, errors included, says they are deprecated and where
+    /// the migration guide is (RFC 9745).
+    var deprecation: [(String, String)] {
+        [("Deprecation", Self.deprecatedSince),
+         ("Link", "<\(configuration.documentationURL)>; rel=\"deprecation\"; type=\"text/html\"")]
+    }
+
     public var routes: [EndpointRoute] {
         [
             // Hummingbird matches the old clients' `/auth/actions/2factor/` (trailing slash) here too.
-            EndpointRoute(.get, "/auth/actions/2factor", handler: deprecated(twoFactorProbe)),
-            EndpointRoute(.post, "/auth/actions/login", handler: deprecated(developerLogin)),
-            EndpointRoute(.post, "/sso-auth/client", handler: deprecated(cabinetLogin)),
-            EndpointRoute(.post, "/auth/actions/refresh", handler: deprecated(refresh)),
-            EndpointRoute(.post, "/devapi/v1/oauth/code", handler: deprecated(developerCode)),
-            EndpointRoute(.get, "/login", handler: deprecated(cabinetEntry)),
+            EndpointRoute(.get, "/auth/actions/2factor", audience: .json, headers: deprecation, handler: twoFactorProbe),
+            EndpointRoute(.post, "/auth/actions/login", audience: .json, headers: deprecation, handler: developerLogin),
+            EndpointRoute(.post, "/sso-auth/client", audience: .json, headers: deprecation, handler: cabinetLogin),
+            EndpointRoute(.post, "/auth/actions/refresh", audience: .json, headers: deprecation, handler: refresh),
+            EndpointRoute(.post, "/devapi/v1/oauth/code", audience: .json, headers: deprecation, handler: developerCode),
+            // The login page's path: a `GET /login` without an interaction is the cabinet's entry.
+            EndpointRoute(.get, "/login", headers: deprecation, accepts: { (try? $0.query.value("interaction")) ?? nil == nil },
+                          handler: cabinetEntry),
             EndpointRoute(.get, "/docs/migration", handler: { _ in MigrationGuide.page() }),
         ]
-    }
-
-    private func deprecated(
-        _ handler: @escaping @Sendable (EndpointRequest) async -> EndpointResponse
-    ) -> @Sendable (EndpointRequest) async -> EndpointResponse {
-        let link = "<\(configuration.documentationURL)>; rel=\"deprecation\"; type=\"text/html\""
-        return { request in
-            await handler(request).adding(header: "Deprecation", Self.deprecatedSince).adding(header: "Link", link)
-        }
-    }
-
-    /// Runs `body`, turning protocol errors into their JSON answer and failures into a 500 (503 while the database cannot be reached).
-    func answering(_ body: () async throws -> EndpointResponse) async -> EndpointResponse {
-        do {
-            return try await body()
-        } catch let error as OAuthError {
-            return .error(error)
-        } catch {
-            return .error(.failure(error))
-        }
     }
 
     /// Decodes a JSON body, requiring the JSON media type: a cross-site HTML form cannot send it,

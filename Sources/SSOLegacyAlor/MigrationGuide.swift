@@ -1,5 +1,6 @@
 import Foundation
 import SSOCore
+import SSOEndpointModel
 
 /// `/docs/migration`: what each legacy endpoint does now and what replaces it. The
 /// `Link` header of every legacy response points here.

@@ -5,6 +5,8 @@ import Logging
 import NIOCore
 import AsyncHTTPClient
 import SSOCore
+import SSOEndpointModel
+import SSOProtocolEndpoints
 import SSOFederation
 import SSOHTTP
 import SSOLegacyAlor
@@ -72,7 +74,7 @@ public enum SSOServer {
 
         // Endpoint modules: each is switched on here, like the grant modules above, which may
         // bring endpoints of their own (the device grant's verification page).
-        var modules: [any EndpointModule] = grantModules.compactMap(\.endpoints)
+        var modules: [any EndpointModule] = grantModules.compactMap { ($0 as? any GrantEndpoints)?.endpoints }
         if options.legacy {
             modules.append(LegacyAlorModule(
                 configuration: LegacyConfiguration(clientID: options.legacyClientID, issuer: options.issuer),
@@ -91,16 +93,28 @@ public enum SSOServer {
 
         let validator = AccessTokenValidator(
             issuer: options.issuer, signer: signer, references: storage, grants: storage, clock: clock)
+        let tokenEndpoint = TokenEndpoint(authenticator: authenticator, registry: registry, issuer: issuer)
+        let userInfo = UserInfoService(validator: validator, users: storage)
+        let introspection = TokenIntrospection(
+            issuer: options.issuer, validator: validator, refreshTokens: storage,
+            grants: storage, users: storage, events: events, clock: clock)
+        // The server's own endpoints come after the modules above: the legacy module's
+        // `GET /login?url=` is tried before the login page's.
+        let protocolServices = ProtocolServices(
+            issuer: options.issuer, clients: storage, users: storage, interactions: storage,
+            validator: AuthorizationRequestValidator(clients: storage, scopes: storage), flow: flow,
+            binding: InteractionBinding(interactions: storage, clients: storage, login: login, clock: clock),
+            login: login,
+            logout: LogoutFlow(clients: storage, sessions: storage, signer: signer, login: login, events: events, clock: clock),
+            tokenEndpoint: tokenEndpoint, userInfo: userInfo, introspection: introspection, authenticator: authenticator,
+            signer: signer, providers: storage, scopes: storage,
+            tokenIssued: { [metrics] grantType in metrics.tokenIssued(grantType: grantType) })
+        let metadata = modules.reduce(into: [String: String]()) { all, module in
+            all.merge(module.metadata) { first, _ in first }
+        }
+        modules += protocolServices.modules(metadata: metadata)
         let services = SSOServices(
-            clients: storage, users: storage, interactions: storage, sessions: storage,
-            validator: AuthorizationRequestValidator(clients: storage, scopes: storage), flow: flow, login: login,
-            tokenEndpoint: TokenEndpoint(authenticator: authenticator, registry: registry, issuer: issuer),
-            userInfo: UserInfoService(validator: validator, users: storage),
-            introspection: TokenIntrospection(
-                issuer: options.issuer, validator: validator, refreshTokens: storage,
-                grants: storage, users: storage, events: events, clock: clock),
-            authenticator: authenticator,
-            signer: signer, clock: clock, events: events, random: random, modules: modules, providers: storage, scopes: storage,
+            modules: modules, scopes: storage, random: random,
             readiness: Readiness([
                 // A read every store answers from its database: the clients table.
                 ("database", { _ = try await storage.longestAccessTokenTTL() }),

@@ -6,6 +6,7 @@ import SSOStorageSQLite
 import SSOTesting
 import Testing
 @testable import SSOGrantDeviceCode
+import SSOEndpointModel
 
 /// The device authorization grant (RFC 8628) end to end: the server of `sso serve` on an
 /// ephemeral port with a fresh SQLite file (SSOServerTesting's Harness), a device polling the
@@ -274,10 +275,11 @@ struct DeviceCodeGrantTests {
 
     @Test("the verification page answers a server failure as one, not as a malformed form")
     func failurePages() {
-        let away = DeviceEndpoints.failurePage(StoreUnavailable(reason: "connection refused"))
+        // The verification page's routes are the browser's: a thrown failure becomes the error page.
+        let away = EndpointFailure.response(for: StoreUnavailable(reason: "connection refused"), audience: .browser, realm: "r")
         #expect(away.status == 503 && away.headers.contains { $0 == ("Retry-After", "1") })
         struct Broken: Error {}
-        let broken = DeviceEndpoints.failurePage(Broken())
+        let broken = EndpointFailure.response(for: Broken(), audience: .browser, realm: "r")
         #expect(broken.status == 500 && !broken.headers.contains { $0.0 == "Retry-After" })
     }
 }

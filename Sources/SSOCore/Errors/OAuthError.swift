@@ -1,9 +1,11 @@
 /// An OAuth 2.0 / OpenID Connect protocol error: the `error` code of RFC 6749 (sections 4.1.2.1
 /// and 5.2), RFC 6750 and OpenID Connect Core 3.1.2.6, with a human-readable description.
 ///
-/// It is a value, not a class hierarchy: every layer can create one and the HTTP layer alone
-/// decides how it travels (JSON body, redirect query, or `WWW-Authenticate`).
-/// The description is sent to the client, so it never contains secrets or internal details.
+/// It is a value, not a class hierarchy: every layer can create one, and one place
+/// (`EndpointFailure`, by the route's audience) decides how it travels (JSON body, redirect
+/// query, `WWW-Authenticate`, or the HTML error page).
+/// The description is sent to the client, so it never contains secrets or internal details;
+/// `debug` and `cause` are for the server's log only.
 public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
     public struct Code: RawRepresentable, Sendable, Hashable, ExpressibleByStringLiteral {
         public let rawValue: String
@@ -41,11 +43,31 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String
     /// Seconds to wait before trying again (`Retry-After`), for `too_many_attempts`.
     public var retryAfter: Int?
+    /// What went wrong, in the server's terms, for the log; never sent.
+    public var debug: String?
+    /// The failure behind this answer (a store's error behind `server_error`), for the log; never sent.
+    public var cause: (any Error)?
 
-    public init(_ code: Code, _ description: String, retryAfter: Int? = nil) {
+    public init(_ code: Code, _ description: String, retryAfter: Int? = nil, debug: String? = nil,
+                cause: (any Error)? = nil) {
         self.code = code
         self.description = description
         self.retryAfter = retryAfter
+        self.debug = debug
+        self.cause = cause
+    }
+
+    /// Two errors are the same answer: code, description and `Retry-After` (not the log's part).
+    public static func == (lhs: OAuthError, rhs: OAuthError) -> Bool {
+        lhs.code == rhs.code && lhs.description == rhs.description && lhs.retryAfter == rhs.retryAfter
+    }
+
+    /// The text for the server's log: the answer, then the debug text and the cause.
+    public var logDescription: String {
+        var text = "\(code.rawValue): \(description)"
+        if let debug { text += " (\(debug))" }
+        if let cause { text += " caused by \(String(reflecting: cause))" }
+        return text
     }
 
     /// The HTTP status this error takes when it is the answer to a direct request

@@ -33,8 +33,11 @@ extension OAuthError {
     /// (503, `Retry-After: 1`) when the store cannot be reached or serve at the moment
     /// (``StoreUnavailable/covers(_:)``), `server_error` (500) otherwise.
     public static func failure(_ error: any Error, _ description: String = "The server could not complete the request.") -> OAuthError {
-        guard StoreUnavailable.covers(error) else { return OAuthError(.serverError, description) }
+        guard StoreUnavailable.covers(error) else {
+            return OAuthError(.serverError, description, cause: error)
+        }
         return OAuthError(.temporarilyUnavailable, "The server's database is unavailable at the moment; try again shortly.",
-                          retryAfter: 1)
+                          retryAfter: 1, cause: error)
     }
 }
+

@@ -16,15 +16,14 @@ public protocol Grant: Sendable {
 public protocol GrantModule: Grant {
     /// The `grant_type` value this module answers.
     static var grantType: String { get }
+    /// A grant that needs endpoints besides the token endpoint (the device grant's
+    /// `/device_authorization` and verification page) also conforms to the endpoint model's
+    /// `GrantEndpoints`; most grants have none.
     init(_ context: GrantContext)
-    /// Endpoints the grant needs besides the token endpoint (the device grant's
-    /// `/device_authorization` and verification page); most grants have none.
-    var endpoints: (any EndpointModule)? { get }
 }
 
 extension GrantModule {
     public var grantType: String { Self.grantType }
-    public var endpoints: (any EndpointModule)? { nil }
 }
 
 /// A token request as a grant sees it: an authenticated client and the request's parameters.

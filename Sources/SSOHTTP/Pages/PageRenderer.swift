@@ -14,13 +14,14 @@ struct PageRenderer: Sendable {
         localizer = try Localizer(directory: resourcesDirectory + "/locales")
     }
 
-    /// The page `template` in the browser's language. `formTarget`: the registered URI its
-    /// form's answer may redirect to (the relying party's), allowed by the page's policy.
+    /// The page `template` in the language `acceptLanguage` prefers. `formTarget`: the
+    /// registered URI its form's answer may redirect to (the relying party's), allowed by the
+    /// page's policy.
     func render(
-        _ template: String, _ context: [String: Any], request: Request, status: HTTPResponse.Status = .ok,
+        _ template: String, _ context: [String: Any], acceptLanguage: String?, status: HTTPResponse.Status = .ok,
         formTarget: String? = nil
     ) -> Response {
-        let language = localizer.language(for: request.headers[.acceptLanguage])
+        let language = localizer.language(for: acceptLanguage)
         var full = context
         full["t"] = localizer.messages(language)
         full["lang"] = language
@@ -30,13 +31,26 @@ struct PageRenderer: Sendable {
         return Responses.html(html, status: status, formTargets: formTarget.map { [$0] } ?? [])
     }
 
-    /// The page shown when a browser request cannot continue and must not be redirected.
-    func errorPage(_ message: String, request: Request, status: HTTPResponse.Status = .badRequest) -> Response {
-        render("error", ["message": message], request: request, status: status)
+    func render(_ template: String, _ context: [String: Any], request: Request, status: HTTPResponse.Status = .ok) -> Response {
+        render(template, context, acceptLanguage: request.headers[.acceptLanguage], status: status)
     }
 
-    /// A message from the catalog in the browser's language.
+    /// The page shown when a browser request cannot continue and must not be redirected.
+    func errorPage(_ message: String, acceptLanguage: String?, status: HTTPResponse.Status = .badRequest) -> Response {
+        render("error", ["message": message], acceptLanguage: acceptLanguage, status: status)
+    }
+
+    func errorPage(_ message: String, request: Request, status: HTTPResponse.Status = .badRequest) -> Response {
+        errorPage(message, acceptLanguage: request.headers[.acceptLanguage], status: status)
+    }
+
+    /// A message from the catalog in the preferred language, `%d` replaced by `argument`.
+    func message(_ key: String, argument: String? = nil, acceptLanguage: String?) -> String {
+        let text = localizer.messages(localizer.language(for: acceptLanguage))[key] ?? key
+        return argument.map { text.replacingOccurrences(of: "%d", with: $0) } ?? text
+    }
+
     func message(_ key: String, request: Request) -> String {
-        localizer.messages(localizer.language(for: request.headers[.acceptLanguage]))[key] ?? key
+        message(key, acceptLanguage: request.headers[.acceptLanguage])
     }
 }

@@ -2,20 +2,21 @@ import Foundation
 import Hummingbird
 import NIOCore
 import SSOCore
+import SSOEndpointModel
 
 extension SSORoutes {
     /// `/healthz`: the process answers (liveness). `/readyz`: it can serve — the database
     /// answers and a signing key is loaded (readiness); 503 with the failing check otherwise,
     /// so a load balancer or an orchestrator sends traffic elsewhere.
-    func registerHealth(on router: Router<some RequestContext>) {
+    func registerHealth(on router: Router<some PeerAddressRequestContext>) {
         router.get("/healthz") { _, _ in
-            try Responses.json(HealthAnswer(status: "ok", checks: nil))
+            Responses.plain(try .json(HealthAnswer(status: "ok", checks: nil)))
         }
         router.get("/readyz") { _, _ in
             let checks = await services.readiness.check()
             let ready = checks.values.allSatisfy { $0 == "ok" }
-            return try Responses.json(HealthAnswer(status: ready ? "ready" : "unavailable", checks: checks),
-                                      status: ready ? .ok : .serviceUnavailable)
+            return Responses.plain(try .json(HealthAnswer(status: ready ? "ready" : "unavailable", checks: checks),
+                                             status: ready ? 200 : 503))
         }
         // The OpenAPI 3.1 description of the JSON endpoints (Resources/openapi.json).
         router.get("/openapi.json") { _, _ in

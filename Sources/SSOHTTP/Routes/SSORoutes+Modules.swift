@@ -1,115 +1,188 @@
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import SSOCore
+import SSOEndpointModel
 
+/// The adapter between Hummingbird and the endpoint model: every endpoint module's routes are
+/// served here, the request translated into an ``EndpointRequest`` and the answer (or the error
+/// a route throws, through ``EndpointFailure``) into a Hummingbird response, with the pages
+/// rendered and the cookies set.
 extension SSORoutes {
-    /// Built-in routes that hand requests they do not handle to a module route of the same
-    /// method and path (the login page passes `/login?url=` to the legacy module).
-    static let sharedRoutes: Set<String> = ["GET /login"]
-
-    /// Serves the routes of the endpoint modules the composition root registered.
-    func registerModules(on router: Router<some RequestContext>) {
-        for module in services.modules {
-            for route in module.routes where !Self.sharedRoutes.contains("\(route.method.rawValue) \(route.path)") {
-                let method: HTTPRequest.Method = route.method == .get ? .get : .post
-                router.on(RouterPath(route.path), method: method) { request, context in
-                    await serve(route, request: request, context: context)
+    /// Serves the routes of every endpoint module: the server's own and those the composition
+    /// root registered. Routes sharing a method and path are tried in order, the first that
+    /// accepts the request answering.
+    func registerModules(on router: Router<some PeerAddressRequestContext>) {
+        var groups: [(key: String, routes: [EndpointRoute])] = []
+        for route in services.modules.flatMap(\.routes) {
+            let key = "\(route.method.rawValue) \(route.path)"
+            if let index = groups.firstIndex(where: { $0.key == key }) {
+                groups[index].routes.append(route)
+            } else {
+                groups.append((key, [route]))
+            }
+        }
+        for (_, routes) in groups {
+            let first = routes[0]
+            let method: HTTPRequest.Method = first.method == .get ? .get : .post
+            if routes.count == 1 {
+                router.on(RouterPath(first.path), method: method) { request, context in
+                    await serve(first, request: request, context: context)
+                }
+            } else {
+                router.on(RouterPath(first.path), method: method) { request, context in
+                    await serve(routes, request: request, context: context)
                 }
             }
         }
     }
 
-    /// A module route for `method` and `path`, for built-in routes that share a path with a module.
-    func moduleRoute(_ method: EndpointRoute.Method, _ path: String) -> EndpointRoute? {
-        services.modules.lazy.flatMap(\.routes).first { $0.method == method && $0.path == path }
+    /// The first of `routes` that accepts the request answers it.
+    func serve(_ routes: [EndpointRoute], request: Request, context: some PeerAddressRequestContext) async -> Response {
+        let translated = await endpointRequest(request, context: context, route: routes[0])
+        switch translated {
+        case .failure(let refusal): return refusal.response
+        case .success(let (endpointRequest, isNewBinding)):
+            let route = routes.first { $0.accepts?(endpointRequest) ?? true } ?? routes[routes.count - 1]
+            return await answer(route, endpointRequest, isNewBinding: isNewBinding, request: request)
+        }
     }
 
-    func serve(_ route: EndpointRoute, request: Request, context: some RequestContext) async -> Response {
-        var request = request
-        var headers: [String: String] = [:]
-        for field in request.headers { headers[field.name.canonicalName] = field.value }
-        var cookies: [String: String] = [:]
-        for header in request.headers[values: .cookie] {
-            for pair in header.split(separator: ";") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                if parts.count == 2 { cookies[parts[0].trimmingCharacters(in: .whitespaces)] = String(parts[1]) }
-            }
+    func serve(_ route: EndpointRoute, request: Request, context: some PeerAddressRequestContext) async -> Response {
+        switch await endpointRequest(request, context: context, route: route) {
+        case .failure(let refusal): return refusal.response
+        case .success(let (endpointRequest, isNewBinding)):
+            return await answer(route, endpointRequest, isNewBinding: isNewBinding, request: request)
         }
+    }
+
+    private func answer(_ route: EndpointRoute, _ endpointRequest: EndpointRequest, isNewBinding: Bool, request: Request) async -> Response {
+        var endpointAnswer: EndpointResponse
+        do {
+            endpointAnswer = try await route.handler(endpointRequest)
+        } catch {
+            if EndpointFailure.isUnexpected(error) { logFailure(error, request: request) }
+            endpointAnswer = EndpointFailure.response(for: error, audience: route.audience, realm: configuration.issuer)
+        }
+        for header in route.headers { endpointAnswer.headers.append(header) }
+        var response = await response(from: endpointAnswer, acceptLanguage: endpointRequest.acceptLanguage, request: request)
+        // The browser's binding cookie goes with what a browser navigates to; JSON answers to
+        // clients and scripts set no cookie.
+        if isNewBinding, endpointAnswer.isForBrowser, let binding = endpointRequest.browserSecret {
+            response.setCookie(cookie(csrfCookie, binding, maxAge: nil))
+        }
+        return response
+    }
+
+    /// The request as the endpoint model sees it, and whether its browser binding is new.
+    private func endpointRequest(
+        _ request: Request, context: some PeerAddressRequestContext, route: EndpointRoute
+    ) async -> Result<(EndpointRequest, Bool), ReadyAnswer> {
+        var request = request
+        var fields: [(name: String, value: String)] = []
+        fields.reserveCapacity(request.headers.count)
+        for field in request.headers { fields.append((field.name.canonicalName, field.value)) }
+        let headers = EndpointHeaders(lowercased: fields)
         let body: Data
         if request.method == .post {
-            guard let buffer = try? await request.collectBody(upTo: 64 * 1024) else {
-                return Responses.oauthError(.invalidRequest("The request body is too large or unreadable."))
+            guard let buffer = try? await request.collectBody(upTo: RequestLimits<SSORequestContext>.maximumBodyBytes) else {
+                let answer = route.audience == .browser
+                    ? EndpointResponse.errorPage(key: "error_bad_form")
+                    : EndpointFailure.response(for: OAuthError.invalidRequest("The request body is too large or unreadable."),
+                                               audience: .json, realm: configuration.issuer)
+                return .failure(ReadyAnswer(await response(from: answer, acceptLanguage: headers["accept-language"],
+                                                           request: request)))
             }
             body = Data(buffer.readableBytesView)
         } else {
             body = Data()
         }
-        let (browserSecret, isNew) = csrfToken(request)
-        var pathParameters: [String: String] = [:]
-        for segment in route.path.split(separator: "/") where segment.hasPrefix("{") && segment.hasSuffix("}") {
-            let name = String(segment.dropFirst().dropLast())
-            pathParameters[name] = context.parameters.get(name)
-        }
+        let cookies = headers.cookies
+        let existing = cookies[csrfCookie].flatMap { $0.utf8.count >= 32 ? $0 : nil }
+        // A browser without a binding gets one with the page or redirect it navigates to;
+        // clients' and scripts' requests are not worth a random token.
         var endpointRequest = EndpointRequest(
-            query: request.queryParameters, headers: headers, cookies: cookies, body: body,
+            query: request.queryParameters, headers: headers, body: body,
             clientAddress: clientAddress(request, context: context), sessionSecret: cookies[sessionCookie],
-            browserSecret: browserSecret)
-        endpointRequest.pathParameters = pathParameters
-        let endpointAnswer = await route.handler(endpointRequest)
-        var answer = await response(from: endpointAnswer, request: request)
-        // The browser's binding cookie goes with what a browser navigates to; JSON answers to
-        // clients and scripts set no cookie.
-        if isNew, Self.isForBrowser(endpointAnswer) { answer.setCookie(cookie(csrfCookie, browserSecret, maxAge: nil)) }
-        return answer
-    }
-
-    /// A page or a redirect, as opposed to an answer to a client's or a script's request.
-    static func isForBrowser(_ answer: EndpointResponse) -> Bool {
-        switch answer.body {
-        case .page, .errorPage: true
-        case .data(_, let contentType): MediaType.of(contentType) == "text/html"
-        case .empty: (300..<400).contains(answer.status)
+            browserSecret: existing ?? (route.audience == .browser ? services.random.token() : nil))
+        if route.path.contains("{") {
+            for segment in route.path.split(separator: "/") where segment.hasPrefix("{") && segment.hasSuffix("}") {
+                let name = String(segment.dropFirst().dropLast())
+                endpointRequest.pathParameters[name] = context.parameters.get(name)
+            }
         }
+        return .success((endpointRequest, existing == nil))
     }
 
-    func response(from answer: EndpointResponse, request: Request) async -> Response {
+    func response(from answer: EndpointResponse, acceptLanguage: String?, request: Request) async -> Response {
         var response: Response
         switch answer.body {
-        case .data(let data, let contentType) where MediaType.of(contentType) == "text/html":
-            // A module's own HTML gets the pages' headers (policy, framing, caching, referrer).
-            response = Responses.html(String(decoding: data, as: UTF8.self), status: .init(code: answer.status))
-        case .data(let data, let contentType):
-            response = Response(status: .init(code: answer.status), headers: [.contentType: contentType],
-                                body: .init(byteBuffer: ByteBuffer(bytes: data)))
         case .errorPage(let message):
-            response = pages.errorPage(message, request: request, status: .init(code: answer.status))
+            response = pages.errorPage(text(message, acceptLanguage: acceptLanguage), acceptLanguage: acceptLanguage,
+                                       status: .init(code: answer.status))
+            for (name, value) in answer.headers {
+                if let field = Responses.fieldName(name) { response.headers.append(HTTPField(name: field, value: value)) }
+            }
         case .page(let page):
-            response = await render(page, request: request, status: .init(code: answer.status))
-        case .empty:
-            response = Response(status: .init(code: answer.status))
+            response = await render(page, acceptLanguage: acceptLanguage, status: .init(code: answer.status), request: request)
+            for (name, value) in answer.headers {
+                if let field = Responses.fieldName(name) { response.headers.append(HTTPField(name: field, value: value)) }
+            }
+        default:
+            response = Responses.plain(answer)
         }
-        for (name, value) in answer.headers {
-            if let field = HTTPField.Name(name) { response.headers.append(HTTPField(name: field, value: value)) }
-        }
-        if let secret = answer.newSessionSecret {
-            response.setCookie(cookie(sessionCookie, secret, maxAge: configuration.sessionCookieMaxAge))
+        switch answer.sessionCookie {
+        case .set(let secret): response.setCookie(cookie(sessionCookie, secret, maxAge: configuration.sessionCookieMaxAge))
+        case .clear: response.setCookie(cookie(sessionCookie, "deleted", maxAge: 0))
+        case nil: break
         }
         return response
     }
 
-    /// A module's page: its values, its message keys in the browser's language, its scopes
-    /// described as on the consent page.
-    func render(_ page: Page, request: Request, status: HTTPResponse.Status) async -> Response {
+    func text(_ message: PageMessage, acceptLanguage: String?) -> String {
+        switch message {
+        case .text(let text): text
+        case .key(let key, let argument): pages.message(key, argument: argument, acceptLanguage: acceptLanguage)
+        }
+    }
+
+    /// A module's page: its values and lists, its messages in the browser's language, its
+    /// scopes described as on the consent page.
+    func render(_ page: Page, acceptLanguage: String?, status: HTTPResponse.Status, request: Request) async -> Response {
         var context: [String: Any] = page.values
-        for (name, key) in page.messages { context[name] = pages.message(key, request: request) }
+        for (name, list) in page.lists { context[name] = list }
+        for (name, message) in page.messages { context[name] = text(message, acceptLanguage: acceptLanguage) }
         if let scopes = page.scopes {
             do {
-                context["scopes"] = try await describe(scopes, request: request)
+                context["scopes"] = try await describe(scopes, acceptLanguage: acceptLanguage)
             } catch {
-                return internalErrorPage(error, request: request)
+                logFailure(error, request: request)
+                return await response(from: EndpointFailure.response(for: error, audience: .browser, realm: configuration.issuer),
+                                      acceptLanguage: acceptLanguage, request: request)
             }
         }
-        return pages.render(page.template, context, request: request, status: status, formTarget: page.formTarget)
+        return pages.render(page.template, context, acceptLanguage: acceptLanguage, status: status,
+                            formTarget: page.formTarget)
     }
+
+    /// Each scope's name and description in the browser's language: the operator's registered
+    /// description, else the catalog's, else the name itself.
+    func describe(_ scopes: ScopeSet, acceptLanguage: String?) async throws -> [[String: String]] {
+        let language = pages.localizer.language(for: acceptLanguage)
+        let t = pages.localizer.messages(language)
+        var registered: [String: [String: String]] = [:]
+        for definition in try await services.scopes?.scopeDefinitions() ?? [] {
+            registered[definition.name] = definition.descriptions
+        }
+        return scopes.values.map { scope in
+            ["name": scope,
+             "description": registered[scope].flatMap { $0[language] ?? $0["en"] } ?? t["scope_" + scope] ?? scope]
+        }
+    }
+}
+
+/// An answer made before any route ran (an unreadable body).
+struct ReadyAnswer: Error {
+    let response: Response
+    init(_ response: Response) { self.response = response }
 }

@@ -3,7 +3,7 @@ import Hummingbird
 import SSOCore
 
 extension SSORoutes {
-    func registerPages(on router: Router<some RequestContext>) {
+    func registerPages(on router: Router<some PeerAddressRequestContext>) {
         router.get("/static/{file}") { request, context in
             guard let name = context.parameters.get("file"), let file = staticFiles[name] else {
                 return Response(status: .notFound)

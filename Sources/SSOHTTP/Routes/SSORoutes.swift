@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import SSOCore
+import SSOEndpointModel
 
 /// The routes of the authorization server, over the services the composition root built.
 /// Each group lives in its own `SSORoutes+Group.swift` file.
@@ -53,7 +54,7 @@ public struct SSORoutes: Sendable {
     }
 
     /// Adds every route to `router`.
-    public func register<Context: RequestContext>(on router: Router<Context>) {
+    public func register<Context: PeerAddressRequestContext>(on router: Router<Context>) {
         router.add(middleware: RequestLog<Context>(
             trustedProxies: configuration.trustedProxies, logger: logger, metrics: services.metrics,
             clientAddress: { [self] request, context in clientAddress(request, context: context) }))
@@ -62,53 +63,24 @@ public struct SSORoutes: Sendable {
         if configuration.secureCookies { router.add(middleware: StrictTransportSecurity<Context>()) }
         router.add(middleware: UnauthorizedChallenge<Context>(realm: configuration.issuer))
         registerHealth(on: router)
-        registerDiscovery(on: router)
-        registerAuthorize(on: router)
-        registerLogin(on: router)
-        registerConsent(on: router)
-        registerToken(on: router)
-        registerIntrospection(on: router)
-        registerUserInfo(on: router)
-        registerProfile(on: router)
-        registerLogout(on: router)
         registerPages(on: router)
         registerModules(on: router)
         knownRoutes.fill(from: router)
-    }
-
-    /// Logs an unexpected failure and returns the generic error page; details stay in the log.
-    /// An `OAuthError` is not unexpected: it is the request's fault (a repeated parameter, say),
-    /// so the page says what is wrong with the status the error carries.
-    func internalErrorPage(_ error: any Error, request: Request) -> Response {
-        if let error = error as? OAuthError {
-            return pages.errorPage(error.description, request: request,
-                                   status: HTTPResponse.Status(code: error.httpStatus))
-        }
-        logFailure(error, request: request)
-        let answer = OAuthError.failure(error)
-        var response = pages.errorPage(
-            pages.message(answer.code == .temporarilyUnavailable ? "error_unavailable" : "error_internal", request: request),
-            request: request, status: HTTPResponse.Status(code: answer.httpStatus))
-        response.headers[.retryAfter] = answer.retryAfter.map(String.init)
-        return response
     }
 
     /// The answer to a request over the size limits: the error page for a browser, JSON otherwise.
     @Sendable func refuseOversized(_ status: HTTPResponse.Status, _ description: String, request: Request) -> Response {
         request.headers[.accept]?.contains("text/html") == true
             ? pages.errorPage(description, request: request, status: status)
-            : Responses.oauthError(.invalidRequest(description), status: status)
-    }
-
-    func internalErrorJSON(_ error: any Error, request: Request) -> Response {
-        logFailure(error, request: request)
-        return Responses.oauthError(.failure(error))
+            : Responses.plain(.error(.invalidRequest(description), status: status.code))
     }
 
     /// A database that cannot be reached or is busy is a warning (it passes); any other failure an error.
-    private func logFailure(_ error: any Error, request: Request) {
-        let metadata: Logger.Metadata = ["path": "\(request.uri.path)", "error": "\(error)"]
-        if StoreUnavailable.covers(error) {
+    func logFailure(_ error: any Error, request: Request) {
+        let text = (error as? OAuthError)?.logDescription ?? String(describing: error)
+        let metadata: Logger.Metadata = ["path": "\(request.uri.path)", "error": "\(text)"]
+        let cause = (error as? OAuthError)?.cause ?? error
+        if StoreUnavailable.covers(cause) {
             logger.warning("database unavailable", metadata: metadata)
         } else {
             logger.error("request failed", metadata: metadata)

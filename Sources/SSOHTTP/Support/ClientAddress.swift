@@ -8,7 +8,7 @@ extension SSORoutes {
     /// Behind a reverse proxy every peer is the proxy, so a proxy named in `--trusted-proxy`
     /// is looked through: the client is the right-most `X-Forwarded-For` entry that is not
     /// itself a trusted proxy. Entries further left are written by the client and not believed.
-    func clientAddress(_ request: Request, context: some RequestContext) -> String? {
+    func clientAddress(_ request: Request, context: some PeerAddressRequestContext) -> String? {
         guard var address = context.peerAddress else { return nil }
         guard configuration.trustedProxies.contains(address) else { return address }
         let forwarded = request.headers[values: .init("X-Forwarded-For")!]

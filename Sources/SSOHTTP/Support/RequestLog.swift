@@ -12,7 +12,7 @@ import SSOCore
 /// security events logged meanwhile carry it) and returned in the `X-Request-Id` header. The
 /// access-log line (at `info`) has the method, the path without its query (queries carry codes
 /// and tokens), the status, the duration and the client's address.
-struct RequestLog<Context: RequestContext>: RouterMiddleware {
+struct RequestLog<Context: PeerAddressRequestContext>: RouterMiddleware {
     static var header: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
 
     let trustedProxies: Set<String>

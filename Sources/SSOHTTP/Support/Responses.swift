@@ -2,57 +2,57 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import SSOCore
+import SSOEndpointModel
 
-/// Builders for the kinds of answer the server gives.
+/// The HTTP side of answers: the endpoint model's values as Hummingbird responses, and the
+/// headers every HTML page carries. JSON, redirects and errors are built by the endpoint model
+/// (`EndpointResponse`, `EndpointFailure`) alone.
 enum Responses {
-    static let jsonEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
-    /// A JSON answer. Protocol answers carrying tokens or errors are never cached (RFC 6749 5.1).
-    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, noStore: Bool = true) throws -> Response {
-        json(bytes: try jsonEncoder.encode(value), status: status, noStore: noStore)
-    }
-
-    /// A JSON answer from bytes already written (`JSONObjectWriter`).
-    static func json<Bytes: Sequence>(bytes: Bytes, status: HTTPResponse.Status = .ok, noStore: Bool = true) -> Response
-    where Bytes.Element == UInt8 {
-        var headers: HTTPFields = [.contentType: "application/json;charset=UTF-8"]
-        if noStore {
-            headers[.cacheControl] = "no-store"
-            headers[HTTPField.Name("Pragma")!] = "no-cache"
+    /// An answer without a page (JSON, bytes, a redirect, an empty body) as a response.
+    /// Pages and error pages need the renderer: see `SSORoutes.response(from:acceptLanguage:request:)`.
+    static func plain(_ answer: EndpointResponse) -> Response {
+        let status = HTTPResponse.Status(code: answer.status)
+        var response: Response
+        switch answer.body {
+        case .data(let data, let contentType) where MediaType.of(contentType) == "text/html":
+            // A module's own HTML gets the pages' headers (policy, framing, caching, referrer).
+            response = html(String(decoding: data, as: UTF8.self), status: status)
+        case .data(let data, let contentType):
+            response = Response(status: status, headers: [.contentType: contentType],
+                                body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        case .bytes(let bytes, let contentType):
+            response = Response(status: status, headers: [.contentType: contentType],
+                                body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        case .errorPage, .page, .empty:
+            response = Response(status: status)
         }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        for (name, value) in answer.headers {
+            if let field = fieldName(name) { response.headers.append(HTTPField(name: field, value: value)) }
+        }
+        return response
     }
 
-    /// An RFC 6749 section 5.2 error body with its status.
+    /// An OAuth error as JSON (RFC 6749 section 5.2), for the HTTP layer's own refusals.
     static func oauthError(_ error: OAuthError, status: HTTPResponse.Status? = nil) -> Response {
-        let body = ["error": error.code.rawValue, "error_description": error.description]
-        // Encoding a [String: String] cannot fail.
-        var response = (try? json(body, status: status ?? .init(code: error.httpStatus)))
-            ?? Response(status: .internalServerError)
-        if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
-        return response
+        plain(EndpointResponse.error(error, status: status?.code))
     }
 
-    /// Bearer-token errors for resource endpoints (RFC 6750 section 3); `scope`: the scope the
-    /// resource needs, for `insufficient_scope`.
-    static func bearerError(_ error: OAuthError, scope: String? = nil) -> Response {
-        var response = oauthError(error)
-        let escaped = error.description.replacingOccurrences(of: "\"", with: "'")
-        response.headers[.wwwAuthenticate] = "Bearer error=\"\(error.code.rawValue)\", error_description=\"\(escaped)\""
-            + (scope.map { ", scope=\"\($0)\"" } ?? "")
-        return response
+    /// The field name for a module's header; the usual ones without parsing the name again.
+    static func fieldName(_ name: String) -> HTTPField.Name? {
+        switch name {
+        case "Cache-Control": .cacheControl
+        case "Pragma": pragma
+        case "Location": .location
+        case "Retry-After": .retryAfter
+        case "WWW-Authenticate": .wwwAuthenticate
+        case "Access-Control-Allow-Origin": .accessControlAllowOrigin
+        case "Referrer-Policy": referrerPolicy
+        default: HTTPField.Name(name)
+        }
     }
 
-    /// A redirect that is never cached and, since it may carry a code, whose target learns
-    /// nothing of where the browser came from (the policy of a redirect applies to its target).
-    static func redirect(_ location: String) -> Response {
-        Response(status: .found, headers: [.location: location, .cacheControl: "no-store",
-                                           HTTPField.Name("Referrer-Policy")!: "no-referrer"])
-    }
+    static let pragma = HTTPField.Name("Pragma")!
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
 
     /// An HTML page, with headers that keep it out of caches and out of other sites' frames.
     /// `formTargets`: the registered URIs its forms' answers may redirect to.
@@ -79,23 +79,6 @@ enum Responses {
 }
 
 extension Request {
-    /// The body as text, refusing anything over `limit` bytes.
-    mutating func bodyText(limit: Int = 64 * 1024) async throws -> String {
-        let buffer = try await self.collectBody(upTo: limit)
-        return String(buffer: buffer)
-    }
-
-    /// The body's parameters when it is a form within the size limit; `nil` otherwise.
-    mutating func formParameters() async -> RequestParameters? {
-        guard mediaType == "application/x-www-form-urlencoded", let text = try? await bodyText() else { return nil }
-        return FormDecoding.parse(text)
-    }
-
     /// Query-string parameters through the one form decoder.
     var queryParameters: RequestParameters { FormDecoding.parse(uri.query ?? "") }
-
-    /// The media type of the body, lower-cased and without parameters.
-    var mediaType: String? {
-        headers.value(.contentType).map(MediaType.of)
-    }
 }

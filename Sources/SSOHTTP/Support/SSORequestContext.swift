@@ -1,9 +1,15 @@
 import Hummingbird
 import NIOCore
 
-/// The request context of the server: Hummingbird's basics plus the peer address, which the
-/// per-address login limits need.
-public struct SSORequestContext: RequestContext, RemoteAddressRequestContext {
+/// A request context that knows the peer's IP address, which the per-address limits, the
+/// trusted proxies and the access log need. Routes are generic over it, so the address is read
+/// through the protocol, never by a cast at run time.
+public protocol PeerAddressRequestContext: RequestContext {
+    var peerAddress: String? { get }
+}
+
+/// The request context of the server: Hummingbird's basics plus the peer address.
+public struct SSORequestContext: PeerAddressRequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
 
@@ -11,14 +17,6 @@ public struct SSORequestContext: RequestContext, RemoteAddressRequestContext {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
     }
-}
 
-extension RequestContext {
-    /// The peer's IP address, when the context knows it. The server's own context is tried
-    /// first: a cast to a concrete type is a metadata check, while one to an existential looks
-    /// up the protocol conformance (over 1% of an introspection request, perf).
-    var peerAddress: String? {
-        if let context = self as? SSORequestContext { return context.remoteAddress?.ipAddress }
-        return (self as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress
-    }
+    public var peerAddress: String? { remoteAddress?.ipAddress }
 }

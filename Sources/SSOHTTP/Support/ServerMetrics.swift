@@ -43,7 +43,7 @@ public struct ServerMetrics: Sendable {
 
     /// A token response: `sso_tokens_issued_total` by `grant_type` (a registered one: only
     /// successful answers are counted, so a client cannot invent label values).
-    func tokenIssued(grantType: String) {
+    public func tokenIssued(grantType: String) {
         counter("sso_tokens_issued_total", [("grant_type", grantType)]).increment()
     }
 

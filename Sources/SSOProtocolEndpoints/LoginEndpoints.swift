@@ -1,0 +1,129 @@
+import Foundation
+import SSOCore
+import SSOEndpointModel
+
+/// The login page of an interaction: the password form, then the second factor's form when the
+/// user has one; on success the browser is signed in (`LoginService.signIn` keeps the session
+/// when the same user signs in again) and the authorization continues.
+struct LoginEndpoints: EndpointModule {
+    let services: ProtocolServices
+
+    var routes: [EndpointRoute] {
+        [
+            // A `GET /login` without an interaction is the personal cabinet's entry, served by
+            // the legacy module when it is switched on (it comes first); the expired page otherwise.
+            EndpointRoute(.get, "/login", handler: show),
+            EndpointRoute(.post, "/login", handler: submit),
+        ]
+    }
+
+    @Sendable func show(_ request: EndpointRequest) async throws -> EndpointResponse {
+        guard let interaction = try await services.binding.interaction(
+            request.query.field("interaction"), browserSecret: request.browserSecret)
+        else { return Self.expired }
+        if interaction.pendingUserID != nil { return page("totp", interaction, request) }
+        return try await loginPage(interaction, request, login: interaction.request.loginHint, error: nil)
+    }
+
+    @Sendable func submit(_ request: EndpointRequest) async throws -> EndpointResponse {
+        guard let form = request.form else { return .errorPage(key: "error_bad_form") }
+        guard let interaction = try await services.binding.interaction(
+            form.field("interaction"), browserSecret: request.browserSecret, submittedCSRF: form.field("csrf") ?? ""),
+            let client = try await services.clients.client(id: interaction.request.clientID)
+        else { return Self.expired }
+        if let userID = interaction.pendingUserID {
+            return try await submitSecondFactor(form, userID: userID, interaction: interaction, client: client, request)
+        }
+        return try await submitPassword(form, interaction: interaction, client: client, request)
+    }
+
+    static let expired = EndpointResponse.errorPage(key: "error_expired")
+
+    private func submitPassword(
+        _ form: RequestParameters, interaction: Interaction, client: Client, _ request: EndpointRequest
+    ) async throws -> EndpointResponse {
+        let login = form.field("login")?.trimmingCharacters(in: .whitespaces) ?? ""
+        let password = form.field("password") ?? ""
+        guard !login.isEmpty, !password.isEmpty, login.utf8.count <= 256, password.utf8.count <= 1024 else {
+            return try await loginPage(interaction, request, login: login, error: "login_error_missing")
+        }
+        switch try await services.login.authenticate(
+            login: login, password: password, pin: nil, address: request.clientAddress, clientID: client.id) {
+        case .success(let user, let methods):
+            return try await signedIn(user, methods: methods, interaction: interaction, client: client, request)
+        case .secondFactorRequired(let user):
+            var pending = interaction
+            pending.pendingUserID = user.id
+            try await services.interactions.update(pending)
+            return page("totp", pending, request)
+        case .locked(let seconds):
+            return page("login", interaction, request, values: ["login": login, "client": client.name],
+                        messages: ["error": .key("login_error_locked", argument: String(seconds))], status: 429)
+                .adding(header: "Retry-After", String(seconds))
+        case .invalidCredentials, .invalidSecondFactor:
+            return try await loginPage(interaction, request, login: login, error: "login_error_invalid")
+        }
+    }
+
+    private func submitSecondFactor(
+        _ form: RequestParameters, userID: String, interaction: Interaction, client: Client, _ request: EndpointRequest
+    ) async throws -> EndpointResponse {
+        guard let user = try await services.users.user(id: userID) else { return Self.expired }
+        switch try await services.login.checkSecondFactor(
+            user, pin: form.field("totp") ?? "", address: request.clientAddress, clientID: client.id) {
+        case .success(let user, let methods):
+            return try await signedIn(user, methods: methods, interaction: interaction, client: client, request)
+        case .locked(let seconds):
+            return page("totp", interaction, request, messages: ["error": .key("login_error_locked", argument: String(seconds))],
+                        status: 429)
+                .adding(header: "Retry-After", String(seconds))
+        default:
+            return page("totp", interaction, request, messages: ["error": "totp_error_invalid"])
+        }
+    }
+
+    /// Signs the browser in and continues the authorization.
+    private func signedIn(
+        _ user: User, methods: [String], interaction: Interaction, client: Client, _ request: EndpointRequest
+    ) async throws -> EndpointResponse {
+        let (session, secret) = try await services.login.signIn(
+            user, methods: methods, clientID: client.id, existingSecret: request.sessionSecret)
+        let step = try await services.flow.loginSucceeded(interaction, client: client, session: session)
+        var response = EndpointResponse.redirect(step.location)
+        response.sessionCookie = .set(secret)
+        return response
+    }
+
+    private func loginPage(
+        _ interaction: Interaction, _ request: EndpointRequest, login: String?, error: String?
+    ) async throws -> EndpointResponse {
+        let client = try await services.clients.client(id: interaction.request.clientID)
+        var values = ["login": login ?? "", "client": client?.name ?? interaction.request.clientID]
+        var lists: [String: [[String: String]]] = [:]
+        let providers = try await services.providers?.providers() ?? []
+        if !providers.isEmpty {
+            values["hasProviders"] = "true"
+            lists["providers"] = providers.map { provider in
+                ["label": provider.displayName,
+                 "url": "/federation/\(RedirectURL.percentEncode(provider.name))/start?interaction="
+                    + RedirectURL.percentEncode(interaction.id)]
+            }
+        }
+        return page("login", interaction, request, values: values, lists: lists,
+                    messages: error.map { ["error": .key($0)] } ?? [:])
+    }
+
+    /// A page of `interaction`: its form carries the interaction and the browser's binding, and
+    /// its answer may be the redirect to the relying party's registered URI, which the page's
+    /// policy therefore allows.
+    private func page(
+        _ template: String, _ interaction: Interaction, _ request: EndpointRequest, values: [String: String] = [:],
+        lists: [String: [[String: String]]] = [:], messages: [String: PageMessage] = [:], status: Int = 200
+    ) -> EndpointResponse {
+        var all = values
+        all["interaction"] = interaction.id
+        all["csrf"] = request.browserSecret ?? ""
+        return .page(Page(template, values: all, lists: lists, messages: messages,
+                          formTarget: interaction.returnTo ?? interaction.request.redirectURI), status: status)
+    }
+}
