@@ -78,7 +78,7 @@ paths["/readyz"] = {"get": {"summary": "Readiness: the database answers and sign
     "responses": {"200": resp("Ready", ref("Health")), "503": resp("Not ready; the failing check is named", ref("Health"))}}}
 paths["/openapi.json"] = {"get": {"summary": "This description", "tags": ["operations"],
     "responses": {"200": resp("OpenAPI 3.1", {"type": "object"})}}}
-# Legacy (seed 000)
+# The broker's old login endpoints
 legacy_error = resp("An error: {error, error_description}", ref("OAuthError"))
 paths["/auth/actions/2factor"] = {"get": {"summary": "Legacy: whether an account wants a TOTP code (deprecated)", "tags": ["legacy"],
     "deprecated": True, "parameters": [{"name": "login", "in": "query", "required": True, "schema": required_string}],

@@ -52,7 +52,7 @@ struct ChallengeAndCookieTests {
                 #expect(bad.status == .unauthorized, "\(path)")
                 #expect(bad.headers[.wwwAuthenticate]?.contains("error=\"invalid_token\"") == true, "\(path)")
             }
-            let legacy = try await browser.postJSON("/sso-auth/client", Seed.cabinet("alice", "wrong"))
+            let legacy = try await browser.postJSON("/sso-auth/client", LegacyRequestBodies.cabinet("alice", "wrong"))
             #expect(legacy.status == .unauthorized)
             #expect(legacy.headers[.wwwAuthenticate] == "Bearer realm=\"\(Harness.issuer)\"")
         }

@@ -75,7 +75,7 @@ struct ClientPolicyTests {
     }
 }
 
-@Suite("Reference access tokens with sliding expiry (seed 004)")
+@Suite("Reference access tokens with sliding expiry, as the partner convention asks")
 struct ReferenceTokenTests {
     static let secret = "partner-secret-0123456789-0123456"
 
@@ -158,8 +158,8 @@ struct ReferenceTokenTests {
     }
 }
 
-@Suite("Seed 004's exchange as written")
-struct Seed004Tests {
+@Suite("The partner convention's exchange: /connect/* with grant_type, code and client_id only")
+struct PartnerConventionExchangeTests {
     @Test("client_secret in /connect/authorize is ignored; grant_type, code and client_id alone work only for the weaker profile")
     func exchange() async throws {
         let harness = try Harness()

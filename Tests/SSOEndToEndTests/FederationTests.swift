@@ -161,7 +161,7 @@ struct FederationAPITests {
     }
 
     @Test("the two calls with a Yandex-like provider: tokens for a new user, then the same user; state is single use")
-    func seedAPI() async throws {
+    func twoCallsWithAYandexLikeProvider() async throws {
         let fake = FakeProvider()
         let harness = try await Self.setUp(fake, oidc: false)
         try await fake.run {

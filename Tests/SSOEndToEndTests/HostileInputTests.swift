@@ -63,7 +63,7 @@ struct HostileInputTests {
     static func json(_ generator: inout SeededGenerator) -> String {
         let login = FuzzInput.string(maximumLength: 12, using: &generator).replacingOccurrences(of: "\"", with: "\\\"")
         let shapes = [
-            Seed.cabinet(login, FuzzInput.string(maximumLength: 10, using: &generator)
+            LegacyRequestBodies.cabinet(login, FuzzInput.string(maximumLength: 10, using: &generator)
                 .replacingOccurrences(of: "\\", with: "").replacingOccurrences(of: "\"", with: "")),
             #"{"credentials":{"login":1,"password":[]},"redirect_url":{}}"#,
             #"{"refreshToken":"# + "\"\(login)\"}",

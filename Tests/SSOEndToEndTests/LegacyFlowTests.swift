@@ -15,8 +15,9 @@ extension Browser {
     }
 }
 
-/// Seed 000's request bodies, as written there.
-enum Seed {
+/// The request bodies of the broker's old login endpoints, as its front ends send them: a
+/// developer site's login (`/auth/actions/login`) and the personal cabinet's (`/sso-auth/client`).
+enum LegacyRequestBodies {
     static func login(_ login: String, _ password: String, pin: String? = nil) -> String {
         """
         {"credentials":{"login":"\(login)","password":"\(password)","twoFactorPin":\(pin.map { "\"\($0)\"" } ?? "null")},\
@@ -32,7 +33,7 @@ enum Seed {
     }
 }
 
-@Suite("The broker's legacy endpoints (seed 000) over the real server")
+@Suite("The broker's old login endpoints over the real server")
 struct LegacyFlowTests {
     static let devSecret = "dev-secret-0123456789-0123456789-01"
 
@@ -66,7 +67,7 @@ struct LegacyFlowTests {
             #expect(probe.json["twoFactorRequired"] as? Bool == false)
             expectDeprecated(probe)
 
-            let login = try await browser.postJSON("/auth/actions/login", Seed.login("alice", "wonderland-42"))
+            let login = try await browser.postJSON("/auth/actions/login", LegacyRequestBodies.login("alice", "wonderland-42"))
             #expect(login.status == .ok)
             expectDeprecated(login)
             #expect(login.json["jwt"] is String)
@@ -83,7 +84,7 @@ struct LegacyFlowTests {
             #expect(redirect.hasPrefix("https://dev.example/cb?code="))
             #expect(code.json["state"] as? String == "dev-state")
 
-            // The developer's site exchanges the code at /token as usual (seed 000 step 5).
+            // The developer's site exchanges the code at /token as usual, the last step of the old developer flow.
             let tokens = try await browser.post("/token", form: [
                 ("code", try #require(code.json["code"] as? String)), ("grant_type", "authorization_code"),
                 ("redirect_uri", "https://dev.example/cb"), ("client_id", "devapp"), ("client_secret", Self.devSecret)])
@@ -103,7 +104,7 @@ struct LegacyFlowTests {
             #expect(noSession.status == .badRequest)
             #expect(noSession.json["error"] as? String == "login_required")
 
-            _ = try await browser.postJSON("/auth/actions/login", Seed.login("alice", "wonderland-42"))
+            _ = try await browser.postJSON("/auth/actions/login", LegacyRequestBodies.login("alice", "wonderland-42"))
             let wider = try await browser.postJSON("/devapi/v1/oauth/code", "[\"ordersread\",\"trades\"]",
                                                    headers: [HTTPField.Name("X-Interaction-Id")!: interaction])
             #expect(wider.json["error"] as? String == "invalid_scope")
@@ -124,7 +125,7 @@ struct LegacyFlowTests {
         let harness = try await Self.harness()
         try await harness.run { browser in
             #expect(try await browser.get("/auth/actions/2factor/?login=alice").json["twoFactorRequired"] as? Bool == false)
-            let login = try await browser.postJSON("/sso-auth/client", Seed.cabinet("alice", "wonderland-42"))
+            let login = try await browser.postJSON("/sso-auth/client", LegacyRequestBodies.cabinet("alice", "wonderland-42"))
             #expect(login.status == .ok, "\(login.body)")
             expectDeprecated(login)
             #expect(login.json["redirectUrl"] as? String == "https://lk.example/")
@@ -156,20 +157,20 @@ struct LegacyFlowTests {
         let harness = try await Self.harness()
         try await harness.run { browser in
             let foreign = try await browser.postJSON("/sso-auth/client",
-                                                     Seed.cabinet("alice", "wonderland-42", redirect: "//evil.example/"))
+                                                     LegacyRequestBodies.cabinet("alice", "wonderland-42", redirect: "//evil.example/"))
             #expect(foreign.status == .badRequest)
             #expect(foreign.json["error"] as? String == "invalid_redirect_url")
-            let unknownClient = try await browser.postJSON("/sso-auth/client", Seed.cabinet("alice", "wonderland-42")
+            let unknownClient = try await browser.postJSON("/sso-auth/client", LegacyRequestBodies.cabinet("alice", "wonderland-42")
                 .replacingOccurrences(of: "SingleSignOn", with: "Nobody"))
             #expect(unknownClient.json["error"] as? String == "invalid_client")
-            let confidential = try await browser.postJSON("/sso-auth/client", Seed.cabinet("alice", "wonderland-42")
+            let confidential = try await browser.postJSON("/sso-auth/client", LegacyRequestBodies.cabinet("alice", "wonderland-42")
                 .replacingOccurrences(of: "SingleSignOn", with: "devapp"))
             #expect(confidential.json["error"] as? String == "invalid_client")
             // Another public client, with consent required and no refresh grant, registered for
             // the same address: the password must not become its tokens.
             _ = try await harness.addClient("spa", secret: nil, redirectURIs: ["https://lk.example/"],
                                             scopes: "openid trades", grantTypes: ["authorization_code"])
-            let other = try await browser.postJSON("/sso-auth/client", Seed.cabinet("alice", "wonderland-42")
+            let other = try await browser.postJSON("/sso-auth/client", LegacyRequestBodies.cabinet("alice", "wonderland-42")
                 .replacingOccurrences(of: "SingleSignOn", with: "spa"))
             #expect(other.status == .unauthorized)
             #expect(other.json["error"] as? String == "invalid_client")
@@ -183,10 +184,10 @@ struct LegacyFlowTests {
             }
             let form = try await browser.post("/auth/actions/login", form: [("credentials", "x")])
             #expect(form.json["error"] as? String == "invalid_request")
-            let wrong = try await browser.postJSON("/auth/actions/login", Seed.login("alice", "nope-nope"))
+            let wrong = try await browser.postJSON("/auth/actions/login", LegacyRequestBodies.login("alice", "nope-nope"))
             #expect(wrong.status == .unauthorized)
             #expect(wrong.json["error"] as? String == "invalid_credentials")
-            let unknown = try await browser.postJSON("/auth/actions/login", Seed.login("mallory", "nope-nope"))
+            let unknown = try await browser.postJSON("/auth/actions/login", LegacyRequestBodies.login("mallory", "nope-nope"))
             #expect(unknown.json["error"] as? String == "invalid_credentials")
             #expect(browser.cookies["sso_session"] == nil)
         }
@@ -201,19 +202,19 @@ struct LegacyFlowTests {
             #expect(try await browser.get("/auth/actions/2factor/?login=ALICE").json["twoFactorRequired"] as? Bool == true)
             #expect(try await browser.get("/auth/actions/2factor/?login=nobody").json["twoFactorRequired"] as? Bool == false)
 
-            let missing = try await browser.postJSON("/auth/actions/login", Seed.login("alice", "wonderland-42"))
+            let missing = try await browser.postJSON("/auth/actions/login", LegacyRequestBodies.login("alice", "wonderland-42"))
             #expect(missing.status == .unauthorized)
             #expect(missing.json["error"] as? String == "two_factor_required")
             let wrongPin = harness.totp(secret) == "000000" ? "111111" : "000000"
-            let wrong = try await browser.postJSON("/auth/actions/login", Seed.login("alice", "wonderland-42", pin: wrongPin))
+            let wrong = try await browser.postJSON("/auth/actions/login", LegacyRequestBodies.login("alice", "wonderland-42", pin: wrongPin))
             #expect(wrong.json["error"] as? String == "invalid_two_factor_pin")
             let pin = harness.totp(secret)
-            let ok = try await browser.postJSON("/auth/actions/login", Seed.login("alice", "wonderland-42", pin: pin))
+            let ok = try await browser.postJSON("/auth/actions/login", LegacyRequestBodies.login("alice", "wonderland-42", pin: pin))
             #expect(ok.status == .ok, "\(ok.body)")
-            let replay = try await browser.postJSON("/sso-auth/client", Seed.cabinet("alice", "wonderland-42", pin: pin))
+            let replay = try await browser.postJSON("/sso-auth/client", LegacyRequestBodies.cabinet("alice", "wonderland-42", pin: pin))
             #expect(replay.json["error"] as? String == "invalid_two_factor_pin")
             harness.clock.advance(seconds: 30)
-            let next = try await browser.postJSON("/sso-auth/client", Seed.cabinet("alice", "wonderland-42",
+            let next = try await browser.postJSON("/sso-auth/client", LegacyRequestBodies.cabinet("alice", "wonderland-42",
                                                                                    pin: harness.totp(secret)))
             #expect(next.status == .ok)
             // A password without the second factor never yields tokens, even when the pin is a number.
@@ -229,19 +230,19 @@ struct LegacyFlowTests {
         let harness = try await Self.harness()
         try await harness.run { browser in
             for _ in 0..<4 {
-                let page = try await browser.postJSON("/auth/actions/login", Seed.login("alice", "wrong-password"))
+                let page = try await browser.postJSON("/auth/actions/login", LegacyRequestBodies.login("alice", "wrong-password"))
                 #expect(page.status == .unauthorized)
             }
             // The fifth failure is answered as a failure, and locks the account.
-            #expect(try await browser.postJSON("/auth/actions/login", Seed.login("alice", "wrong-password")).status
+            #expect(try await browser.postJSON("/auth/actions/login", LegacyRequestBodies.login("alice", "wrong-password")).status
                     == .unauthorized)
-            let locked = try await browser.postJSON("/auth/actions/login", Seed.login("alice", "wrong-password"))
+            let locked = try await browser.postJSON("/auth/actions/login", LegacyRequestBodies.login("alice", "wrong-password"))
             #expect(locked.status == .tooManyRequests)
             #expect(locked.json["error"] as? String == "too_many_attempts")
             #expect(locked.headers[.retryAfter] == "30")
             // From this address even the right password waits, on the legacy endpoints and the
             // login page alike (from another it would not: see AbuseLimitTests).
-            let right = try await browser.postJSON("/auth/actions/login", Seed.login("ALICE", "wonderland-42"))
+            let right = try await browser.postJSON("/auth/actions/login", LegacyRequestBodies.login("ALICE", "wonderland-42"))
             #expect(right.status == .tooManyRequests)
             let start = try await browser.authorize(client: "terminal")
             let page = try await browser.logIn(at: start.location!, login: "alice", password: "wonderland-42")
@@ -250,13 +251,13 @@ struct LegacyFlowTests {
             #expect(page.body.contains("Too many failed attempts"))
 
             harness.clock.advance(seconds: 31)
-            let after = try await browser.postJSON("/auth/actions/login", Seed.login("alice", "wonderland-42"))
+            let after = try await browser.postJSON("/auth/actions/login", LegacyRequestBodies.login("alice", "wonderland-42"))
             #expect(after.status == .ok)
             // The success cleared the account's count: five more failures before the next lock.
             for _ in 0..<5 {
-                #expect(try await browser.postJSON("/auth/actions/login", Seed.login("alice", "x-wrong-x")).status == .unauthorized)
+                #expect(try await browser.postJSON("/auth/actions/login", LegacyRequestBodies.login("alice", "x-wrong-x")).status == .unauthorized)
             }
-            let lockedAgain = try await browser.postJSON("/auth/actions/login", Seed.login("alice", "x-wrong-x"))
+            let lockedAgain = try await browser.postJSON("/auth/actions/login", LegacyRequestBodies.login("alice", "x-wrong-x"))
             #expect(lockedAgain.status == .tooManyRequests)
         }
         #expect(try await harness.storage.securityEvents().map(\.kind).contains(.accountLocked))
@@ -345,7 +346,7 @@ struct LegacyFlowTests {
         var harness = try await Self.harness()
         harness.legacy = false
         try await harness.run { (browser: Browser) async throws in
-            #expect(try await browser.postJSON("/auth/actions/login", Seed.login("alice", "wonderland-42")).status == .notFound)
+            #expect(try await browser.postJSON("/auth/actions/login", LegacyRequestBodies.login("alice", "wonderland-42")).status == .notFound)
             #expect(try await browser.get("/auth/actions/2factor/?login=alice").status == .notFound)
         }
     }

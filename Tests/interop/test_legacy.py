@@ -1,4 +1,4 @@
-"""Seed 000's legacy flows, with the seed's request bodies as written, against the real binary.
+"""The broker's old login endpoints, with the request bodies its front ends send, against the real binary.
 TOTP codes are computed here, independently of the server, from the secret `sso user totp enroll` printed."""
 import base64
 import hashlib
@@ -26,12 +26,12 @@ def totp(base32_secret, at=None, step=30, digits=6):
     return str(value).zfill(digits)
 
 
-def seed_login(login, password, pin=None):
+def legacy_login_body(login, password, pin=None):
     return {"credentials": {"login": login, "password": password, "twoFactorPin": pin},
             "requiredServices": ["clientApi", "Warp"]}
 
 
-def seed_cabinet(login, password, pin=None, redirect=CABINET):
+def legacy_cabinet_body(login, password, pin=None, redirect=CABINET):
     return {"credentials": {"login": login, "password": password, "twoFactorPin": pin},
             "client_id": "SingleSignOn", "redirect_url": redirect}
 
@@ -54,14 +54,14 @@ def legacy_server(data_dir):
     server.stop()
 
 
-def test_developer_flow_as_in_seed_000(legacy_server):
+def test_old_developer_flow(legacy_server):
     s, http = legacy_server, requests.Session()
     start = http.get(s.issuer + "/authorize", allow_redirects=False, params={
         "client_id": "devsite", "redirect_uri": "https://dev.example/cb", "response_type": "code", "state": "",
         "scope": "ordersread trades personal"})
     interaction = parse_qs(urlparse(start.headers["Location"]).query)["interaction"][0]
     assert http.get(s.issuer + "/auth/actions/2factor/", params={"login": "alice"}).json() == {"twoFactorRequired": False}
-    login = http.post(s.issuer + "/auth/actions/login", json=seed_login("alice", PASSWORD))
+    login = http.post(s.issuer + "/auth/actions/login", json=legacy_login_body("alice", PASSWORD))
     assert login.status_code == 200 and login.headers["Deprecation"].startswith("@")
     assert 'rel="deprecation"' in login.headers["Link"]
     granted = http.post(s.issuer + "/devapi/v1/oauth/code", params={"interaction": interaction},
@@ -83,15 +83,15 @@ def test_cabinet_flow_with_totp_and_sso(legacy_server, data_dir):
     assert http.get(s.issuer + "/auth/actions/2factor/?login=alice").json() == {"twoFactorRequired": True}
     assert http.get(s.issuer + "/auth/actions/2factor/?login=nobody").json() == {"twoFactorRequired": False}
 
-    no_pin = http.post(s.issuer + "/sso-auth/client", json=seed_cabinet("alice", PASSWORD))
+    no_pin = http.post(s.issuer + "/sso-auth/client", json=legacy_cabinet_body("alice", PASSWORD))
     assert no_pin.status_code == 401 and no_pin.json()["error"] == "two_factor_required"
     pin = totp(secret)
-    login = http.post(s.issuer + "/sso-auth/client", json=seed_cabinet("alice", PASSWORD, pin=pin))
+    login = http.post(s.issuer + "/sso-auth/client", json=legacy_cabinet_body("alice", PASSWORD, pin=pin))
     if login.status_code == 401:  # the step turned between computing the pin and checking it: one more try
-        login = http.post(s.issuer + "/sso-auth/client", json=seed_cabinet("alice", PASSWORD, pin=totp(secret)))
+        login = http.post(s.issuer + "/sso-auth/client", json=legacy_cabinet_body("alice", PASSWORD, pin=totp(secret)))
     assert login.status_code == 200, login.text
     assert login.json()["redirectUrl"] == "https:" + CABINET
-    replay = requests.post(s.issuer + "/auth/actions/login", json=seed_login("alice", PASSWORD, pin=pin))
+    replay = requests.post(s.issuer + "/auth/actions/login", json=legacy_login_body("alice", PASSWORD, pin=pin))
     assert replay.status_code == 401 and replay.json()["error"] == "invalid_two_factor_pin"
 
     refreshed = requests.post(s.issuer + "/auth/actions/refresh", json={"refreshToken": login.json()["refreshToken"]})
@@ -109,13 +109,13 @@ def test_cabinet_flow_with_totp_and_sso(legacy_server, data_dir):
 
 def test_hostile_legacy_requests(legacy_server):
     s = legacy_server
-    foreign = requests.post(s.issuer + "/sso-auth/client", json=seed_cabinet("alice", PASSWORD, redirect="//evil.example/"))
+    foreign = requests.post(s.issuer + "/sso-auth/client", json=legacy_cabinet_body("alice", PASSWORD, redirect="//evil.example/"))
     assert foreign.status_code == 400 and foreign.json()["error"] == "invalid_redirect_url"
     broken = requests.post(s.issuer + "/auth/actions/login", data="{\"credentials\":", headers={"Content-Type": "application/json"})
     assert broken.status_code == 400 and broken.json()["error"] == "invalid_request"
     as_form = requests.post(s.issuer + "/auth/actions/login", data={"credentials": "x"})
     assert as_form.status_code == 400
     for _ in range(5):
-        assert requests.post(s.issuer + "/auth/actions/login", json=seed_login("alice", "wrong")).status_code == 401
-    locked = requests.post(s.issuer + "/auth/actions/login", json=seed_login("alice", PASSWORD))
+        assert requests.post(s.issuer + "/auth/actions/login", json=legacy_login_body("alice", "wrong")).status_code == 401
+    locked = requests.post(s.issuer + "/auth/actions/login", json=legacy_login_body("alice", PASSWORD))
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0

@@ -12,7 +12,7 @@ from openapi_spec_validator import validate
 
 from conftest import PASSWORD, REDIRECT, Browser, Server, cli
 from test_interop import authlib_session, sign_in
-from test_legacy import add_legacy_clients, seed_cabinet, seed_login
+from test_legacy import add_legacy_clients, legacy_cabinet_body, legacy_login_body
 
 
 class Conformance:
@@ -124,7 +124,7 @@ def test_live_answers_match_the_description(world, confidential_client):
     spec.check(requests.post(base + "/device_authorization", auth=("tv", "wrong"), data={}),
                "/device_authorization", "POST")                                           # invalid_client: 401
 
-    # The legacy endpoints (seed 000) and the federation API (seed 002).
+    # The broker's old login endpoints and the federation API.
     http = requests.Session()
     spec.check(http.get(base + "/auth/actions/2factor", params={"login": "alice"}), "/auth/actions/2factor", "GET")
     spec.check(http.get(base + "/auth/actions/2factor"), "/auth/actions/2factor", "GET")    # 400
@@ -132,13 +132,13 @@ def test_live_answers_match_the_description(world, confidential_client):
         "client_id": "devsite", "redirect_uri": "https://dev.example/cb", "response_type": "code", "state": "s",
         "scope": "openid profile"})
     interaction = parse_qs(urlparse(start.headers["Location"]).query)["interaction"][0]
-    spec.check(http.post(base + "/auth/actions/login", json=seed_login("alice", "wrong")), "/auth/actions/login", "POST")
-    login = spec.check(http.post(base + "/auth/actions/login", json=seed_login("alice", PASSWORD)),
+    spec.check(http.post(base + "/auth/actions/login", json=legacy_login_body("alice", "wrong")), "/auth/actions/login", "POST")
+    login = spec.check(http.post(base + "/auth/actions/login", json=legacy_login_body("alice", PASSWORD)),
                        "/auth/actions/login", "POST").json()
     spec.check(http.post(base + "/devapi/v1/oauth/code", params={"interaction": interaction}, json=["openid", "profile"]),
                "/devapi/v1/oauth/code", "POST")
     spec.check(requests.post(base + "/devapi/v1/oauth/code", json=["openid"]), "/devapi/v1/oauth/code", "POST")
-    spec.check(requests.post(base + "/sso-auth/client", json=seed_cabinet("alice", PASSWORD)), "/sso-auth/client", "POST")
+    spec.check(requests.post(base + "/sso-auth/client", json=legacy_cabinet_body("alice", PASSWORD)), "/sso-auth/client", "POST")
     spec.check(requests.post(base + "/auth/actions/refresh", json={"refreshToken": login["refreshToken"]}),
                "/auth/actions/refresh", "POST")
     spec.check(requests.post(base + "/auth/actions/refresh", json={"refreshToken": "nope"}), "/auth/actions/refresh", "POST")

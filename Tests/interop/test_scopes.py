@@ -1,4 +1,5 @@
-"""Seed 003's exchange with a registered custom scope (extern.api), as Kontur's clients send it."""
+"""Kontur-style OpenID Connect: the exchange with a registered custom scope (extern.api), as Kontur's clients
+send it."""
 import base64
 import json
 import re
@@ -10,7 +11,7 @@ import requests
 from conftest import PASSWORD, REDIRECT, cli
 
 
-def test_seed_003_exchange_with_a_registered_scope(server):
+def test_kontur_style_exchange_with_a_registered_scope(server):
     data = server.data_dir
     cli(data, "scope", "add", "--name", "extern.api", "--description", "Use Kontur.Extern on your behalf",
         "--description-ru", "Работать с Контур.Экстерном от вашего имени")
@@ -18,7 +19,7 @@ def test_seed_003_exchange_with_a_registered_scope(server):
                             "--scope", "openid extern.api", "--pkce", "optional", "--token-endpoint-auth",
                             "client_secret_post"))
     http = requests.Session()
-    # The seed's authorization request, parameter for parameter (no PKCE: the client is registered without it).
+    # Kontur's authorization request, parameter for parameter (no PKCE: the client is registered without it).
     start = http.get(server.issuer + "/connect/authorize", allow_redirects=False, params={
         "response_type": "code", "scope": "openid extern.api", "client_id": "yourClientId",
         "redirect_uri": "http://www.example.com/", "state": "af0ifjsldkj", "nonce": "n-0S6_WzA2Mj"})
@@ -34,7 +35,7 @@ def test_seed_003_exchange_with_a_registered_scope(server):
     query = parse_qs(urlparse(back.headers["Location"]).query)
     assert back.headers["Location"].startswith("http://www.example.com/?") and query["state"] == ["af0ifjsldkj"]
 
-    # The seed's token request, form-encoded with the secret in the body.
+    # Kontur's token request, form-encoded with the secret in the body.
     answer = requests.post(server.issuer + "/token", data={
         "grant_type": "authorization_code", "code": query["code"][0], "client_id": "yourClientId",
         "client_secret": kontur["client_secret"], "redirect_uri": "http://www.example.com/"})

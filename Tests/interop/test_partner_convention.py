@@ -1,4 +1,6 @@
-"""Seed 004's exchange as written, against a client registered with the README's command."""
+"""The partner convention's exchange (IdentityServer-style /connect/* paths, grant_type, code and client_id
+only, 24-hour reference tokens renewed with every use, the /auth profile), against a client registered with
+the command in docs/clients-and-grants.md."""
 import json
 import re
 from urllib.parse import parse_qs, urljoin, urlparse
@@ -8,7 +10,7 @@ import requests
 from conftest import PASSWORD, cli
 
 
-def test_seed_004_exchange_profile_and_introspection(server):
+def test_partner_convention_exchange_profile_and_introspection(server):
     data = server.data_dir
     cli(data, "client", "add", "--id", "j2t-partner", "--public", "--pkce", "optional", "--skip-consent",
         "--scope", "openid profile email accounts",
