@@ -12,7 +12,7 @@ public enum EndpointFailure {
     /// The answer to `error` thrown by a route of `audience`. `realm`: the issuer, named in
     /// the Basic challenge of a failed client authentication.
     public static func response(for error: any Error, audience: EndpointAudience, realm: String) -> EndpointResponse {
-        if let error = error as? any EndpointResponseError { return error.response(realm: realm) }
+        if let error = error as? any EndpointResponseError { return error.response(audience: audience, realm: realm) }
         let oauth = error as? OAuthError ?? OAuthError.failure(error)
         switch audience {
         case .json:
@@ -60,8 +60,8 @@ public enum EndpointFailure {
 /// `HTTPResponseError`): an authorization request's error that goes back to the client, a
 /// resource request without a token. Never logged as a failure.
 public protocol EndpointResponseError: Error {
-    /// The answer; `realm` is the issuer.
-    func response(realm: String) -> EndpointResponse
+    /// The answer to a route of `audience`; `realm` is the issuer.
+    func response(audience: EndpointAudience, realm: String) -> EndpointResponse
 }
 
 /// A resource request without an access token: answered 401 with the Bearer challenge alone
@@ -69,7 +69,7 @@ public protocol EndpointResponseError: Error {
 public struct MissingBearerToken: EndpointResponseError {
     public init() {}
 
-    public func response(realm: String) -> EndpointResponse {
+    public func response(audience: EndpointAudience, realm: String) -> EndpointResponse {
         EndpointResponse.error(OAuthError(.invalidToken, "An access token is required."))
             .adding(header: "WWW-Authenticate", "Bearer realm=\"\(realm)\"")
     }

@@ -4,51 +4,40 @@ import SSOEndpointModel
 
 extension FederationModule {
     /// `GET /federation/{provider}/start?interaction=ID`: the login page's button.
-    @Sendable func start(_ request: EndpointRequest) async -> EndpointResponse {
-        do {
-            guard let name = request.pathParameters["provider"], let provider = try await providers.provider(name: name) else {
-                return EndpointResponse(status: 404, body: .errorPage(.text("This sign-in provider is not configured.")))
-            }
-            guard let id = try request.query.value("interaction"), let browser = request.browserSecret,
-                let interaction = try await interactions.interaction(id: id), clock.now() < interaction.expiresAt,
-                SecretDigest.constantTimeEquals(interaction.browserBinding, SecretDigest.sha256(browser))
-            else { return Self.expired }
-            let state = service.newState(provider, interactionID: interaction.id,
-                                         browserBinding: SecretDigest.sha256(browser))
-            try await states.insert(state)
-            return .redirect(service.authorizationURL(provider, state: state))
-        } catch {
-            return EndpointResponse(status: 400, body: .errorPage(.text("The sign-in request is malformed.")))
+    @Sendable func start(_ request: EndpointRequest) async throws -> EndpointResponse {
+        guard let name = request.pathParameters["provider"], let provider = try await providers.provider(name: name) else {
+            return EndpointResponse(status: 404, body: .errorPage(.text("This sign-in provider is not configured.")))
         }
+        guard let id = try request.query.value("interaction"), let browser = request.browserSecret,
+            let interaction = try await interactions.interaction(id: id), clock.now() < interaction.expiresAt,
+            SecretDigest.constantTimeEquals(interaction.browserBinding, SecretDigest.sha256(browser))
+        else { return Self.expired }
+        let state = service.newState(provider, interactionID: interaction.id,
+                                     browserBinding: SecretDigest.sha256(browser))
+        try await states.insert(state)
+        return .redirect(service.authorizationURL(provider, state: state))
     }
 
     static let expired = EndpointResponse(
         status: 400, body: .errorPage(.text("This sign-in has expired or was started in another browser. Go back to the application and start again.")))
 
     /// `GET /federation/{provider}/callback?code=...&state=...`: where providers send the browser back.
-    @Sendable func callback(_ request: EndpointRequest) async -> EndpointResponse {
-        do {
-            guard let stateID = try request.query.value("state"),
-                let state = try await states.federationState(id: stateID), state.pending == nil, clock.now() < state.expiresAt,
-                state.provider == request.pathParameters["provider"]
-            else { return Self.expired }
-            if let site = state.clientRedirectURL {
-                // The federation JSON API: the site receives the provider's code and our state,
-                // and calls /api/v1/oauth/authorize.
-                let error = try request.query.value("error")
-                let code = try request.query.value("code")
-                return .redirect(RedirectURL.build(site, parameters: [
-                    ("code", code), ("error", error), ("error_description", try request.query.value("error_description")),
-                    ("device_id", try request.query.value("device_id")), ("state", stateID),
-                ]))
-            }
-            return try await finishBrowserSignIn(state, request: request)
-        } catch let error as UpstreamError {
-            return EndpointResponse(status: error.isTimeout ? 504 : 502,
-                                    body: .errorPage(.text("Sign-in through the provider failed. \(error.description)")))
-        } catch {
-            return EndpointResponse(status: 500, body: .errorPage(.text("The server could not complete the sign-in.")))
+    @Sendable func callback(_ request: EndpointRequest) async throws -> EndpointResponse {
+        guard let stateID = try request.query.value("state"),
+            let state = try await states.federationState(id: stateID), state.pending == nil, clock.now() < state.expiresAt,
+            state.provider == request.pathParameters["provider"]
+        else { return Self.expired }
+        if let site = state.clientRedirectURL {
+            // The federation JSON API: the site receives the provider's code and our state,
+            // and calls /api/v1/oauth/authorize.
+            let error = try request.query.value("error")
+            let code = try request.query.value("code")
+            return .redirect(RedirectURL.build(site, parameters: [
+                ("code", code), ("error", error), ("error_description", try request.query.value("error_description")),
+                ("device_id", try request.query.value("device_id")), ("state", stateID),
+            ]))
         }
+        return try await finishBrowserSignIn(state, request: request)
     }
 
     private func finishBrowserSignIn(_ state: FederationState, request: EndpointRequest) async throws -> EndpointResponse {
@@ -163,38 +152,28 @@ extension FederationModule {
     }
 
     /// `GET /federation/continue?step=ID`: the connect page or the second-factor page.
-    @Sendable func continuePage(_ request: EndpointRequest) async -> EndpointResponse {
-        do {
-            guard let paused = try await paused(try request.query.value("step"), request: request) else { return Self.expired }
-            return stepPage(paused, request: request)
-        } catch {
-            return Self.failurePage(error)
-        }
+    @Sendable func continuePage(_ request: EndpointRequest) async throws -> EndpointResponse {
+        guard let paused = try await paused(try request.query.value("step"), request: request) else { return Self.expired }
+        return stepPage(paused, request: request)
     }
 
     /// `POST /federation/continue`: the connect page's password (or its cancel button), or
     /// the second factor. Same browser only: the form's `csrf` must be its CSRF cookie.
-    @Sendable func continueSubmit(_ request: EndpointRequest) async -> EndpointResponse {
+    @Sendable func continueSubmit(_ request: EndpointRequest) async throws -> EndpointResponse {
         guard let form = request.form else {
             return EndpointResponse(status: 400, body: .errorPage(.text("The form could not be read.")))
         }
-        do {
-            guard try request.isFromThisBrowser(form),
-                let paused = try await paused(try form.value("step"), request: request)
-            else { return Self.expired }
-            if try form.value("decision") == "cancel" {
-                // Nothing is linked or signed in: back to the login page of the same request.
-                _ = try await states.consumeFederationState(id: paused.state.id)
-                return .redirect(AuthorizationStep.login(interactionID: paused.interaction.id).location)
-            }
-            switch paused.pending.step {
-            case .connect: return try await submitPassword(form, paused, request: request)
-            case .secondFactor: return try await submitSecondFactor(form, paused, request: request)
-            }
-        } catch is OAuthError {  // a repeated parameter
-            return EndpointResponse(status: 400, body: .errorPage(.text("The form could not be read.")))
-        } catch {
-            return Self.failurePage(error)
+        guard try request.isFromThisBrowser(form),
+            let paused = try await paused(try form.value("step"), request: request)
+        else { return Self.expired }
+        if try form.value("decision") == "cancel" {
+            // Nothing is linked or signed in: back to the login page of the same request.
+            _ = try await states.consumeFederationState(id: paused.state.id)
+            return .redirect(AuthorizationStep.login(interactionID: paused.interaction.id).location)
+        }
+        switch paused.pending.step {
+        case .connect: return try await submitPassword(form, paused, request: request)
+        case .secondFactor: return try await submitSecondFactor(form, paused, request: request)
         }
     }
 
@@ -264,14 +243,6 @@ extension FederationModule {
         await events.record(SecurityEvent(
             kind: .federationLinked, at: clock.now(), userID: user.id, clientID: paused.client.id,
             detail: "\(paused.provider.name) \(paused.pending.subject)"))
-    }
-
-    /// A failure that is not the request's fault: 503 with Retry-After while the database
-    /// cannot be reached, 500 otherwise.
-    static func failurePage(_ error: any Error) -> EndpointResponse {
-        let answer = OAuthError.failure(error)
-        let response = EndpointResponse(status: answer.httpStatus, body: .errorPage(.text(answer.description)))
-        return answer.retryAfter.map { response.adding(header: "Retry-After", String($0)) } ?? response
     }
 }
 

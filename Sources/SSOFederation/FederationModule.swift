@@ -55,36 +55,35 @@ public struct FederationModule: EndpointModule {
         [
             EndpointRoute(.get, "/federation/{provider}/start", handler: start),
             EndpointRoute(.get, "/federation/{provider}/callback") { request in
-                await limitingFailures(request, html: true) { await callback(request) }
+                try await limitingFailures(request, audience: .browser) { try await callback(request) }
             },
             EndpointRoute(.get, "/federation/continue", handler: continuePage),
             EndpointRoute(.post, "/federation/continue", handler: continueSubmit),
             // Hummingbird also matches the API's documented trailing-slash spellings here.
-            EndpointRoute(.post, "/api/v1/oauth/authorize-url", handler: authorizeURL),
-            EndpointRoute(.post, "/api/v1/oauth/authorize") { request in
-                await limitingFailures(request, html: false) { await authorize(request) }
+            EndpointRoute(.post, "/api/v1/oauth/authorize-url", audience: .client, handler: authorizeURL),
+            EndpointRoute(.post, "/api/v1/oauth/authorize", audience: .client) { request in
+                try await limitingFailures(request, audience: .client) { try await authorize(request) }
             },
         ]
     }
 
     /// Runs a callback under the per-address failure limit: each callback is counted before it
     /// runs (429 while the address is locked, so callbacks sent at once cannot pass the limit)
-    /// and given back unless it answered 400 (a forged, replayed or expired state, a refused
-    /// sign-in). Upstream failures (502, 504) are not the caller's and do not count.
-    func limitingFailures(_ request: EndpointRequest, html: Bool, _ body: () async -> EndpointResponse) async
-        -> EndpointResponse
-    {
-        do {
-            return try await throttle.attempt(
-                [.counting(Throttle.federationAddressKey(request.clientAddress), throttle.limits.federationAddress)],
-                isFailure: { (try? $0.get().status) == 400 }, { await body() })
-        } catch {
-            // Refused (429), or the store could not count the attempt: nothing is verified without it.
-            let answer = (error as? OAuthError) ?? OAuthError.failure(error)
-            guard html else { return .error(answer) }
-            let page = EndpointResponse(status: answer.httpStatus, body: .errorPage(.text(answer.description)))
-            return answer.retryAfter.map { page.adding(header: "Retry-After", String($0)) } ?? page
-        }
+    /// and given back unless its answer is 400 (a forged, replayed or expired state, a refused
+    /// sign-in), whether returned or thrown. Upstream failures (502, 504) are not the caller's
+    /// and do not count. A refusal, or a store that cannot count the attempt, is thrown: nothing
+    /// is verified without it.
+    func limitingFailures(
+        _ request: EndpointRequest, audience: EndpointAudience, _ body: () async throws -> EndpointResponse
+    ) async throws -> EndpointResponse {
+        try await throttle.attempt(
+            [.counting(Throttle.federationAddressKey(request.clientAddress), throttle.limits.federationAddress)],
+            isFailure: { outcome in
+                switch outcome {
+                case .success(let response): response.status == 400
+                case .failure(let error): EndpointFailure.response(for: error, audience: audience, realm: service.issuer).status == 400
+                }
+            }, body)
     }
 
     /// Form or JSON parameters of a POST.
@@ -103,12 +102,16 @@ public struct FederationModule: EndpointModule {
     static func jsonError(_ code: OAuthError.Code, _ description: String, status: Int) -> EndpointResponse {
         .error(OAuthError(code, description), status: status)
     }
-
-    static func upstreamFailure(_ error: UpstreamError) -> EndpointResponse {
-        switch error {
-        case .timeout: jsonError("upstream_timeout", error.description, status: 504)
-        default: jsonError("upstream_error", error.description, status: 502)
-        }
-    }
 }
 
+/// A failure upstream answers itself: the error page for a browser (502, or 504 when the
+/// provider did not answer in time), `upstream_error` / `upstream_timeout` JSON for the API.
+extension UpstreamError: EndpointResponseError {
+    public func response(audience: EndpointAudience, realm: String) -> EndpointResponse {
+        let status = isTimeout ? 504 : 502
+        guard audience != .browser else {
+            return EndpointResponse(status: status, body: .errorPage(.text("Sign-in through the provider failed. \(description)")))
+        }
+        return FederationModule.jsonError(isTimeout ? "upstream_timeout" : "upstream_error", description, status: status)
+    }
+}

@@ -34,7 +34,7 @@ struct AuthorizeEndpoints: EndpointModule {
 /// redirect URI cannot be trusted (never a redirect: RFC 6749 4.1.2.1), the error sent back to
 /// the registered redirect URI otherwise.
 extension AuthorizationRequestError: EndpointResponseError {
-    public func response(realm issuer: String) -> EndpointResponse {
+    public func response(audience: EndpointAudience, realm issuer: String) -> EndpointResponse {
         switch self {
         case .untrustedRedirect(let message):
             .errorPage(message)
