@@ -30,6 +30,12 @@ def memory_kib(pid, field):
     return 0
 
 
+def cpu_seconds(pid):
+    """User and system CPU time the process has used (/proc/PID/stat fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def browser_login(issuer, client):
     """A full browser-style sign-in: authorize, login form, (consent skipped), code exchange."""
     session = requests.Session()
@@ -110,17 +116,22 @@ class Bench:
                    "-d", f"{self.args.seconds}s", "--latency", "-s", str(WRK_DIR / script), self.issuer + path]
         environment = {**os.environ, "BENCH_WRK_DIR": str(WRK_DIR), "BENCH_THREADS": str(self.args.threads),
                        **{f"BENCH_{k.upper()}": v for k, v in env.items()}}
+        cpu_before = cpu_seconds(self.server.pid)
         output = subprocess.run(command, capture_output=True, text=True, env=environment, check=True).stdout
+        cpu_used = cpu_seconds(self.server.pid) - cpu_before
         line = next(l for l in output.splitlines() if l.startswith("{"))
         result = json.loads(line)
+        # The server's CPU per answered request: what a change costs, whatever else the machine runs.
+        result["cpu_us"] = 1e6 * cpu_used / max(1, result["requests"])
         result["rss_mib"] = memory_kib(self.server.pid, "VmRSS") / 1024
         self.report(name, result)
 
     def report(self, name, result):
         result["scenario"] = name
         self.results.append(result)
+        cpu = f"  cpu {result['cpu_us']:>6.0f} us/req" if "cpu_us" in result else ""
         print(f"{name:<28} {result['rps']:>9.0f}/s  p50 {result['p50_ms']:>6.2f} ms  p99 {result['p99_ms']:>7.2f} ms"
-              f"  errors {result['errors']:>5}  rss {result['rss_mib']:>5.0f} MiB", flush=True)
+              f"  errors {result['errors']:>5}  rss {result['rss_mib']:>5.0f} MiB{cpu}", flush=True)
 
     def logins(self):
         """Browser-style logins from several workers for the scenario's duration."""
