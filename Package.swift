@@ -12,7 +12,7 @@ let swiftSettings: [SwiftSetting] = [
 /// lld packs the relative relocations of the position-independent binary (RELR: 30 KB where
 /// gold wrote 3.7 MB, all of it read at every start), no symbol is exported for a dynamic loader
 /// that never asks for one, and the functions that start-up and requests run are laid out side
-/// by side in the order of `Sources/sso/symbol-order.txt` (a page fault maps 64 KiB and more of
+/// by side in the order of `Scripts/symbol-order.txt` (a page fault maps 64 KiB and more of
 /// the binary around the page touched, so scattered code keeps far more of it resident than
 /// runs). `Scripts/build-release` adds the compiler's part (`--static-swift-stdlib`, one section
 /// per function); `Scripts/symbol-order` rewrites the order file. Idle memory: 52 → 32 MiB.
@@ -21,7 +21,7 @@ let releaseLinking: [LinkerSetting] = [
         "-use-ld=lld",
         "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
         "-Xlinker", "--no-export-dynamic",
-        "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/sso/symbol-order.txt",
+        "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Scripts/symbol-order.txt",
         "-Xlinker", "--no-warn-symbol-ordering",
     ], .when(platforms: [.linux], configuration: .release)),
 ]
@@ -171,7 +171,6 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["symbol-order.txt"],
             swiftSettings: swiftSettings,
             linkerSettings: releaseLinking
         ),
