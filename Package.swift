@@ -170,6 +170,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+                // `serve` runs the application SSOServer builds as Hummingbird's service.
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings,
             linkerSettings: releaseLinking
@@ -203,9 +205,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SSOPasswordsTests", dependencies: ["SSOPasswords"], swiftSettings: swiftSettings),
+        .testTarget(name: "SSOPasswordsTests", dependencies: ["SSOPasswords", "SSOCore"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "SSOTOTPTests", dependencies: ["SSOTOTP", "SSOCore", "SSOTesting", "SSOStorageSQLite"],
+            name: "SSOTOTPTests",
+            dependencies: [
+                "SSOTOTP", "SSOCore", "SSOTesting", "SSOStorageSQLite",
+                .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
+            ],
             swiftSettings: swiftSettings
         ),
         // One store suite, run against SQLite and (where SSO_TEST_POSTGRES_URL names one) PostgreSQL.
@@ -215,6 +221,7 @@ let package = Package(
                 "SSOStorageSQLite", "SSOStoragePostgres", "SSOCore", "SSOTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -226,15 +233,14 @@ let package = Package(
         .testTarget(
             name: "SSOEndToEndTests",
             dependencies: [
-                "SSOServer", "SSOServerTesting", "SSOCore", "SSOStorageSQLite", "SSOTokens", "SSOTesting", "SSOPasswords", "SSOTOTP",
-                "SSOFederation", "SSOHTTP",
+                "SSOServer", "SSOServerTesting", "SSOCore", "SSOStorageSQLite", "SSOTesting", "SSOHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
