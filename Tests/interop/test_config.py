@@ -116,6 +116,44 @@ def test_serve_refuses_a_bad_configuration_and_says_why(tmp_path):
     assert not (tmp_path / "data").exists()
 
 
+def test_the_log_level_from_each_place_reaches_the_server(tmp_path):
+    """`warning` leaves out the `notice` that the server listens and the access log's `info`
+    lines; `notice` only the access log; the default `info` neither."""
+    data = tmp_path / "data"
+    config = tmp_path / "sso.yaml"
+    config.write_text(f"data: {data}\nresources: {ROOT / 'Resources'}\nlog_level: warning\n")
+
+    def output_of(*args, env=None):
+        port = free_port()
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("SSO_")}
+        process = subprocess.Popen([SSO_BIN, "serve", "--port", str(port), *args], stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True, env={**environment, **(env or {})})
+        try:
+            import time
+            deadline = time.time() + 30
+            while True:
+                try:
+                    requests.get(f"http://127.0.0.1:{port}/.well-known/openid-configuration", timeout=1)
+                    break
+                except requests.ConnectionError:
+                    assert process.poll() is None and time.time() < deadline
+                    time.sleep(0.1)
+        finally:
+            process.terminate()
+            output = process.communicate(timeout=20)[0]
+        return [json.loads(line)["message"] for line in output.splitlines() if line.startswith("{")]
+
+    base = ("--data", str(data), "--resources", str(ROOT / "Resources"))
+    default = output_of(*base)
+    assert "UnifiedSSO listening" in default and "request" in default, default
+    from_file = output_of("--config", str(config))
+    assert "UnifiedSSO listening" not in from_file and "request" not in from_file, from_file
+    from_environment = output_of("--config", str(config), env={"SSO_LOG_LEVEL": "notice"})
+    assert "UnifiedSSO listening" in from_environment and "request" not in from_environment, from_environment
+    from_command_line = output_of("--config", str(config), "--log-level", "info", env={"SSO_LOG_LEVEL": "notice"})
+    assert "request" in from_command_line, from_command_line
+
+
 def test_the_readme_table_lists_every_setting():
     readme = (ROOT / "README.md").read_text()
     table = readme[readme.index("## Configuration"):readme.index("## Configuration") + 12000]
