@@ -44,7 +44,7 @@ public struct ServerOptions: Sendable {
     public var logoutDeliveryInterval: Double
     /// Idle and request-read timeouts, and the caps on open connections.
     public var connections: ConnectionLimits
-    /// The level of the server's logger: `warning` and above leave the access log out.
+    /// The level of the server's logger; above `info` (from `notice`) the access log is left out.
     public var logLevel: Logger.Level
     /// How log lines are written. The executable bootstraps swift-log with it, once per
     /// process, before it builds the application; `makeApplication` does not read it.

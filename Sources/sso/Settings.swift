@@ -320,7 +320,7 @@ enum Settings {
                     + "`time level label: key=value … [module] message` (swift-log's layout) on standard error."),
         Setting("log_level", .choice(Logger.Level.allCases.map(\.rawValue)), default: "info", into: \.logLevel,
                 "trace, debug, info, notice, warning, error or critical.",
-                details: "`warning` and above leave the access log out."),
+                details: "Above `info` (from `notice`) the access log is left out."),
         seconds("key_reload_interval", 2, into: \.keyReloadInterval,
                 "Seconds between checks of the signing keys: a key added by 'sso keys rotate' or withdrawn by 'sso keys revoke' is seen within this time.",
                 details: "One short query; the keys are read again only when they changed. On every instance."),
