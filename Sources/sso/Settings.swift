@@ -67,7 +67,7 @@ struct Setting: Sendable {
         }
     }
 
-    /// The option as `--help` and the file's errors name it: `--port`, `--[no-]legacy`.
+    /// The option as the reference and the command line's problems name it: `--port`, `--[no-]legacy`.
     var option: String {
         if case .boolean = kind { return "--[no-]" + name }
         return "--" + name
