@@ -12,7 +12,7 @@ let swiftSettings: [SwiftSetting] = [
 /// lld packs the relative relocations of the position-independent binary (RELR: 30 KB where
 /// gold wrote 3.7 MB, all of it read at every start), no symbol is exported for a dynamic loader
 /// that never asks for one, and the functions that start-up and requests run are laid out side
-/// by side in the order of `Sources/sso/symbol-order.txt` (a page fault maps 64 KiB and more of
+/// by side in the order of `Scripts/symbol-order.txt` (a page fault maps 64 KiB and more of
 /// the binary around the page touched, so scattered code keeps far more of it resident than
 /// runs). `Scripts/build-release` adds the compiler's part (`--static-swift-stdlib`, one section
 /// per function); `Scripts/symbol-order` rewrites the order file. Idle memory: 52 → 32 MiB.
@@ -21,7 +21,7 @@ let releaseLinking: [LinkerSetting] = [
         "-use-ld=lld",
         "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
         "-Xlinker", "--no-export-dynamic",
-        "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/sso/symbol-order.txt",
+        "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Scripts/symbol-order.txt",
         "-Xlinker", "--no-warn-symbol-ordering",
     ], .when(platforms: [.linux], configuration: .release)),
 ]
@@ -177,8 +177,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+                // `serve` runs the application SSOServer builds as Hummingbird's service.
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
-            exclude: ["symbol-order.txt"],
             swiftSettings: swiftSettings,
             linkerSettings: releaseLinking
         ),
@@ -211,9 +212,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SSOPasswordsTests", dependencies: ["SSOPasswords"], swiftSettings: swiftSettings),
+        .testTarget(name: "SSOPasswordsTests", dependencies: ["SSOPasswords", "SSOCore"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "SSOTOTPTests", dependencies: ["SSOTOTP", "SSOCore", "SSOTesting", "SSOStorageSQLite"],
+            name: "SSOTOTPTests",
+            dependencies: [
+                "SSOTOTP", "SSOCore", "SSOTesting", "SSOStorageSQLite",
+                .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
+            ],
             swiftSettings: swiftSettings
         ),
         // One store suite, run against SQLite and (where SSO_TEST_POSTGRES_URL names one) PostgreSQL.
@@ -223,6 +228,7 @@ let package = Package(
                 "SSOStorageSQLite", "SSOStoragePostgres", "SSOCore", "SSOTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -234,15 +240,14 @@ let package = Package(
         .testTarget(
             name: "SSOEndToEndTests",
             dependencies: [
-                "SSOServer", "SSOServerTesting", "SSOCore", "SSOStorageSQLite", "SSOTokens", "SSOTesting", "SSOPasswords", "SSOTOTP",
-                "SSOFederation", "SSOHTTP",
+                "SSOServer", "SSOServerTesting", "SSOCore", "SSOStorageSQLite", "SSOTesting", "SSOHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

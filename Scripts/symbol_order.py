@@ -1,4 +1,4 @@
-"""Writes Sources/sso/symbol-order.txt (see Scripts/symbol-order).
+"""Writes Scripts/symbol-order.txt (see Scripts/symbol-order).
 
 A read fault on the binary maps the 64 KiB or more around the page touched, so a server whose
 start-up runs a few thousand functions spread over 36 MB of code keeps most of that code
@@ -20,7 +20,7 @@ from scriptlib import free_port, wait_until_serving
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
-ORDER = ROOT / "Sources/sso/symbol-order.txt"
+ORDER = ROOT / "Scripts/symbol-order.txt"
 BINARY = ROOT / ".build-release/release/sso"
 SAMPLE = re.compile(r"^\s*([0-9a-f]+) (.*?) \((.*?)\)\s+([0-9a-f]+) (.*?) \((.*?)\)\s*$")
 

@@ -22,13 +22,14 @@ import ServiceLifecycle
 /// Hummingbird application. The `sso` executable and the end-to-end tests both start the
 /// server through here, so what is tested is what runs.
 public enum SSOServer {
+    /// The application `options` describe. `environment` is read for `SSO_MASTER_KEY` alone.
     public static func makeApplication(
         _ options: ServerOptions, clock: any SSOClock = SystemClock(), random: any SecureRandom = SystemSecureRandom(),
         environment: [String: String] = ProcessInfo.processInfo.environment,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
         var configuredLogger = Logger(label: "sso")
-        configuredLogger.logLevel = environment["SSO_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        configuredLogger.logLevel = options.logLevel
         let logger = configuredLogger
 
         let data = DataDirectory(options.dataDirectory, database: options.database)

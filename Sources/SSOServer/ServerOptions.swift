@@ -1,11 +1,18 @@
 import Foundation
+import Logging
 import SSOCore
 
-/// How `sso serve` runs, after command-line options and environment variables are merged.
+/// How `sso serve` runs: its settings (command line, environment, configuration file,
+/// defaults) merged, or what a test starts the server with.
 public struct ServerOptions: Sendable {
     public var host: String
     public var port: Int
-    public var issuer: String
+    /// The issuer URL: the one given, else `http://HOST:PORT` of the host and port as they are.
+    public var issuer: String {
+        get { givenIssuer ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+        set { givenIssuer = newValue }
+    }
+    private var givenIssuer: String?
     public var dataDirectory: String
     /// `nil` for the SQLite file in the data directory, else a `postgres://` address shared
     /// by several instances.
@@ -37,6 +44,11 @@ public struct ServerOptions: Sendable {
     public var logoutDeliveryInterval: Double
     /// Idle and request-read timeouts, and the caps on open connections.
     public var connections: ConnectionLimits
+    /// The level of the server's logger; above `info` (from `notice`) the access log is left out.
+    public var logLevel: Logger.Level
+    /// How log lines are written. The executable bootstraps swift-log with it, once per
+    /// process, before it builds the application; `makeApplication` does not read it.
+    public var logFormat: LogFormat
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, issuer: String? = nil, dataDirectory: String = "./data",
@@ -45,12 +57,11 @@ public struct ServerOptions: Sendable {
         upstreamTimeout: Int = 10,
         limits: AbuseLimits = AbuseLimits(), keyReloadInterval: Int = 2,
         purgeInterval: Double = 60, auditRetentionDays: Double = 90, logoutDeliveryInterval: Double = 1,
-        connections: ConnectionLimits = ConnectionLimits()
+        connections: ConnectionLimits = ConnectionLimits(), logLevel: Logger.Level = .info, logFormat: LogFormat = .json
     ) {
         self.host = host
         self.port = port
-        let defaultIssuer = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
-        self.issuer = issuer ?? defaultIssuer
+        self.givenIssuer = issuer
         self.dataDirectory = dataDirectory
         self.database = database
         self.resourcesDirectory = resourcesDirectory
@@ -67,5 +78,12 @@ public struct ServerOptions: Sendable {
         self.auditRetentionDays = auditRetentionDays
         self.logoutDeliveryInterval = logoutDeliveryInterval
         self.connections = connections
+        self.logLevel = logLevel
+        self.logFormat = logFormat
     }
+}
+
+/// The log line formats: one JSON object per line for a collector, or swift-log's text layout.
+public enum LogFormat: String, Sendable, CaseIterable {
+    case json, text
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import SSOCore
 import SSOPasswords
@@ -93,16 +94,16 @@ public struct Harness: Sendable {
     public func serve<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         let options = ServerOptions(
             host: "127.0.0.1", port: port, issuer: issuer, dataDirectory: dataDirectory,
-            resourcesDirectory: Self.resources, lifetimes: lifetimes)
+            resourcesDirectory: Self.resources, lifetimes: lifetimes, logLevel: .error)
         let ready = ReadySignal()
         let app = try await SSOServer.makeApplication(
-            options, clock: clock, environment: ["SSO_LOG_LEVEL": "error"], onServerRunning: { _ in await ready.signal() })
+            options, clock: clock, environment: [:], onServerRunning: { _ in await ready.signal() })
         return try await RunningServer.run(app, ready: ready, body)
     }
 
     /// Runs `body` against the live server.
     public func run<T: Sendable>(_ body: @Sendable (Browser) async throws -> T) async throws -> T {
-        let app = try await SSOServer.makeApplication(options, clock: clock, environment: ["SSO_LOG_LEVEL": "error"])
+        let app = try await SSOServer.makeApplication(options, clock: clock, environment: [:])
         return try await app.test(.live) { client in
             try await body(Browser(client: client))
         }
@@ -114,7 +115,7 @@ public struct Harness: Sendable {
         let ready = ReadySignal()
         let listening = ListeningPort()
         let app = try await SSOServer.makeApplication(
-            options, clock: clock, environment: ["SSO_LOG_LEVEL": "error"], onServerRunning: { port in
+            options, clock: clock, environment: [:], onServerRunning: { port in
                 await listening.set(port)
                 await ready.signal()
             })
@@ -127,7 +128,8 @@ public struct Harness: Sendable {
             host: "127.0.0.1", port: port, issuer: issuer, dataDirectory: dataDirectory,
             resourcesDirectory: Self.resources, lifetimes: lifetimes, legacy: legacy, metricsToken: metricsToken,
             trustedProxies: trustedProxies, upstreamTimeout: upstreamTimeout, limits: limits,
-            purgeInterval: purgeInterval, logoutDeliveryInterval: logoutDeliveryInterval, connections: connections)
+            purgeInterval: purgeInterval, logoutDeliveryInterval: logoutDeliveryInterval, connections: connections,
+            logLevel: .error)
     }
 }
 

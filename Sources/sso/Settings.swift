@@ -1,11 +1,18 @@
 import ArgumentParser
 import Foundation
+import Logging
+import SSOCore
+import SSOServer
 import Yams
 
-/// Every setting of `sso serve`, from four places: the command line wins over the environment,
-/// which wins over the configuration file (`--config`, YAML or JSON), which wins over the
-/// default. One table (`Settings.all`) names each setting in all four, so the README's table,
-/// `sso config check` and `serve` cannot drift apart.
+/// One setting of `sso serve`, declared once (in `Settings.all`): its file key, its command-line
+/// option and environment variable (named after the key unless named otherwise), the values it
+/// takes, its default, what it means and where it goes in `ServerOptions`. Everything else is
+/// read from that declaration: `serve`'s options and their help (`SettingOptions`), the
+/// environment and file readers, `sso config check`, the options `serve` starts with
+/// (`ResolvedSettings.serverOptions`) and the reference in docs/configuration.md
+/// (`sso config reference`). The command line wins over the environment, which wins over the
+/// configuration file (`--config`, YAML or JSON), which wins over the default.
 struct Setting: Sendable {
     enum Kind: Sendable {
         case text
@@ -19,11 +26,73 @@ struct Setting: Sendable {
 
     /// The key in a configuration file.
     let key: String
-    /// The `sso serve` option.
-    let option: String
+    /// The `sso serve` option's long name, without its dashes.
+    let name: String
     let environment: String
     let kind: Kind
     let defaultValue: SettingValue?
+    /// The default in words where it is no value of its own (the issuer follows the host and port).
+    let defaultText: String?
+    /// What a number counts, for the reference.
+    let unit: String?
+    /// The value's name in `--help` (`--database <url>`); the option's name otherwise.
+    let valueName: String?
+    /// The sentence `--help` shows; the reference begins with it.
+    let help: String
+    /// What the reference says beyond the help.
+    let details: String?
+    /// Puts the value where `serve` reads it.
+    let apply: @Sendable (inout ServerOptions, SettingValue) -> Void
+
+    init<Value: SettingConvertible>(
+        _ key: String, _ kind: Kind, default defaultValue: SettingValue? = nil, option: String? = nil,
+        environment: String? = nil, defaultText: String? = nil, unit: String? = nil, valueName: String? = nil,
+        into path: any WritableKeyPath<ServerOptions, Value> & Sendable, _ help: String, details: String? = nil
+    ) {
+        self.key = key
+        self.name = option ?? key.replacingOccurrences(of: "_", with: "-")
+        self.environment = environment ?? "SSO_" + key.uppercased()
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.defaultText = defaultText
+        self.unit = unit
+        self.valueName = valueName
+        self.help = help
+        self.details = details
+        self.apply = { options, value in
+            guard let converted = Value(setting: value) else {
+                preconditionFailure("\(key): \(value) does not fit \(Value.self)")
+            }
+            options[keyPath: path] = converted
+        }
+    }
+
+    /// The option as the reference and the command line's problems name it: `--port`, `--[no-]legacy`.
+    var option: String {
+        if case .boolean = kind { return "--[no-]" + name }
+        return "--" + name
+    }
+
+    /// The default as `--help` and the reference say it; `nil` when there is none.
+    var shownDefault: String? {
+        switch defaultValue {
+        case .text(let value): value
+        case .integer(let value): String(value)
+        // Not `formatted()`: that is ICU's number formatting, and it would map ICU's locale data
+        // into every `sso serve` at start-up (megabytes of resident memory) for one help string.
+        case .number(let value): value.rounded() == value ? String(Int(value)) : String(value)
+        case .boolean(let value): value ? "on" : "off"
+        case .list, nil: defaultText
+        }
+    }
+
+    /// The option's help: the sentence, then its environment variable and default.
+    var argumentHelp: ArgumentHelp {
+        var notes = ["env \(environment)"]
+        if let shown = shownDefault { notes.append("default \(shown)") }
+        let sentence = help.hasSuffix(".") ? String(help.dropLast()) : help
+        return ArgumentHelp(sentence + " (" + notes.joined(separator: "; ") + ").", valueName: valueName)
+    }
 }
 
 enum SettingValue: Sendable, Equatable {
@@ -33,6 +102,84 @@ enum SettingValue: Sendable, Equatable {
     case boolean(Bool)
     case list([String])
 }
+
+extension SettingValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
+    ExpressibleByBooleanLiteral
+{
+    init(stringLiteral value: String) { self = .text(value) }
+    init(integerLiteral value: Int) { self = .integer(value) }
+    init(floatLiteral value: Double) { self = .number(value) }
+    init(booleanLiteral value: Bool) { self = .boolean(value) }
+}
+
+/// A type a setting's value is put into `ServerOptions` as.
+protocol SettingConvertible: SendableMetatype {
+    init?(setting value: SettingValue)
+}
+
+extension String: SettingConvertible {
+    init?(setting value: SettingValue) {
+        guard case .text(let text) = value else { return nil }
+        self = text
+    }
+}
+
+extension Int: SettingConvertible {
+    init?(setting value: SettingValue) {
+        guard case .integer(let number) = value else { return nil }
+        self = number
+    }
+}
+
+/// Fractions of seconds and days; a whole number of seconds given as one.
+extension Double: SettingConvertible {
+    init?(setting value: SettingValue) {
+        switch value {
+        case .number(let number): self = number
+        case .integer(let number): self = Double(number)
+        default: return nil
+        }
+    }
+}
+
+extension Bool: SettingConvertible {
+    init?(setting value: SettingValue) {
+        guard case .boolean(let flag) = value else { return nil }
+        self = flag
+    }
+}
+
+extension Set: SettingConvertible where Element == String {
+    init?(setting value: SettingValue) {
+        guard case .list(let items) = value else { return nil }
+        self = Set(items)
+    }
+}
+
+extension Optional: SettingConvertible where Wrapped: SettingConvertible {
+    init?(setting value: SettingValue) {
+        guard let wrapped = Wrapped(setting: value) else { return nil }
+        self = .some(wrapped)
+    }
+}
+
+/// A count of failures in an hour.
+extension ThrottlePolicy: SettingConvertible {
+    init?(setting value: SettingValue) {
+        guard let allowed = Int(setting: value) else { return nil }
+        self = .failures(allowed)
+    }
+}
+
+extension SettingConvertible where Self: RawRepresentable, RawValue == String {
+    init?(setting value: SettingValue) {
+        guard let text = String(setting: value) else { return nil }
+        self.init(rawValue: text)
+    }
+}
+
+extension Logger.Level: SettingConvertible {}
+extension LogFormat: SettingConvertible {}
 
 extension Setting {
     /// Reads `raw` (a file's value or an environment variable's text) as this setting's kind;
@@ -105,84 +252,126 @@ struct SettingProblem: Error, Sendable, Equatable, CustomStringConvertible {
 
 enum Settings {
     static let all: [Setting] = [
-        Setting(key: "host", option: "--host", environment: "SSO_HOST", kind: .text, defaultValue: .text("127.0.0.1")),
-        Setting(key: "port", option: "--port", environment: "SSO_PORT", kind: .integer(0...65535), defaultValue: .integer(8080)),
-        Setting(key: "issuer", option: "--issuer", environment: "SSO_ISSUER", kind: .url, defaultValue: nil),
-        Setting(key: "data", option: "--data", environment: "SSO_DATA_DIR", kind: .text, defaultValue: .text("./data")),
-        Setting(key: "database", option: "--database", environment: "SSO_DATABASE", kind: .text, defaultValue: nil),
-        Setting(key: "resources", option: "--resources", environment: "SSO_RESOURCES", kind: .text, defaultValue: nil),
-        Setting(key: "demo", option: "--demo", environment: "SSO_DEMO", kind: .boolean, defaultValue: .boolean(false)),
-        seconds("code_ttl", 60),
-        seconds("access_token_ttl", 3600),
-        seconds("refresh_token_ttl", 30 * 24 * 3600),
-        Setting(key: "refresh_reuse_grace", option: "--refresh-reuse-grace", environment: "SSO_REFRESH_REUSE_GRACE",
-                kind: .integer(0...300), defaultValue: .integer(10)),
-        seconds("session_ttl", 8 * 3600),
-        seconds("session_max_ttl", 7 * 24 * 3600),
-        seconds("device_code_ttl", 600),
-        Setting(key: "device_poll_interval", option: "--device-poll-interval", environment: "SSO_DEVICE_POLL_INTERVAL",
-                kind: .integer(1...60), defaultValue: .integer(5)),
-        Setting(key: "legacy", option: "--[no-]legacy", environment: "SSO_LEGACY", kind: .boolean, defaultValue: .boolean(true)),
-        Setting(key: "legacy_client_id", option: "--legacy-client-id", environment: "SSO_LEGACY_CLIENT_ID", kind: .text,
-                defaultValue: .text("SingleSignOn")),
-        Setting(key: "trusted_proxies", option: "--trusted-proxy", environment: "SSO_TRUSTED_PROXIES", kind: .list,
-                defaultValue: .list([])),
-        Setting(key: "metrics_token", option: "--metrics-token", environment: "SSO_METRICS_TOKEN", kind: .text,
-                defaultValue: nil),
-        seconds("upstream_timeout", 10),
-        // Connections (SSOServer's ConnectionLimits has the reasons for these defaults).
-        seconds("idle_timeout", 75),
-        seconds("request_read_timeout", 20),
-        Setting(key: "max_connections", option: "--max-connections", environment: "SSO_MAX_CONNECTIONS",
-                kind: .integer(1...1_000_000), defaultValue: .integer(4096)),
-        Setting(key: "max_connections_per_address", option: "--max-connections-per-address",
-                environment: "SSO_MAX_CONNECTIONS_PER_ADDRESS", kind: .integer(0...1_000_000), defaultValue: .integer(256)),
-        Setting(key: "log_format", option: "--log-format", environment: "SSO_LOG_FORMAT", kind: .choice(["json", "text"]),
-                defaultValue: .text("json")),
-        Setting(key: "log_level", option: "--log-level", environment: "SSO_LOG_LEVEL",
-                kind: .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]), defaultValue: .text("info")),
-        seconds("key_reload_interval", 2),
-        seconds("purge_interval", 60),
-        Setting(key: "audit_retention_days", option: "--audit-retention-days", environment: "SSO_AUDIT_RETENTION_DAYS",
-                kind: .number(0.001...36500), defaultValue: .number(90)),
-        count("login_failures_per_account", 5),
-        count("login_failures_per_account_all_addresses", 100),
-        count("login_failures_per_address", 20),
-        count("token_failures_per_address", 50),
-        count("client_auth_failures", 20),
-        count("federation_failures_per_address", 20),
-        count("user_code_failures_per_address", 10),
+        Setting("host", .text, default: "127.0.0.1", into: \.host, "Address to listen on."),
+        Setting("port", .integer(0...65535), default: 8080, into: \.port, "Port to listen on.",
+                details: "0: any free port."),
+        Setting("issuer", .url, defaultText: "http://HOST:PORT", into: \.issuer, "Issuer URL.",
+                details: "When it is `https`, cookies are `Secure` and `__Host-` prefixed and every answer carries HSTS."),
+        Setting("data", .text, default: "./data", environment: "SSO_DATA_DIR", into: \.dataDirectory, "Data directory.",
+                details: "Holds `sso.sqlite` and `master.key`."),
+        Setting("database", .text, defaultText: "sqlite", valueName: "url", into: \.database,
+                "sqlite (the file in the data directory) or postgres://user:password@host:port/db?sslmode=&schema=&pool_size=.",
+                details: "`sslmode=disable|prefer|require|verify-full` (default `prefer`: TLS when offered, as libpq), "
+                    + "`schema=NAME` (default `public`; created when missing), `pool_size=N` (connections per instance, "
+                    + "default 20). The schema is created or migrated at start-up, once, whichever instance starts first."),
+        Setting("resources", .text, defaultText: "found automatically", into: \.resourcesDirectory,
+                "Folder with templates/, static/ and locales/.",
+                details: "The first `Resources` folder with templates in it: in the working directory, else beside the binary or in one of the five folders above it."),
+        Setting("demo", .boolean, default: false, into: \.demo,
+                "Add a demo user and client and serve the demo application at /demo.",
+                details: "User `demo` with password `demo-password`, public client `demo`."),
+        seconds("code_ttl", 60, into: \.lifetimes.authorizationCode, "Authorization code lifetime, seconds."),
+        seconds("access_token_ttl", 3600, into: \.lifetimes.accessToken, "Access and ID token lifetime, seconds."),
+        seconds("refresh_token_ttl", 30 * 24 * 3600, into: \.lifetimes.refreshToken, "Refresh token lifetime, seconds.",
+                details: "30 days."),
+        Setting("refresh_reuse_grace", .integer(0...300), default: 10, unit: "seconds", into: \.lifetimes.refreshReuseGrace,
+                "Seconds after a refresh-token rotation in which the rotated token gets the same answer again (0: strict).",
+                details: "For two tabs refreshing at once; later, reuse revokes the token's family."),
+        seconds("session_ttl", 8 * 3600, into: \.lifetimes.sessionIdle, "SSO session idle timeout, seconds.",
+                details: "8 hours."),
+        seconds("session_max_ttl", 7 * 24 * 3600, into: \.lifetimes.sessionAbsolute, "SSO session absolute lifetime, seconds.",
+                details: "7 days; never shorter than `session_ttl` (a shorter one is raised to it)."),
+        seconds("device_code_ttl", 600, into: \.lifetimes.deviceCode,
+                "How long a device authorization request waits for the user, seconds.",
+                details: "Its device code and user code."),
+        Setting("device_poll_interval", .integer(1...60), default: 5, unit: "seconds", into: \.lifetimes.devicePollInterval,
+                "Seconds a device waits between polls of the token endpoint at first.",
+                details: "Each `slow_down` answer adds 5."),
+        Setting("legacy", .boolean, default: true, into: \.legacy, "Serve the broker's legacy login endpoints."),
+        Setting("legacy_client_id", .text, default: "SingleSignOn", into: \.legacyClientID,
+                "The public client legacy logins issue tokens to."),
+        Setting("trusted_proxies", .list, default: .list([]), option: "trusted-proxy", into: \.trustedProxies,
+                "Address of a reverse proxy whose X-Forwarded-For and X-Request-Id are believed (repeatable; the variable is comma-separated).",
+                details: "Its `X-Forwarded-For` names the client for the per-address limits. A list in a file."),
+        Setting("metrics_token", .text, into: \.metricsToken,
+                "The Bearer token Prometheus sends to read /metrics (16 characters or more; prefer the variable, which ps does not show). Without it /metrics is not served.",
+                details: "Without it `/metrics` answers 404."),
+        seconds("upstream_timeout", 10, into: \.upstreamTimeout, "Seconds an upstream sign-in provider has to answer each call."),
+        // Connections: ConnectionLimits has the reasons for these defaults.
+        seconds("idle_timeout", ConnectionLimits.defaultIdleTimeout, into: \.connections.idleTimeout, "Seconds a connection with no request in flight stays open.",
+                details: "A new one that sent nothing, a keep-alive one between requests. Longer than the 60 s a proxy keeps "
+                    + "an idle upstream connection, so that the proxy closes first."),
+        seconds("request_read_timeout", ConnectionLimits.defaultRequestReadTimeout, into: \.connections.requestReadTimeout,
+                "Seconds a request has from its first byte until its head and body have arrived; then 408 and close.",
+                details: "Against a head or body sent a byte at a time."),
+        Setting("max_connections", .integer(1...1_000_000), default: .integer(ConnectionLimits.defaultMaximumConnections), unit: "connections",
+                into: \.connections.maximumConnections,
+                "Connections open at once; more are answered 503 and closed. Keep it below the open-file limit.",
+                details: "One more is closed before anything is read. Needs that many file descriptors and 256 more; "
+                    + "`serve` raises its soft limit as far as the hard limit allows."),
+        Setting("max_connections_per_address", .integer(0...1_000_000),
+                default: .integer(ConnectionLimits.defaultMaximumConnectionsPerAddress), unit: "connections",
+                into: \.connections.maximumConnectionsPerAddress,
+                "Connections open at once from one TCP peer address, 0 for no cap; behind a reverse proxy every peer is the proxy.",
+                details: "Behind a proxy set 0 and limit clients at the proxy."),
+        Setting("log_format", .choice(LogFormat.allCases.map(\.rawValue)), default: "json", into: \.logFormat,
+                "json (one JSON object per line) or text.",
+                details: "`json`: `ts`, `level`, `message` and the fields, on standard output. `text`: "
+                    + "`time level label: key=value … [module] message` (swift-log's layout) on standard error."),
+        Setting("log_level", .choice(Logger.Level.allCases.map(\.rawValue)), default: "info", into: \.logLevel,
+                "trace, debug, info, notice, warning, error or critical.",
+                details: "Above `info` (from `notice`) the access log is left out."),
+        seconds("key_reload_interval", 2, into: \.keyReloadInterval,
+                "Seconds between checks of the signing keys: a key added by 'sso keys rotate' or withdrawn by 'sso keys revoke' is seen within this time.",
+                details: "One short query; the keys are read again only when they changed. On every instance."),
+        seconds("purge_interval", 60, into: \.purgeInterval, "Seconds between background purges of expired rows.",
+                details: "Codes, tokens, sessions, interactions, federation states and throttle counters, in batches of "
+                    + "500 rows, one short transaction each."),
+        Setting("audit_retention_days", .number(0.001...36500), default: 90.0, unit: "days", into: \.auditRetentionDays,
+                "Days security events are kept in the audit table (fractions allowed: 0.25 is six hours).",
+                details: "For deployments that ship the JSON log to a collector."),
+        count("login_failures_per_account", 5, into: \.limits.loginAccount,
+              "Failed sign-ins an account may have from one address in an hour; past them that address waits.",
+              details: "Password or TOTP. The last locks the account for that address only, 30 s, each further failure "
+                  + "doubling the lock up to 15 minutes."),
+        count("login_failures_per_account_all_addresses", 100, into: \.limits.loginAccountAllAddresses,
+              "Failed sign-ins an account may have from every address together in an hour; past them an address that failed at it waits.",
+              details: "While the lock lasts, an address that has not failed at the account still gets through."),
+        count("login_failures_per_address", 20, into: \.limits.loginAddress, "Failed sign-ins an address may have in an hour.",
+              details: "At any account, on the login page and the legacy logins."),
+        count("token_failures_per_address", 50, into: \.limits.tokenAddress,
+              "Failed token, introspection and revocation requests an address may have in an hour.",
+              details: "Bad client credentials, invalid grants; the legacy refresh too."),
+        count("client_auth_failures", 20, into: \.limits.clientAuthentication,
+              "Failed authentications a client may have from one address in an hour; past them that address waits.",
+              details: "Even with the right secret. As many from every address together answer wrong secrets with 429 "
+                  + "everywhere, never the right one."),
+        count("federation_failures_per_address", 20, into: \.limits.federationAddress,
+              "Failed federation callbacks an address may have in an hour.",
+              details: "Forged, replayed or expired states."),
+        count("user_code_failures_per_address", 10, into: \.limits.userCodeAddress,
+              "Wrong device user codes an address may enter in an hour.",
+              details: "On the device verification page."),
     ]
 
-    static func seconds(_ key: String, _ value: Int) -> Setting {
-        Setting(key: key, option: "--" + key.replacingOccurrences(of: "_", with: "-"),
-                environment: "SSO_" + key.uppercased(), kind: .integer(1...Int(Int32.max)), defaultValue: .integer(value))
+    /// A duration in whole seconds.
+    static func seconds<Value: SettingConvertible>(
+        _ key: String, _ value: Int, into path: any WritableKeyPath<ServerOptions, Value> & Sendable, _ help: String,
+        details: String? = nil
+    ) -> Setting {
+        Setting(key, .integer(1...Int(Int32.max)), default: .integer(value), unit: "seconds", into: path, help, details: details)
     }
 
-    static func count(_ key: String, _ value: Int) -> Setting {
-        Setting(key: key, option: "--" + key.replacingOccurrences(of: "_", with: "-"),
-                environment: "SSO_" + key.uppercased(), kind: .integer(1...1_000_000), defaultValue: .integer(value))
+    /// How many failures an hour a throttle allows.
+    static func count(
+        _ key: String, _ value: Int, into path: any WritableKeyPath<ServerOptions, ThrottlePolicy> & Sendable, _ help: String,
+        details: String? = nil
+    ) -> Setting {
+        Setting(key, .integer(1...1_000_000), default: .integer(value), unit: "failures an hour", into: path, help,
+                details: details)
     }
 
     static func setting(_ key: String) -> Setting? { all.first { $0.key == key } }
-
-    /// An option's help with its environment variable and default, read from the table so that
-    /// `--help` cannot drift from what `serve` does.
-    static func help(_ key: String, _ text: String) -> ArgumentHelp {
-        guard let setting = setting(key) else { return ArgumentHelp(text) }
-        var notes = ["env \(setting.environment)"]
-        switch setting.defaultValue {
-        case .text(let value): notes.append("default \(value)")
-        case .integer(let value): notes.append("default \(value)")
-        // Not `formatted()`: that is ICU's number formatting, and it would map ICU's locale data
-        // into every `sso serve` at start-up (megabytes of resident memory) for one help string.
-        case .number(let value): notes.append("default \(value.rounded() == value ? String(Int(value)) : String(value))")
-        case .boolean(let value): notes.append("default \(value ? "on" : "off")")
-        case .list, nil: break
-        }
-        let sentence = text.hasSuffix(".") ? String(text.dropLast()) : text
-        return ArgumentHelp(sentence + " (" + notes.joined(separator: "; ") + ").")
-    }
 
     /// A configuration file's settings, or every problem in it (unknown keys, wrong types, values
     /// out of range), each named. YAML or JSON: JSON is YAML, but a `.json` file is read as JSON
@@ -308,29 +497,24 @@ struct ResolvedSettings: Sendable {
         self.values = values
     }
 
-    func text(_ key: String) -> String? {
-        if case .text(let text) = values[key] { return text }
-        return nil
-    }
-
-    func integer(_ key: String) -> Int {
-        if case .integer(let value) = values[key] { return value }
-        preconditionFailure("\(key) is not an integer setting")
-    }
-
-    func number(_ key: String) -> Double {
-        if case .number(let value) = values[key] { return value }
-        if case .integer(let value) = values[key] { return Double(value) }
-        preconditionFailure("\(key) is not a number setting")
-    }
-
-    func boolean(_ key: String) -> Bool {
-        if case .boolean(let value) = values[key] { return value }
-        preconditionFailure("\(key) is not a boolean setting")
-    }
-
-    func list(_ key: String) -> [String] {
-        if case .list(let value) = values[key] { return value }
-        return []
+    /// The options `serve` starts with: each setting's value put where its declaration says.
+    /// `resources` finds the Resources folder when none is given.
+    func serverOptions(resources: () -> String?) throws -> ServerOptions {
+        var options = ServerOptions(resourcesDirectory: "")   // a given folder is never empty
+        for setting in Settings.all {
+            if let value = values[setting.key] { setting.apply(&options, value) }
+        }
+        if options.resourcesDirectory.isEmpty {
+            guard let found = resources() else {
+                throw ValidationError("Cannot find the Resources folder; pass --resources DIR or set SSO_RESOURCES.")
+            }
+            options.resourcesDirectory = found
+        }
+        if let token = options.metricsToken, token.count < 16 {
+            throw ValidationError("metrics_token must have 16 characters or more (a random value; 'openssl rand -hex 32').")
+        }
+        // A session's absolute lifetime is never shorter than its idle timeout.
+        options.lifetimes.sessionAbsolute = max(options.lifetimes.sessionAbsolute, options.lifetimes.sessionIdle)
+        return options
     }
 }

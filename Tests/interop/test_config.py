@@ -116,13 +116,101 @@ def test_serve_refuses_a_bad_configuration_and_says_why(tmp_path):
     assert not (tmp_path / "data").exists()
 
 
-def test_the_readme_table_lists_every_setting():
-    readme = (ROOT / "README.md").read_text()
-    table = readme[readme.index("## Configuration"):readme.index("## Configuration") + 12000]
+def test_the_log_level_from_each_place_reaches_the_server(tmp_path):
+    """`warning` leaves out the `notice` that the server listens and the access log's `info`
+    lines; `notice` only the access log; the default `info` neither."""
+    data = tmp_path / "data"
+    config = tmp_path / "sso.yaml"
+    config.write_text(f"data: {data}\nresources: {ROOT / 'Resources'}\nlog_level: warning\n")
+
+    def output_of(*args, env=None):
+        port = free_port()
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("SSO_")}
+        process = subprocess.Popen([SSO_BIN, "serve", "--port", str(port), *args], stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True, env={**environment, **(env or {})})
+        try:
+            import time
+            deadline = time.time() + 30
+            while True:
+                try:
+                    requests.get(f"http://127.0.0.1:{port}/.well-known/openid-configuration", timeout=1)
+                    break
+                except requests.ConnectionError:
+                    assert process.poll() is None and time.time() < deadline
+                    time.sleep(0.1)
+        finally:
+            process.terminate()
+            output = process.communicate(timeout=20)[0]
+        return [json.loads(line)["message"] for line in output.splitlines() if line.startswith("{")]
+
+    base = ("--data", str(data), "--resources", str(ROOT / "Resources"))
+    default = output_of(*base)
+    assert "UnifiedSSO listening" in default and "request" in default, default
+    from_file = output_of("--config", str(config))
+    assert "UnifiedSSO listening" not in from_file and "request" not in from_file, from_file
+    from_environment = output_of("--config", str(config), env={"SSO_LOG_LEVEL": "notice"})
+    assert "UnifiedSSO listening" in from_environment and "request" not in from_environment, from_environment
+    from_command_line = output_of("--config", str(config), "--log-level", "info", env={"SSO_LOG_LEVEL": "notice"})
+    assert "request" in from_command_line, from_command_line
+
+
+REFERENCE_BEGIN = "<!-- settings: written by Scripts/configuration-reference -->\n"
+REFERENCE_END = "<!-- end of settings -->\n"
+
+
+def test_docs_configuration_holds_the_table_the_settings_make():
+    """docs/configuration.md's table is what `sso config reference` prints from the settings'
+    declarations; after a change to them, Scripts/configuration-reference rewrites it."""
+    document = (ROOT / "docs/configuration.md").read_text()
+    table = document.split(REFERENCE_BEGIN, 1)[1].split(REFERENCE_END, 1)[0]
+    printed = sso("config", "reference")
+    assert printed.returncode == 0, printed.stderr
+    assert table == printed.stdout, "docs/configuration.md is out of date: run Scripts/configuration-reference"
+
+
+def test_every_serve_option_is_in_the_reference(tmp_path):
+    document = (ROOT / "docs/configuration.md").read_text()
     help_text = sso("serve", "--help").stdout
-    for key, option, env in re.findall(r'Setting\(key: "(\w+)", option: "([^"]+)", environment: "(\w+)"',
-                                       (ROOT / "Sources/sso/Settings.swift").read_text()):
-        assert f"`{key}`" in table and f"`{env}`" in table, key
-    for key in re.findall(r'(?:seconds|count)\("(\w+)"', (ROOT / "Sources/sso/Settings.swift").read_text()):
-        option = "--" + key.replace("_", "-")
-        assert f"`{key}`" in table and f"`SSO_{key.upper()}`" in table and option in help_text, key
+    options = re.findall(r"^  (--[a-z-]+)", help_text, re.M)
+    assert len(options) >= 30, help_text
+    for option in options:
+        if option == "--help":
+            continue
+        # As the table writes it (`--port`, `--[no-]legacy`), or with its value (`--config FILE`).
+        assert re.search(r"`--(\[no-\])?" + re.escape(option[2:]) + r"[` ]", document), option
+    # And every setting the file takes is in the table, with the environment variable `config check` reads.
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("{}\n")
+    shown = re.findall(r"^  (\w+) = ", sso("config", "check", "--file", str(empty)).stdout, re.M)
+    table = document.split(REFERENCE_BEGIN, 1)[1]
+    assert shown and all(f"| `{key}` |" in table for key in shown), shown
+
+
+def test_every_target_declares_what_it_imports_and_imports_what_it_declares():
+    """Package.swift against the sources: a module imported but not declared builds only while
+    another dependency happens to bring it in; one declared and never imported is dead weight."""
+    import shutil
+    swift = shutil.which("swift")
+    if swift is None:
+        import pytest
+        pytest.skip("swift is not on PATH")
+    dump = json.loads(subprocess.run([swift, "package", "dump-package"], cwd=ROOT, capture_output=True, text=True,
+                                     check=True, timeout=120).stdout)
+    system = {"Foundation", "FoundationEssentials", "Dispatch", "Synchronization", "Testing", "Glibc", "Darwin",
+              "XCTest", "PackageDescription", "PackagePlugin"}
+    statement = re.compile(r"^\s*(?:@\w+(?:\([^)]*\))?\s+)*(?:public |internal |package )?import (?:struct |class |enum |"
+                           r"protocol |func |typealias )?(\w+)", re.M)
+    problems = []
+    for target in dump["targets"]:
+        if target["type"] == "plugin":
+            continue
+        folder = ROOT / (target.get("path") or ("Tests" if target["type"] == "test" else "Sources")) / (
+            "" if target.get("path") else target["name"])
+        imported = {module for source in folder.rglob("*.swift") for module in statement.findall(source.read_text())}
+        imported -= system
+        declared = {next(iter(dependency.values()))[0] for dependency in target["dependencies"]}
+        if imported - declared:
+            problems.append(f"{target['name']} imports {sorted(imported - declared)} without declaring them")
+        if declared - imported:
+            problems.append(f"{target['name']} declares {sorted(declared - imported)} and imports none of them")
+    assert not problems, "\n".join(problems)
