@@ -49,8 +49,8 @@ public enum SSOServer {
         }
 
         let issuer = DefaultTokenIssuer(
-            issuer: options.issuer, signer: signer, refreshTokens: storage, references: storage, grants: storage,
-            users: storage, events: events, clock: clock, random: random, lifetimes: lifetimes)
+            issuer: options.issuer, signer: signer, refreshTokens: storage, references: storage, users: storage,
+            events: events, clock: clock, random: random, lifetimes: lifetimes, refreshGrantType: GrantModules.refreshGrantType)
         let throttle = Throttle(store: storage, clock: clock, limits: options.limits)
         let login = LoginService(
             users: storage, sessions: storage, hasher: hasher,
@@ -69,6 +69,7 @@ public enum SSOServer {
                                         throttle: throttle, scopes: storage))
         let grantModules = GrantModules.all(context)
         let registry = try GrantRegistry(grantModules)
+        let tokenEndpoint = TokenEndpoint(authenticator: authenticator, registry: registry, issuer: issuer)
 
         // Endpoint modules: each is switched on here, like the grant modules above, which may
         // bring endpoints of their own (the device grant's verification page).
@@ -76,8 +77,8 @@ public enum SSOServer {
         if options.legacy {
             modules.append(LegacyAlorModule(
                 configuration: LegacyConfiguration(clientID: options.legacyClientID, issuer: options.issuer),
-                clients: storage, users: storage, interactions: storage, grants: storage, refreshTokens: storage,
-                login: login, flow: flow, registry: registry, issuer: issuer, throttle: throttle, clock: clock,
+                clients: storage, users: storage, interactions: storage, grants: storage,
+                login: login, flow: flow, tokenEndpoint: tokenEndpoint, issuer: issuer, throttle: throttle, clock: clock,
                 random: random))
         }
 
@@ -94,7 +95,7 @@ public enum SSOServer {
         let services = SSOServices(
             clients: storage, users: storage, interactions: storage, sessions: storage,
             validator: AuthorizationRequestValidator(clients: storage, scopes: storage), flow: flow, login: login,
-            tokenEndpoint: TokenEndpoint(authenticator: authenticator, registry: registry, issuer: issuer),
+            tokenEndpoint: tokenEndpoint,
             userInfo: UserInfoService(validator: validator, users: storage),
             introspection: TokenIntrospection(
                 issuer: options.issuer, validator: validator, refreshTokens: storage,

@@ -20,7 +20,7 @@ struct AuthorizationCodeGrantTests {
         let verifier = fixture.random.token()
         let code = try await fixture.code(challenge: PKCE.challenge(for: verifier))
         let authorized = try await grant.authorize(fixture.request([
-            ("code", code), ("redirect_uri", "https://a/cb"), ("code_verifier", verifier)]))
+            ("code", code), ("redirect_uri", "https://a/cb"), ("code_verifier", verifier)])).authorized
         #expect(authorized.userID == "u1")
         #expect(authorized.scopes == ScopeSet(["openid", "email"]))
         #expect(authorized.nonce == "n")
@@ -67,7 +67,7 @@ struct AuthorizationCodeGrantTests {
     func replay() async throws {
         let code = try await fixture.code()
         let request = fixture.request([("code", code), ("redirect_uri", "https://a/cb")])
-        let first = try await grant.authorize(request)
+        let first = try await grant.authorize(request).authorized
         await #expect(throws: OAuthError.self) { try await grant.authorize(request) }
         #expect(try await fixture.storage.grant(id: first.grantID!)?.revokedAt != nil)
         #expect(fixture.events.kinds().contains(.codeReplayed))

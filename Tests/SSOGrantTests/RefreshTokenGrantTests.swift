@@ -6,7 +6,7 @@ import SSOTesting
 import SSOStorageSQLite
 import Testing
 
-@Suite("The refresh_token grant and the token issuer")
+@Suite("The refresh_token grant, the token endpoint's pipeline and the token issuer")
 struct RefreshTokenGrantTests {
     let fixture: GrantFixture
     let grant: RefreshTokenGrant
@@ -19,21 +19,20 @@ struct RefreshTokenGrantTests {
         strict = try GrantFixture(lifetimes: Lifetimes(refreshReuseGrace: 0))
     }
 
-    /// A code exchanged through the real grant and issuer: the first refresh token.
+    /// A code exchanged through the token endpoint: the first refresh token.
     func firstRefreshToken(_ fixture: GrantFixture? = nil) async throws -> String {
         let fixture = fixture ?? self.fixture
         let code = try await fixture.code()
-        let authorized = try await AuthorizationCodeGrant(fixture.context)
-            .authorize(fixture.request([("code", code), ("redirect_uri", "https://a/cb")]))
-        return try #require(try await fixture.issuer().issue(authorized, for: fixture.client).refreshToken)
+        let answer = try await fixture.endpoint().handle(
+            fixture.endpointParameters(.authorizationCode, [("code", code), ("redirect_uri", "https://a/cb")]), basic: nil)
+        return try #require(answer.refreshToken)
     }
 
     func refresh(_ token: String, scope: String? = nil, in fixture: GrantFixture? = nil) async throws -> TokenResponse {
         let fixture = fixture ?? self.fixture
         var pairs = [("refresh_token", token)]
         if let scope { pairs.append(("scope", scope)) }
-        let authorized = try await RefreshTokenGrant(fixture.context).authorize(fixture.request(pairs))
-        return try await fixture.issuer().issue(authorized, for: fixture.client)
+        return try await fixture.endpoint().handle(fixture.endpointParameters(.refreshToken, pairs), basic: nil)
     }
 
     @Test("strict rotation: a new token each time; the old one, presented again, revokes the family")
@@ -79,15 +78,11 @@ struct RefreshTokenGrantTests {
     func concurrentRefresh() async throws {
         for (fixture, expected) in [(strict, 1), (self.fixture, 6)] {
             let token = try await firstRefreshToken(fixture)
-            let issuer = try await fixture.issuer()
-            let grant = RefreshTokenGrant(fixture.context)
+            let endpoint = try await fixture.endpoint()
+            let parameters = fixture.endpointParameters(.refreshToken, [("refresh_token", token)])
             let answers = await withTaskGroup(of: TokenResponse?.self) { group in
                 for _ in 0..<6 {
-                    group.addTask {
-                        guard let authorized = try? await grant.authorize(fixture.request([("refresh_token", token)]))
-                        else { return nil }
-                        return try? await issuer.issue(authorized, for: fixture.client)
-                    }
+                    group.addTask { try? await endpoint.handle(parameters, basic: nil) }
                 }
                 return await group.reduce(into: [TokenResponse]()) { if let answer = $1 { $0.append(answer) } }
             }
