@@ -41,11 +41,12 @@ struct GrantFixture {
     }
 
     /// The token endpoint's pipeline over the code and refresh grants, with `client` stored so
-    /// that it authenticates (no abuse limits).
-    func endpoint() async throws -> TokenEndpoint {
+    /// that it authenticates; abuse limits only when `limits` are given.
+    func endpoint(limits: AbuseLimits? = nil) async throws -> TokenEndpoint {
         try await storage.save(client)
         return TokenEndpoint(
-            authenticator: ClientAuthenticator(clients: storage, events: events, clock: clock),
+            authenticator: ClientAuthenticator(clients: storage, events: events, clock: clock,
+                                               throttle: limits.map { Throttle(store: storage, clock: clock, limits: $0) }),
             registry: try GrantRegistry([AuthorizationCodeGrant(context), RefreshTokenGrant(context)]),
             issuer: try await issuer())
     }
@@ -57,11 +58,11 @@ struct GrantFixture {
     }
 
     /// Stores a fresh code and returns its plain value.
-    func code(challenge: String? = nil, redirectURIWasSent: Bool = true) async throws -> String {
+    func code(challenge: String? = nil, redirectURIWasSent: Bool = true, clientID: String = "app") async throws -> String {
         let value = random.token()
         let now = clock.now()
         try await storage.insert(AuthorizationCode(
-            digest: SecretDigest.sha256(value), clientID: "app", redirectURI: "https://a/cb",
+            digest: SecretDigest.sha256(value), clientID: clientID, redirectURI: "https://a/cb",
             redirectURIWasSent: redirectURIWasSent, userID: "u1", sessionID: "s1", scopes: ScopeSet(["openid", "email"]),
             nonce: "n", codeChallenge: challenge, authTime: now, methods: ["pwd"], createdAt: now,
             expiresAt: now.addingTimeInterval(60)))

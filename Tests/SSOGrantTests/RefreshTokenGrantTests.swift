@@ -91,6 +91,49 @@ struct RefreshTokenGrantTests {
         }
     }
 
+    @Test("a rotated token within the grace window is the grant's replay outcome, the kept answer; no issuer runs")
+    func replayOutcome() async throws {
+        let first = try await firstRefreshToken()
+        let answer = try await refresh(first)
+        #expect(try await grant.authorize(fixture.request([("refresh_token", first)])) == .replay(answer))
+        #expect(fixture.events.kinds().filter { $0 == .tokenIssued }.count == 2)
+    }
+
+    @Test("the issuer mints but never decides a reuse: a rotation that lost the race throws and stores nothing")
+    func rotationLost() async throws {
+        let first = try await firstRefreshToken()
+        let request = fixture.request([("refresh_token", first)])
+        let authorized = try await grant.authorize(request).authorized
+        let again = try await grant.authorize(request).authorized
+        let issuer = try await fixture.issuer()
+        let answer = try await issuer.issue(authorized, for: fixture.client)
+        await #expect(throws: RefreshTokenRotationLost.self) { try await issuer.issue(again, for: fixture.client) }
+        #expect(!fixture.events.kinds().contains(.refreshTokenReused))
+        #expect(try await grant.authorize(request) == .replay(answer))
+    }
+
+    @Test("a reused token at the token endpoint is an invalid grant of the caller's address, counted like a bad code")
+    func reuseCountsAgainstTheAddress() async throws {
+        let first = try await firstRefreshToken(strict)
+        _ = try await refresh(first, in: strict)
+        let endpoint = try await strict.endpoint(limits: AbuseLimits(tokenFailuresPerAddress: 1))
+        let address = "192.0.2.9"
+        await #expect(throws: OAuthError.invalidGrant(
+            "The refresh token has already been used; its token family is revoked.")) {
+            try await endpoint.handle(strict.endpointParameters(.refreshToken, [("refresh_token", first)]), basic: nil,
+                                      address: address)
+        }
+        let code = try await strict.code()
+        let exchange = strict.endpointParameters(.authorizationCode, [("code", code), ("redirect_uri", "https://a/cb")])
+        await #expect(throws: OAuthError.self) {
+            do { _ = try await endpoint.handle(exchange, basic: nil, address: address) } catch let error as OAuthError {
+                #expect(error.code == .tooManyAttempts)
+                throw error
+            }
+        }
+        #expect(try await endpoint.handle(exchange, basic: nil, address: "192.0.2.10").accessToken.isEmpty == false)
+    }
+
     @Test("scope may narrow, never widen; the new refresh token keeps the original scope")
     func scopes() async throws {
         let first = try await firstRefreshToken()
