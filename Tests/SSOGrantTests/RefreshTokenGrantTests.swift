@@ -4,6 +4,7 @@ import SSOGrantAuthorizationCode
 import SSOGrantRefreshToken
 import SSOTesting
 import SSOStorageSQLite
+import Synchronization
 import Testing
 
 @Suite("The refresh_token grant, the token endpoint's pipeline and the token issuer")
@@ -112,6 +113,20 @@ struct RefreshTokenGrantTests {
         #expect(try await grant.authorize(request) == .replay(answer))
     }
 
+    @Test("a rotation lost to a concurrent request: the endpoint asks the grant again and answers its repeat")
+    func lostRaceAtTheEndpoint() async throws {
+        let first = try await firstRefreshToken()
+        let decidedBeforeTheRace = try await grant.authorize(fixture.request([("refresh_token", first)]))
+        let winner = try await refresh(first)
+        let late = StaleFirstDecision(first: decidedBeforeTheRace, then: grant)
+        let endpoint = TokenEndpoint(
+            authenticator: ClientAuthenticator(clients: fixture.storage, events: fixture.events, clock: fixture.clock),
+            registry: try GrantRegistry([late]), issuer: try await fixture.issuer())
+        #expect(try await endpoint.handle(fixture.endpointParameters(.refreshToken, [("refresh_token", first)]),
+                                          basic: nil) == winner)
+        #expect(late.calls.withLock { $0 } == 2)
+    }
+
     @Test("a reused token at the token endpoint is an invalid grant of the caller's address, counted like a bad code")
     func reuseCountsAgainstTheAddress() async throws {
         let first = try await firstRefreshToken(strict)
@@ -158,5 +173,24 @@ struct RefreshTokenGrantTests {
         await #expect(throws: OAuthError.invalidGrant("The refresh token has expired.")) {
             try await grant.authorize(fixture.request([("refresh_token", token)]))
         }
+    }
+}
+
+/// The refresh grant whose first decision was taken before another request rotated the token:
+/// the race that the issuer's rotation loses, made certain.
+final class StaleFirstDecision: Grant {
+    let grantType = GrantType.refreshToken
+    let first: GrantOutcome
+    let grant: RefreshTokenGrant
+    let calls = Mutex(0)
+
+    init(first: GrantOutcome, then grant: RefreshTokenGrant) {
+        self.first = first
+        self.grant = grant
+    }
+
+    func authorize(_ request: TokenRequest) async throws -> GrantOutcome {
+        let call = calls.withLock { $0 += 1; return $0 }
+        return call == 1 ? first : try await grant.authorize(request)
     }
 }
