@@ -11,6 +11,13 @@ struct Scaffold {
     var module: String { "SSOGrant\(name)" }
     var testModule: String { "SSOGrant\(name)Tests" }
     var typeName: String { "\(name)Grant" }
+    /// The `GrantType` constant the module declares: the name in lowerCamelCase
+    /// (`DeviceCode` -> `deviceCode`, `JWTBearer` -> `jwtBearer`).
+    var constant: String {
+        let leading = name.prefix { $0.isUppercase }
+        let lowered = leading.count > 1 && leading.count < name.count ? leading.dropLast() : leading
+        return lowered.lowercased() + name.dropFirst(lowered.count)
+    }
     var sourceFile: URL { root.appendingPathComponent("Sources/\(module)/\(typeName).swift") }
     var testFile: URL { root.appendingPathComponent("Tests/\(testModule)/\(typeName)Tests.swift") }
     var packageFile: URL { root.appendingPathComponent("Package.swift") }
@@ -62,7 +69,7 @@ struct Scaffold {
 
         try manager.createDirectory(at: sourceFile.deletingLastPathComponent(), withIntermediateDirectories: true)
         try manager.createDirectory(at: testFile.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Templates.grant(typeName: typeName, grantType: grantType).write(to: sourceFile, atomically: true, encoding: .utf8)
+        try Templates.grant(typeName: typeName, constant: constant, grantType: grantType).write(to: sourceFile, atomically: true, encoding: .utf8)
         try Templates.test(module: module, typeName: typeName, grantType: grantType)
             .write(to: testFile, atomically: true, encoding: .utf8)
         try package.write(to: packageFile, atomically: true, encoding: .utf8)
@@ -72,7 +79,7 @@ struct Scaffold {
     /// The module that already declares `grantType`, if one does.
     func registeredGrantType() throws -> String? {
         let sources = root.appendingPathComponent("Sources")
-        let declaration = "static let grantType = \"\(grantType)\""
+        let declaration = Templates.declaration(grantType)
         for directory in try FileManager.default.contentsOfDirectory(atPath: sources.path) where directory.hasPrefix("SSOGrant") {
             let folder = sources.appendingPathComponent(directory)
             for file in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where file.hasSuffix(".swift") {

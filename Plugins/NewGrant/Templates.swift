@@ -18,9 +18,14 @@ enum Templates {
         """
     }
 
-    static func grant(typeName: String, grantType: String) -> String {
+    static func grant(typeName: String, constant: String, grantType: String) -> String {
         """
         import SSOCore
+
+        extension GrantType {
+            /// The `grant_type` value of \(typeName); the token endpoint's registry is keyed by it.
+            public static let \(constant) = \(declaration(grantType))
+        }
 
         /// The `\(grantType)` grant.
         ///
@@ -28,9 +33,10 @@ enum Templates {
         /// allowed this grant gets an access token for itself, with no scope, no user, no refresh
         /// token. Replace `authorize(_:)` with what this grant really checks. The token endpoint has
         /// already authenticated the client and checked that it may use this grant type; a grant
-        /// only decides what may be issued, and the one `TokenIssuer` mints it.
+        /// only decides the outcome (`.issue` what may be issued, or throw to refuse), and the one
+        /// `TokenIssuer` mints it.
         public struct \(typeName): GrantModule {
-            public static let grantType = "\(grantType)"
+            public static let grantType = GrantType.\(constant)
 
             let clock: any SSOClock
 
@@ -39,21 +45,25 @@ enum Templates {
                 clock = context.clock
             }
 
-            public func authorize(_ request: TokenRequest) async throws -> AuthorizedGrant {
+            public func authorize(_ request: TokenRequest) async throws -> GrantOutcome {
                 guard !request.client.isPublic else {
                     throw OAuthError.unauthorizedClient("Only a confidential client may use \\(Self.grantType).")
                 }
                 // Read the grant's parameters with request.parameters.required("name") (invalid_request
                 // when missing or repeated) or .value("name"); refuse with OAuthError.invalidGrant(...),
                 // .invalidScope(...), or OAuthError(.authorizationPending, ...) and the like.
-                return AuthorizedGrant(
+                return .issue(AuthorizedGrant(
                     grantID: nil, clientID: request.client.id, userID: nil, scopes: ScopeSet([]), authTime: nil,
-                    issueRefreshToken: false)
+                    issueRefreshToken: false))
             }
         }
 
         """
     }
+
+    /// How a grant module declares its `GrantType` value; `new-grant` looks for it to refuse a
+    /// grant type that a module serves already.
+    static func declaration(_ grantType: String) -> String { "GrantType(rawValue: \"\(grantType)\")" }
 
     static func test(module: String, typeName: String, grantType: String) -> String {
         """
@@ -74,21 +84,21 @@ enum Templates {
             func tokenEndpoint() async throws {
                 let harness = try Harness()
                 _ = try await harness.addClient("allowed", secret: Self.secret, redirectURIs: [], scopes: "openid",
-                                                grantTypes: [\(typeName).grantType])
+                                                grantTypes: [\(typeName).grantType.rawValue])
                 _ = try await harness.addClient("other", secret: Self.secret)
                 try await harness.run { browser in
                     let answer = try await browser.token(client: "allowed", secret: Self.secret,
-                                                         [("grant_type", \(typeName).grantType)])
+                                                         [("grant_type", \(typeName).grantType.rawValue)])
                     #expect(answer.status == .ok, "\\(answer.body)")
                     #expect(answer.json["access_token"] is String)
                     #expect(answer.json["refresh_token"] == nil)
 
                     let refused = try await browser.token(client: "other", secret: Self.secret,
-                                                          [("grant_type", \(typeName).grantType)])
+                                                          [("grant_type", \(typeName).grantType.rawValue)])
                     #expect(refused.json["error"] as? String == "unauthorized_client")
 
                     let discovery = try await browser.get("/.well-known/openid-configuration").json
-                    #expect((discovery["grant_types_supported"] as? [String])?.contains(\(typeName).grantType) == true)
+                    #expect((discovery["grant_types_supported"] as? [String])?.contains(\(typeName).grantType.rawValue) == true)
                 }
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import SSOCore
+import Synchronization
 
 /// A request as a module sees it.
 public struct EndpointRequest: Sendable {
@@ -9,7 +10,10 @@ public struct EndpointRequest: Sendable {
     public var headers: EndpointHeaders
     public var body: Data
     /// The client's IP address (looked through trusted proxies), for per-address limits.
-    public var clientAddress: String?
+    /// Worked out on first use: formatting the peer's address is a measurable part of a cheap
+    /// request (userinfo, discovery) that never needs it.
+    public var clientAddress: String? { address.value }
+    private let address: LazyAddress
     /// The value of the SSO session cookie, if the browser sent one.
     public var sessionSecret: String?
     /// The browser's binding (CSRF) cookie, which binds pending interactions to it. The HTTP
@@ -20,10 +24,19 @@ public struct EndpointRequest: Sendable {
         query: RequestParameters = RequestParameters([]), headers: EndpointHeaders = EndpointHeaders(),
         body: Data = Data(), clientAddress: String? = nil, sessionSecret: String? = nil, browserSecret: String? = nil
     ) {
+        self.init(query: query, headers: headers, body: body, clientAddress: { clientAddress }, sessionSecret: sessionSecret,
+                  browserSecret: browserSecret)
+    }
+
+    /// A request whose client address is worked out by `clientAddress` when a route first asks.
+    public init(
+        query: RequestParameters, headers: EndpointHeaders, body: Data, clientAddress: @escaping @Sendable () -> String?,
+        sessionSecret: String?, browserSecret: String?
+    ) {
         self.query = query
         self.headers = headers
         self.body = body
-        self.clientAddress = clientAddress
+        self.address = LazyAddress(clientAddress)
         self.sessionSecret = sessionSecret
         self.browserSecret = browserSecret
     }
@@ -91,4 +104,23 @@ public struct EndpointHeaders: Sendable {
         return cookies
     }
 
+}
+
+/// A value computed once, on first use, by whichever task asks first.
+final class LazyAddress: Sendable {
+    private let compute: @Sendable () -> String?
+    private let state = Mutex<String??>(nil)
+
+    init(_ compute: @escaping @Sendable () -> String?) {
+        self.compute = compute
+    }
+
+    var value: String? {
+        state.withLock { cached in
+            if let cached { return cached }
+            let computed = compute()
+            cached = .some(computed)
+            return computed
+        }
+    }
 }

@@ -1,6 +1,11 @@
 import Foundation
 import SSOCore
 
+extension GrantType {
+    /// RFC 6749 section 4.1.
+    public static let authorizationCode = GrantType(rawValue: "authorization_code")
+}
+
 /// The `authorization_code` grant (RFC 6749 section 4.1.3, RFC 7636 section 4.6).
 ///
 /// The code must be live, issued to this client, presented with the same `redirect_uri`, and
@@ -8,7 +13,7 @@ import SSOCore
 /// exchange fails and revokes everything the first one issued (RFC 6749 section 4.1.2,
 /// RFC 9700 section 4.5).
 public struct AuthorizationCodeGrant: GrantModule {
-    public static let grantType = "authorization_code"
+    public static let grantType = GrantType.authorizationCode
 
     let codes: any AuthorizationCodeStore
     let grants: any GrantStore
@@ -27,7 +32,7 @@ public struct AuthorizationCodeGrant: GrantModule {
         self.random = random
     }
 
-    public func authorize(_ request: TokenRequest) async throws -> AuthorizedGrant {
+    public func authorize(_ request: TokenRequest) async throws -> GrantOutcome {
         let parameters = request.parameters
         let codeValue = try parameters.required("code")
         let redirectURI = try parameters.value("redirect_uri")
@@ -42,11 +47,9 @@ public struct AuthorizationCodeGrant: GrantModule {
             try await answerReplay(code, now: now)
         }
         guard now < code.expiresAt else { throw OAuthError.invalidGrant("The authorization code has expired.") }
-        // RFC 6749 4.1.3 wants redirect_uri repeated when the authorization request had one. The
-        // one exception is the partner convention's weaker profile (grant_type, code, client_id only), open to a
-        // public client registered with PKCE optional and nobody else.
-        let partnerProfile = request.client.isPublic && !request.client.pkceRequired && redirectURI == nil
-        if (code.redirectURIWasSent && !partnerProfile) || redirectURI != nil {
+        // RFC 6749 4.1.3 wants redirect_uri repeated when the authorization request had one,
+        // except from a client whose policy is the partner convention's minimal code exchange.
+        if (code.redirectURIWasSent && !request.client.allowsMinimalCodeExchange) || redirectURI != nil {
             guard redirectURI == code.redirectURI else {
                 throw OAuthError.invalidGrant("The redirect_uri does not match the authorization request.")
             }
@@ -60,12 +63,12 @@ public struct AuthorizationCodeGrant: GrantModule {
         )
         switch try await codes.redeem(digest: digest, creating: grant, at: now) {
         case .redeemed:
-            return AuthorizedGrant(
+            return .issue(AuthorizedGrant(
                 grantID: grant.id, clientID: code.clientID, userID: code.userID, scopes: code.scopes,
                 authTime: code.authTime, methods: code.methods, identityProvider: code.identityProvider,
                 sessionID: code.sessionID, nonce: code.nonce,
                 issueRefreshToken: true
-            )
+            ))
         case .alreadyConsumed(let grantID):
             var replayed = code
             replayed.grantID = grantID

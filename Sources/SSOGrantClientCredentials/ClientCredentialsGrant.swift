@@ -1,5 +1,10 @@
 import SSOCore
 
+extension GrantType {
+    /// RFC 6749 section 4.4.
+    public static let clientCredentials = GrantType(rawValue: "client_credentials")
+}
+
 /// The `client_credentials` grant (RFC 6749 section 4.4): a confidential client obtains an
 /// access token for itself, for scripts and services that act for no user.
 ///
@@ -9,7 +14,7 @@ import SSOCore
 /// no user scopes (`openid`, `profile`, ...), no ID token and no refresh token (section 4.4.3:
 /// the client can always ask again with its credentials).
 public struct ClientCredentialsGrant: GrantModule {
-    public static let grantType = "client_credentials"
+    public static let grantType = GrantType.clientCredentials
 
     /// Scopes that describe a user; a token without one cannot carry them.
     static let userScopes: Set = [
@@ -18,7 +23,7 @@ public struct ClientCredentialsGrant: GrantModule {
 
     public init() {}
 
-    public func authorize(_ request: TokenRequest) async throws -> AuthorizedGrant {
+    public func authorize(_ request: TokenRequest) async throws -> GrantOutcome {
         let client = request.client
         // Section 4.4: "MUST only be used by confidential clients"; a public client proves nothing.
         guard !client.isPublic else {
@@ -41,9 +46,9 @@ public struct ClientCredentialsGrant: GrantModule {
             }
             if !requested.isEmpty { scopes = requested }
         }
-        return AuthorizedGrant(
+        return .issue(AuthorizedGrant(
             grantID: nil, clientID: client.id, userID: nil, scopes: scopes, authTime: nil,
-            issueRefreshToken: false, audience: client.audience)
+            issueRefreshToken: false, audience: client.audience))
     }
 }
 

@@ -2,6 +2,11 @@ import Foundation
 import SSOCore
 import SSOEndpointModel
 
+extension GrantType {
+    /// RFC 8628 section 3.4.
+    public static let deviceCode = GrantType(rawValue: "urn:ietf:params:oauth:grant-type:device_code")
+}
+
 /// The device authorization grant (RFC 8628), for the trading terminal, scripts and TVs: a
 /// device with no browser asks `/device_authorization` for a device code and a short user
 /// code, the user enters the user code on our verification page (`/device`), signs in and
@@ -12,7 +17,7 @@ import SSOEndpointModel
 /// `expired_token`, or tokens, once. A device code presented after its tokens were issued
 /// revokes them, as a replayed authorization code does. The endpoints are `DeviceEndpoints`.
 public struct DeviceCodeGrant: GrantModule, GrantEndpoints {
-    public static let grantType = "urn:ietf:params:oauth:grant-type:device_code"
+    public static let grantType = GrantType.deviceCode
     /// Seconds added to the interval by each `slow_down` (section 3.5).
     static let slowDownStep = 5
 
@@ -32,7 +37,7 @@ public struct DeviceCodeGrant: GrantModule, GrantEndpoints {
         endpoints = context.endpoints.map { DeviceEndpoints(context, services: $0) }
     }
 
-    public func authorize(_ request: TokenRequest) async throws -> AuthorizedGrant {
+    public func authorize(_ request: TokenRequest) async throws -> GrantOutcome {
         let digest = DeviceEndpoints.deviceCodeDigest(try request.parameters.required("device_code"))
         let now = clock.now()
         guard let poll = try await devices.pollDeviceAuthorization(
@@ -62,10 +67,10 @@ public struct DeviceCodeGrant: GrantModule, GrantEndpoints {
             methods: authorization.methods, identityProvider: authorization.identityProvider, createdAt: now)
         switch try await devices.redeemDeviceAuthorization(deviceCodeDigest: digest, creating: grant) {
         case .redeemed:
-            return AuthorizedGrant(
+            return .issue(AuthorizedGrant(
                 grantID: grant.id, clientID: grant.clientID, userID: userID, scopes: grant.scopes, authTime: authTime,
                 methods: grant.methods, identityProvider: grant.identityProvider, sessionID: grant.sessionID,
-                issueRefreshToken: true)
+                issueRefreshToken: true))
         case .alreadyConsumed(let grantID):
             var replayed = authorization
             replayed.grantID = grantID

@@ -4,7 +4,7 @@ import SSOEndpointModel
 
 /// The broker's old login endpoints (`/auth/actions/*` and the personal cabinet's `/sso-auth/client`) as an adapter over the core:
 /// every login becomes a normal SSO session, every token comes from the one `TokenIssuer`,
-/// every refresh goes through the registered `refresh_token` grant.
+/// every refresh goes through the token endpoint's pipeline and its `refresh_token` grant.
 ///
 /// Each response says it is deprecated (RFC 9745 `Deprecation`) and links to the migration
 /// guide, so clients see where to go.
@@ -17,10 +17,9 @@ public struct LegacyAlorModule: EndpointModule {
     let users: any UserStore
     let interactions: any InteractionStore
     let grants: any GrantStore
-    let refreshTokens: any RefreshTokenStore
     let login: LoginService
     let flow: AuthorizationFlow
-    let registry: GrantRegistry
+    let tokenEndpoint: TokenEndpoint
     let issuer: any TokenIssuer
     let throttle: Throttle
     let clock: any SSOClock
@@ -28,8 +27,8 @@ public struct LegacyAlorModule: EndpointModule {
 
     public init(
         configuration: LegacyConfiguration, clients: any ClientStore, users: any UserStore,
-        interactions: any InteractionStore, grants: any GrantStore, refreshTokens: any RefreshTokenStore,
-        login: LoginService, flow: AuthorizationFlow, registry: GrantRegistry, issuer: any TokenIssuer,
+        interactions: any InteractionStore, grants: any GrantStore,
+        login: LoginService, flow: AuthorizationFlow, tokenEndpoint: TokenEndpoint, issuer: any TokenIssuer,
         throttle: Throttle, clock: any SSOClock, random: any SecureRandom
     ) {
         self.configuration = configuration
@@ -37,10 +36,9 @@ public struct LegacyAlorModule: EndpointModule {
         self.users = users
         self.interactions = interactions
         self.grants = grants
-        self.refreshTokens = refreshTokens
         self.login = login
         self.flow = flow
-        self.registry = registry
+        self.tokenEndpoint = tokenEndpoint
         self.issuer = issuer
         self.throttle = throttle
         self.clock = clock

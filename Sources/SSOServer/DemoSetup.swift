@@ -20,7 +20,8 @@ enum DemoSetup {
         // Saved on every start so the redirect URI follows the issuer.
         try await storage.save(Client(
             id: clientID, name: "Demo application", secretDigest: nil, redirectURIs: [issuer + "/demo"],
-            allowedScopes: ScopeSet(["openid", "profile", "email", "offline_access"]), authMethod: .none,
+            allowedScopes: ScopeSet(["openid", "profile", "email", "offline_access"]),
+            grantTypes: GrantModules.defaultClientGrantTypes, authMethod: .none,
             createdAt: clock.now()))
         logger.notice("demo enabled", metadata: [
             "page": "\(issuer)/demo", "login": "\(login)", "password": "\(password)",

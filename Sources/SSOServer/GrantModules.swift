@@ -18,5 +18,12 @@ public enum GrantModules {
     static func all(_ context: GrantContext) -> [any GrantModule] { modules.map { $0.init(context) } }
 
     /// The `grant_type` values of the modules, for checking a client's registration.
-    public static var grantTypes: [String] { modules.map { $0.grantType } }
+    public static var grantTypes: [String] { modules.map { $0.grantType.rawValue } }
+
+    /// What a client registered without a list of grant types may use: a sign-in, and the
+    /// refresh tokens that keep it.
+    public static let defaultClientGrantTypes: [String] = [GrantType.authorizationCode, .refreshToken].map(\.rawValue)
+
+    /// The grant type that redeems the refresh tokens the issuer mints.
+    static let refreshGrantType = RefreshTokenGrant.grantType
 }

@@ -52,8 +52,8 @@ public enum SSOServer {
         }
 
         let issuer = DefaultTokenIssuer(
-            issuer: options.issuer, signer: signer, refreshTokens: storage, references: storage, grants: storage,
-            users: storage, events: events, clock: clock, random: random, lifetimes: lifetimes)
+            issuer: options.issuer, signer: signer, refreshTokens: storage, references: storage, users: storage,
+            events: events, clock: clock, random: random, lifetimes: lifetimes, refreshGrantType: GrantModules.refreshGrantType)
         let throttle = Throttle(store: storage, clock: clock, limits: options.limits)
         let login = LoginService(
             users: storage, sessions: storage, hasher: hasher,
@@ -72,6 +72,7 @@ public enum SSOServer {
                                         throttle: throttle, scopes: storage))
         let grantModules = GrantModules.all(context)
         let registry = try GrantRegistry(grantModules)
+        let tokenEndpoint = TokenEndpoint(authenticator: authenticator, registry: registry, issuer: issuer)
 
         // Endpoint modules: each is switched on here, like the grant modules above, which may
         // bring endpoints of their own (the device grant's verification page).
@@ -79,8 +80,8 @@ public enum SSOServer {
         if options.legacy {
             modules.append(LegacyAlorModule(
                 configuration: LegacyConfiguration(clientID: options.legacyClientID, issuer: options.issuer),
-                clients: storage, users: storage, interactions: storage, grants: storage, refreshTokens: storage,
-                login: login, flow: flow, registry: registry, issuer: issuer, throttle: throttle, clock: clock,
+                clients: storage, users: storage, interactions: storage, grants: storage,
+                login: login, flow: flow, tokenEndpoint: tokenEndpoint, issuer: issuer, throttle: throttle, clock: clock,
                 random: random))
         }
 
@@ -94,7 +95,6 @@ public enum SSOServer {
 
         let validator = AccessTokenValidator(
             issuer: options.issuer, signer: signer, references: storage, grants: storage, clock: clock)
-        let tokenEndpoint = TokenEndpoint(authenticator: authenticator, registry: registry, issuer: issuer)
         let userInfo = UserInfoService(validator: validator, users: storage)
         let introspection = TokenIntrospection(
             issuer: options.issuer, validator: validator, refreshTokens: storage,

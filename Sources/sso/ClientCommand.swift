@@ -51,7 +51,7 @@ struct ClientCommand: AsyncParsableCommand {
             }
             var client = Client(
                 id: id, name: id, secretDigest: plainSecret.map(SecretDigest.sha256), redirectURIs: [],
-                authMethod: isPublic ? .none : .clientSecretBasic, createdAt: Date())
+                grantTypes: GrantModules.defaultClientGrantTypes, authMethod: isPublic ? .none : .clientSecretBasic, createdAt: Date())
             policy.apply(to: &client)
             try await policy.checkScopesKnown(client, storage: storage)
             try await storage.save(client)

@@ -137,10 +137,10 @@ struct ProtocolPrimitivesTests {
 }
 
 struct StubGrant: Grant {
-    let grantType: String
-    func authorize(_ request: TokenRequest) async throws -> AuthorizedGrant {
-        AuthorizedGrant(grantID: nil, clientID: request.client.id, userID: nil, scopes: ScopeSet([]), authTime: nil,
-                        issueRefreshToken: false)
+    let grantType: GrantType
+    func authorize(_ request: TokenRequest) async throws -> GrantOutcome {
+        .issue(AuthorizedGrant(grantID: nil, clientID: request.client.id, userID: nil, scopes: ScopeSet([]), authTime: nil,
+                               issueRefreshToken: false))
     }
 }
 

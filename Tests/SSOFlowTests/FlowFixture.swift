@@ -16,7 +16,7 @@ struct FlowFixture {
     let lifetimes = Lifetimes()
     let login: LoginService
     let signer: JWTTokenSigner
-    let client = Client(id: "rp", name: "RP", secretDigest: "x", redirectURIs: ["https://rp.test/cb"],
+    let client = Client(id: "rp", name: "RP", secretDigest: "x", redirectURIs: ["https://rp.test/cb"], grantTypes: ["authorization_code"],
                         postLogoutRedirectURIs: ["https://rp.test/bye"], createdAt: Date())
     let user = User(id: "u1", login: "alice", passwordHash: nil, createdAt: Date())
 
@@ -34,6 +34,7 @@ struct FlowFixture {
                                                random: random)
         try await storage.save(client)
         try await storage.save(Client(id: "other", name: "Other", secretDigest: "y", redirectURIs: ["https://other.test/cb"],
+                                      grantTypes: ["authorization_code"],
                                       postLogoutRedirectURIs: ["https://other.test/bye"], createdAt: Date()))
         try await storage.insert(user)
         try await storage.insert(User(id: "u2", login: "bob", passwordHash: nil, createdAt: Date()))

@@ -15,7 +15,7 @@ import SSOEndpointModel
 @Suite("The device authorization grant")
 struct DeviceCodeGrantTests {
     static let secret = "test-secret-0123456789-0123456789"
-    static let grantTypes = [DeviceCodeGrant.grantType, "refresh_token"]
+    static let grantTypes = [DeviceCodeGrant.grantType.rawValue, "refresh_token"]
 
     /// A harness with a user, a confidential device client ("tv") and a public one ("cli").
     func harness(limits: AbuseLimits = AbuseLimits()) async throws -> Harness {
@@ -25,7 +25,7 @@ struct DeviceCodeGrantTests {
         _ = try await harness.addClient("tv", secret: Self.secret, redirectURIs: [],
                                         scopes: "openid profile offline_access", grantTypes: Self.grantTypes)
         _ = try await harness.addClient("cli", secret: nil, redirectURIs: [], scopes: "openid profile",
-                                        grantTypes: [DeviceCodeGrant.grantType])
+                                        grantTypes: [DeviceCodeGrant.grantType.rawValue])
         _ = try await harness.addClient("web", secret: Self.secret)
         return harness
     }
@@ -43,7 +43,7 @@ struct DeviceCodeGrantTests {
         -> Browser.Page
     {
         try await device.token(client: client, secret: secret,
-                               [("grant_type", DeviceCodeGrant.grantType), ("device_code", deviceCode)])
+                               [("grant_type", DeviceCodeGrant.grantType.rawValue), ("device_code", deviceCode)])
     }
 
     /// The user's side: open the complete verification URI, sign in, answer.
@@ -245,12 +245,12 @@ struct DeviceCodeGrantTests {
             // A device code nobody issued.
             answer = try await poll(browser, "made-up")
             #expect(answer.json["error"] as? String == "invalid_grant")
-            answer = try await browser.token(client: "tv", secret: Self.secret, [("grant_type", DeviceCodeGrant.grantType)])
+            answer = try await browser.token(client: "tv", secret: Self.secret, [("grant_type", DeviceCodeGrant.grantType.rawValue)])
             #expect(answer.json["error"] as? String == "invalid_request")
 
             let discovery = try await browser.get("/.well-known/openid-configuration").json
             #expect(discovery["device_authorization_endpoint"] as? String == Harness.issuer + "/device_authorization")
-            #expect((discovery["grant_types_supported"] as? [String])?.contains(DeviceCodeGrant.grantType) == true)
+            #expect((discovery["grant_types_supported"] as? [String])?.contains(DeviceCodeGrant.grantType.rawValue) == true)
         }
     }
 

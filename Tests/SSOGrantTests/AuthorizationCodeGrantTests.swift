@@ -20,7 +20,7 @@ struct AuthorizationCodeGrantTests {
         let verifier = fixture.random.token()
         let code = try await fixture.code(challenge: PKCE.challenge(for: verifier))
         let authorized = try await grant.authorize(fixture.request([
-            ("code", code), ("redirect_uri", "https://a/cb"), ("code_verifier", verifier)]))
+            ("code", code), ("redirect_uri", "https://a/cb"), ("code_verifier", verifier)])).authorized
         #expect(authorized.userID == "u1")
         #expect(authorized.scopes == ScopeSet(["openid", "email"]))
         #expect(authorized.nonce == "n")
@@ -53,6 +53,30 @@ struct AuthorizationCodeGrantTests {
         }
     }
 
+    @Test("the partner convention's minimal exchange: only a public client with PKCE optional may leave out redirect_uri")
+    func minimalCodeExchange() async throws {
+        var partner = fixture.client
+        partner.secretDigest = nil
+        partner.authMethod = .none
+        partner.pkceRequired = false
+        var confidential = fixture.client
+        confidential.pkceRequired = false
+        let strictPublic = { var client = partner; client.pkceRequired = true; return client }()
+        #expect(partner.allowsMinimalCodeExchange)
+        #expect(!confidential.allowsMinimalCodeExchange && !strictPublic.allowsMinimalCodeExchange)
+
+        _ = try await grant.authorize(fixture.request([("code", try await fixture.code())], client: partner)).authorized
+        await #expect(throws: OAuthError.invalidGrant("The redirect_uri does not match the authorization request.")) {
+            try await grant.authorize(fixture.request([("code", try await fixture.code()), ("redirect_uri", "https://a/x")],
+                                                      client: partner))
+        }
+        for client in [confidential, strictPublic] {
+            await #expect(throws: OAuthError.invalidGrant("The redirect_uri does not match the authorization request.")) {
+                try await grant.authorize(fixture.request([("code", try await fixture.code())], client: client))
+            }
+        }
+    }
+
     @Test("a verifier without a challenge is refused; a code without challenge needs none")
     func pkceAbsent() async throws {
         let code = try await fixture.code()
@@ -67,7 +91,7 @@ struct AuthorizationCodeGrantTests {
     func replay() async throws {
         let code = try await fixture.code()
         let request = fixture.request([("code", code), ("redirect_uri", "https://a/cb")])
-        let first = try await grant.authorize(request)
+        let first = try await grant.authorize(request).authorized
         await #expect(throws: OAuthError.self) { try await grant.authorize(request) }
         #expect(try await fixture.storage.grant(id: first.grantID!)?.revokedAt != nil)
         #expect(fixture.events.kinds().contains(.codeReplayed))

@@ -9,7 +9,7 @@ struct ClientCredentialsGrantTests {
     let grant = ClientCredentialsGrant()
     let machine = Client(
         id: "svc", name: "Service", secretDigest: "x", redirectURIs: [],
-        allowedScopes: ScopeSet(["openid", "api.read", "api.write"]), grantTypes: ["client_credentials"],
+        allowedScopes: ScopeSet(["openid", "api.read", "api.write"]), grantTypes: [GrantType.clientCredentials.rawValue],
         audience: "https://api.example", createdAt: Date())
 
     func request(_ pairs: [(String, String)], client: Client? = nil) -> TokenRequest {
@@ -18,7 +18,7 @@ struct ClientCredentialsGrantTests {
 
     @Test("without scope: every allowed scope that is not a user scope, the client's audience, no user, no refresh token")
     func defaults() async throws {
-        let authorized = try await grant.authorize(request([]))
+        let authorized = try await grant.authorize(request([])).authorized
         #expect(authorized.scopes == ScopeSet(["api.read", "api.write"]))
         #expect(authorized.userID == nil && authorized.grantID == nil && authorized.clientID == "svc")
         #expect(authorized.audience == "https://api.example")
@@ -27,7 +27,7 @@ struct ClientCredentialsGrantTests {
 
     @Test("a requested scope narrows; one outside the policy, a user scope or a malformed one is invalid_scope")
     func scopes() async throws {
-        #expect(try await grant.authorize(request([("scope", "api.read")])).scopes == ScopeSet(["api.read"]))
+        #expect(try await grant.authorize(request([("scope", "api.read")])).authorized.scopes == ScopeSet(["api.read"]))
         for scope in ["api.admin", "openid", "api.read profile", "bad\"scope"] {
             await #expect(throws: OAuthError.self, "\(scope)") {
                 do { _ = try await grant.authorize(request([("scope", scope)])) } catch let error as OAuthError {

@@ -4,9 +4,10 @@ import SSOGrantAuthorizationCode
 import SSOGrantRefreshToken
 import SSOTesting
 import SSOStorageSQLite
+import Synchronization
 import Testing
 
-@Suite("The refresh_token grant and the token issuer")
+@Suite("The refresh_token grant, the token endpoint's pipeline and the token issuer")
 struct RefreshTokenGrantTests {
     let fixture: GrantFixture
     let grant: RefreshTokenGrant
@@ -19,21 +20,20 @@ struct RefreshTokenGrantTests {
         strict = try GrantFixture(lifetimes: Lifetimes(refreshReuseGrace: 0))
     }
 
-    /// A code exchanged through the real grant and issuer: the first refresh token.
+    /// A code exchanged through the token endpoint: the first refresh token.
     func firstRefreshToken(_ fixture: GrantFixture? = nil) async throws -> String {
         let fixture = fixture ?? self.fixture
         let code = try await fixture.code()
-        let authorized = try await AuthorizationCodeGrant(fixture.context)
-            .authorize(fixture.request([("code", code), ("redirect_uri", "https://a/cb")]))
-        return try #require(try await fixture.issuer().issue(authorized, for: fixture.client).refreshToken)
+        let answer = try await fixture.endpoint().handle(
+            fixture.endpointParameters(.authorizationCode, [("code", code), ("redirect_uri", "https://a/cb")]), basic: nil)
+        return try #require(answer.refreshToken)
     }
 
     func refresh(_ token: String, scope: String? = nil, in fixture: GrantFixture? = nil) async throws -> TokenResponse {
         let fixture = fixture ?? self.fixture
         var pairs = [("refresh_token", token)]
         if let scope { pairs.append(("scope", scope)) }
-        let authorized = try await RefreshTokenGrant(fixture.context).authorize(fixture.request(pairs))
-        return try await fixture.issuer().issue(authorized, for: fixture.client)
+        return try await fixture.endpoint().handle(fixture.endpointParameters(.refreshToken, pairs), basic: nil)
     }
 
     @Test("strict rotation: a new token each time; the old one, presented again, revokes the family")
@@ -79,21 +79,74 @@ struct RefreshTokenGrantTests {
     func concurrentRefresh() async throws {
         for (fixture, expected) in [(strict, 1), (self.fixture, 6)] {
             let token = try await firstRefreshToken(fixture)
-            let issuer = try await fixture.issuer()
-            let grant = RefreshTokenGrant(fixture.context)
+            let endpoint = try await fixture.endpoint()
+            let parameters = fixture.endpointParameters(.refreshToken, [("refresh_token", token)])
             let answers = await withTaskGroup(of: TokenResponse?.self) { group in
                 for _ in 0..<6 {
-                    group.addTask {
-                        guard let authorized = try? await grant.authorize(fixture.request([("refresh_token", token)]))
-                        else { return nil }
-                        return try? await issuer.issue(authorized, for: fixture.client)
-                    }
+                    group.addTask { try? await endpoint.handle(parameters, basic: nil) }
                 }
                 return await group.reduce(into: [TokenResponse]()) { if let answer = $1 { $0.append(answer) } }
             }
             #expect(answers.count == expected)
             #expect(Set(answers.map(\.accessToken)).count == 1)
         }
+    }
+
+    @Test("a rotated token within the grace window is the grant's replay outcome, the kept answer; no issuer runs")
+    func replayOutcome() async throws {
+        let first = try await firstRefreshToken()
+        let answer = try await refresh(first)
+        #expect(try await grant.authorize(fixture.request([("refresh_token", first)])) == .replay(answer))
+        #expect(fixture.events.kinds().filter { $0 == .tokenIssued }.count == 2)
+    }
+
+    @Test("the issuer mints but never decides a reuse: a rotation that lost the race throws and stores nothing")
+    func rotationLost() async throws {
+        let first = try await firstRefreshToken()
+        let request = fixture.request([("refresh_token", first)])
+        let authorized = try await grant.authorize(request).authorized
+        let again = try await grant.authorize(request).authorized
+        let issuer = try await fixture.issuer()
+        let answer = try await issuer.issue(authorized, for: fixture.client)
+        await #expect(throws: RefreshTokenRotationLost.self) { try await issuer.issue(again, for: fixture.client) }
+        #expect(!fixture.events.kinds().contains(.refreshTokenReused))
+        #expect(try await grant.authorize(request) == .replay(answer))
+    }
+
+    @Test("a rotation lost to a concurrent request: the endpoint asks the grant again and answers its repeat")
+    func lostRaceAtTheEndpoint() async throws {
+        let first = try await firstRefreshToken()
+        let decidedBeforeTheRace = try await grant.authorize(fixture.request([("refresh_token", first)]))
+        let winner = try await refresh(first)
+        let late = StaleFirstDecision(first: decidedBeforeTheRace, then: grant)
+        let endpoint = TokenEndpoint(
+            authenticator: ClientAuthenticator(clients: fixture.storage, events: fixture.events, clock: fixture.clock),
+            registry: try GrantRegistry([late]), issuer: try await fixture.issuer())
+        #expect(try await endpoint.handle(fixture.endpointParameters(.refreshToken, [("refresh_token", first)]),
+                                          basic: nil) == winner)
+        #expect(late.calls.withLock { $0 } == 2)
+    }
+
+    @Test("a reused token at the token endpoint is an invalid grant of the caller's address, counted like a bad code")
+    func reuseCountsAgainstTheAddress() async throws {
+        let first = try await firstRefreshToken(strict)
+        _ = try await refresh(first, in: strict)
+        let endpoint = try await strict.endpoint(limits: AbuseLimits(tokenFailuresPerAddress: 1))
+        let address = "192.0.2.9"
+        await #expect(throws: OAuthError.invalidGrant(
+            "The refresh token has already been used; its token family is revoked.")) {
+            try await endpoint.handle(strict.endpointParameters(.refreshToken, [("refresh_token", first)]), basic: nil,
+                                      address: address)
+        }
+        let code = try await strict.code()
+        let exchange = strict.endpointParameters(.authorizationCode, [("code", code), ("redirect_uri", "https://a/cb")])
+        await #expect(throws: OAuthError.self) {
+            do { _ = try await endpoint.handle(exchange, basic: nil, address: address) } catch let error as OAuthError {
+                #expect(error.code == .tooManyAttempts)
+                throw error
+            }
+        }
+        #expect(try await endpoint.handle(exchange, basic: nil, address: "192.0.2.10").accessToken.isEmpty == false)
     }
 
     @Test("scope may narrow, never widen; the new refresh token keeps the original scope")
@@ -120,5 +173,24 @@ struct RefreshTokenGrantTests {
         await #expect(throws: OAuthError.invalidGrant("The refresh token has expired.")) {
             try await grant.authorize(fixture.request([("refresh_token", token)]))
         }
+    }
+}
+
+/// The refresh grant whose first decision was taken before another request rotated the token:
+/// the race that the issuer's rotation loses, made certain.
+final class StaleFirstDecision: Grant {
+    let grantType = GrantType.refreshToken
+    let first: GrantOutcome
+    let grant: RefreshTokenGrant
+    let calls = Mutex(0)
+
+    init(first: GrantOutcome, then grant: RefreshTokenGrant) {
+        self.first = first
+        self.grant = grant
+    }
+
+    func authorize(_ request: TokenRequest) async throws -> GrantOutcome {
+        let call = calls.withLock { $0 += 1; return $0 }
+        return call == 1 ? first : try await grant.authorize(request)
     }
 }

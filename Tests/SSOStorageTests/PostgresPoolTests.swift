@@ -48,7 +48,7 @@ struct PostgresPoolTests {
 
     func client(_ id: String) -> Client {
         Client(id: id, name: id, secretDigest: nil, redirectURIs: ["https://rp.example/cb"],
-               allowedScopes: ScopeSet(["openid"]), createdAt: Date(timeIntervalSince1970: 1_800_000_000))
+               allowedScopes: ScopeSet(["openid"]), grantTypes: ["authorization_code", "refresh_token"], createdAt: Date(timeIntervalSince1970: 1_800_000_000))
     }
 
     @Test("while the database is away statements fail promptly; when it is back they succeed again")

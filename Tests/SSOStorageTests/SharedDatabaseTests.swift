@@ -99,7 +99,7 @@ struct SharedDatabaseTests {
         try await first.insert(User(id: "u1", login: "alice", passwordHash: "h", createdAt: now))
         for index in 0..<3 {
             try await first.save(Client(id: "rp\(index)", name: "RP", secretDigest: nil, redirectURIs: ["https://rp/cb"],
-                                        backchannelLogoutURI: "https://rp\(index)/logout", createdAt: now))
+                                        grantTypes: ["authorization_code", "refresh_token"], backchannelLogoutURI: "https://rp\(index)/logout", createdAt: now))
             var record = grant("g\(index)")
             record.clientID = "rp\(index)"
             try await first.insertGrant(record)

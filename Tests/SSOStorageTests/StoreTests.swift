@@ -138,7 +138,8 @@ struct StoreTests {
     @Test("a changed client or user reads back changed: decoded columns are cached by their exact text", arguments: Backend.available)
     func decodedColumnsFollowChanges(_ backend: Backend) async throws {
         let (storage, another) = try await backend.open()
-        var client = Client(id: "c", name: "C", secretDigest: nil, redirectURIs: ["https://a/cb"], createdAt: now)
+        var client = Client(id: "c", name: "C", secretDigest: nil, redirectURIs: ["https://a/cb"],
+                            grantTypes: ["authorization_code", "refresh_token"], createdAt: now)
         try await storage.save(client)
         #expect(try await storage.client(id: "c")?.redirectURIs == ["https://a/cb"])
         client.redirectURIs = ["https://b/cb", "https://c/cb"]

@@ -46,18 +46,30 @@ public struct AuthorizedGrant: Sendable, Equatable {
     }
 }
 
-/// A refresh token a client presented for rotation.
+/// A refresh token a client presented for rotation, as the refresh grant hands it to the issuer.
+///
+/// The issuer stores the new refresh token in the one transaction that ends this one; when
+/// another request ended it first, the issuer throws `RefreshTokenRotationLost` and hands out
+/// nothing (the token endpoint then asks the grant again). Whether and for how long the answer
+/// is kept for the reuse grace window is the grant's decision (`keepAnswerUntil`).
 public struct PresentedRefreshToken: Sendable, Equatable {
     /// The token itself; it never reaches storage, only its digest does.
     public var value: String
     public var digest: String
-    /// The token was rotated already: the issuer repeats the answer kept for the reuse grace
-    /// window, or, when none is kept any more, revokes the family.
-    public var alreadyRotated: Bool
+    /// Until when the issuer keeps the answer, sealed under `value`, for a repeat of this token
+    /// (the reuse grace window); `nil`: strict rotation, nothing is kept.
+    public var keepAnswerUntil: Date?
 
-    public init(value: String, alreadyRotated: Bool = false) {
+    public init(value: String, keepAnswerUntil: Date? = nil) {
         self.value = value
         self.digest = SecretDigest.sha256(value)
-        self.alreadyRotated = alreadyRotated
+        self.keepAnswerUntil = keepAnswerUntil
     }
+}
+
+/// Thrown by the issuer when the refresh token an answer was to replace was rotated by another
+/// request between the grant's check and the issuer's store: nothing of the answer was stored or
+/// handed out.
+public struct RefreshTokenRotationLost: Error, Sendable {
+    public init() {}
 }

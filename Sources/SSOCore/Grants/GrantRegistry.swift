@@ -1,16 +1,16 @@
 /// Thrown at start-up when two modules claim the same `grant_type`.
 public struct DuplicateGrantTypeError: Error, Sendable, CustomStringConvertible {
-    public var grantType: String
+    public var grantType: GrantType
     public var description: String { "Two grant modules are registered for grant_type '\(grantType)'." }
 }
 
 /// The grants the token endpoint dispatches to, by `grant_type`. Filled once by the
 /// composition root; a duplicate is a start-up error, never a silent overwrite.
 public struct GrantRegistry: Sendable {
-    private let grants: [String: any Grant]
+    private let grants: [GrantType: any Grant]
 
     public init(_ grants: [any Grant]) throws {
-        var byType: [String: any Grant] = [:]
+        var byType: [GrantType: any Grant] = [:]
         for grant in grants {
             guard byType[grant.grantType] == nil else { throw DuplicateGrantTypeError(grantType: grant.grantType) }
             byType[grant.grantType] = grant
@@ -18,7 +18,7 @@ public struct GrantRegistry: Sendable {
         self.grants = byType
     }
 
-    public func grant(for grantType: String) -> (any Grant)? { grants[grantType] }
+    public func grant(for grantType: GrantType) -> (any Grant)? { grants[grantType] }
     /// For discovery's `grant_types_supported`.
-    public var grantTypes: [String] { grants.keys.sorted() }
+    public var grantTypes: [GrantType] { grants.keys.sorted() }
 }

@@ -57,7 +57,7 @@ public struct Client: Sendable, Codable, Equatable {
     public init(
         id: String, name: String, secretDigest: String?, redirectURIs: [String],
         allowedScopes: ScopeSet = StandardScope.defaultForClients,
-        grantTypes: [String] = ["authorization_code", "refresh_token"],
+        grantTypes: [String],
         authMethod: ClientAuthMethod = .clientSecretBasic, authMethodPinned: Bool = false, skipConsent: Bool = false,
         pkceRequired: Bool = true, idTokenSigningAlgorithm: SigningAlgorithm = .rs256, accessTokenTTL: Int? = nil,
         refreshTokenTTL: Int? = nil, postLogoutRedirectURIs: [String] = [], accessTokenFormat: AccessTokenFormat = .jwt,
@@ -88,5 +88,12 @@ public struct Client: Sendable, Codable, Equatable {
     }
 
     public var isPublic: Bool { authMethod == .none }
-    public func allowsGrant(_ grantType: String) -> Bool { grantTypes.contains(grantType) }
+    public func allowsGrant(_ grantType: GrantType) -> Bool { grantTypes.contains(grantType.rawValue) }
+
+    /// The partner convention's minimal code exchange: a public client registered with PKCE
+    /// optional may exchange its code with `grant_type`, `code` and `client_id` only, leaving out
+    /// the `redirect_uri` its authorization request carried, which RFC 6749 section 4.1.3 wants
+    /// repeated. A `redirect_uri` it does send must still match. No other client may omit it: a
+    /// confidential client, or one that must use PKCE, follows the RFC.
+    public var allowsMinimalCodeExchange: Bool { isPublic && !pkceRequired }
 }

@@ -95,6 +95,19 @@ public struct ClientAuthenticator: Sendable {
         return try outcome.get()
     }
 
+    /// Runs `body` for a request that names no client (the token endpoint's credential-less
+    /// form, see `TokenEndpoint.handle(namingClientBy:address:parameters:)`), settled against the
+    /// caller's address only: a locked address is refused first, an error with one of `codes`
+    /// counts against it, and an answer is given only if it is not locked by then. No secret is
+    /// tried, so the per-client limits of failed authentications are not involved.
+    public func guardingAddress<T: Sendable>(
+        _ address: String?, counting codes: Set<OAuthError.Code>, _ body: () async throws -> T
+    ) async throws -> T {
+        guard let throttle else { return try await body() }
+        return try await throttle.guarding(
+            Throttle.tokenAddressKey(address), policy: throttle.limits.tokenAddress, counting: codes, body)
+    }
+
     /// Why an authentication failed: the reason recorded, and the answer the client gets.
     struct Failure: Error, CustomStringConvertible {
         var reason: String

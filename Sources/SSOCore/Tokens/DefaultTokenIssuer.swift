@@ -8,36 +8,35 @@ public struct DefaultTokenIssuer: TokenIssuer {
     let signer: any TokenSigner
     let refreshTokens: any RefreshTokenStore
     let references: any ReferenceTokenStore
-    let grants: any GrantStore
     let users: any UserStore
     let events: any SecurityEventRecorder
     let clock: any SSOClock
     let random: any SecureRandom
     let lifetimes: Lifetimes
+    let refreshGrantType: GrantType?
 
+    /// `refreshGrantType` is the grant type that redeems the refresh tokens this issuer mints (the
+    /// refresh module's): a client gets refresh tokens only when it is registered for it, and
+    /// none are minted when it is `nil` (a server without that module).
     public init(
         issuer: String, signer: any TokenSigner, refreshTokens: any RefreshTokenStore,
-        references: any ReferenceTokenStore, grants: any GrantStore,
-        users: any UserStore, events: any SecurityEventRecorder, clock: any SSOClock, random: any SecureRandom,
-        lifetimes: Lifetimes
+        references: any ReferenceTokenStore, users: any UserStore, events: any SecurityEventRecorder,
+        clock: any SSOClock, random: any SecureRandom, lifetimes: Lifetimes, refreshGrantType: GrantType?
     ) {
         self.issuer = issuer
         self.signer = signer
         self.refreshTokens = refreshTokens
         self.references = references
-        self.grants = grants
         self.users = users
         self.events = events
         self.clock = clock
         self.random = random
         self.lifetimes = lifetimes
+        self.refreshGrantType = refreshGrantType
     }
 
     public func issue(_ grant: AuthorizedGrant, for client: Client) async throws -> TokenResponse {
         let now = clock.now()
-        if let presented = grant.replacesRefreshToken, presented.alreadyRotated {
-            return try await repeatAnswer(to: presented, grant: grant, client: client, now: now)
-        }
         let refresh = newRefreshToken(grant, client: client, now: now)
         let iat = Int(now.timeIntervalSince1970)
         let subject = grant.userID ?? client.id
@@ -57,19 +56,16 @@ public struct DefaultTokenIssuer: TokenIssuer {
             scope: grant.scopes.description, idToken: idToken
         )
         // The refresh token is stored last, in the one transaction that also ends the token it
-        // replaces: when that rotation loses a race, nothing of this answer was handed out.
+        // replaces (with the answer kept for a repeat, when the grant asked for that): when that
+        // rotation loses a race, nothing of this answer was handed out.
         if let refresh {
             if let presented = grant.replacesRefreshToken {
-                let replay = lifetimes.refreshReuseGrace > 0
-                    ? SealedReplay(sealed: try RefreshReplay.seal(response, under: presented.value),
-                                   until: now.addingTimeInterval(TimeInterval(lifetimes.refreshReuseGrace)))
-                    : nil
+                let replay = try presented.keepAnswerUntil.map { until in
+                    SealedReplay(sealed: try RefreshReplay.seal(response, under: presented.value), until: until)
+                }
                 guard try await refreshTokens.rotate(oldDigest: presented.digest, to: refresh.record, at: now,
                                                      replay: replay)
-                else {
-                    // Another request rotated this token between the grant's check and now.
-                    return try await repeatAnswer(to: presented, grant: grant, client: client, now: now)
-                }
+                else { throw RefreshTokenRotationLost() }
             } else {
                 try await refreshTokens.insert(refresh.record)
             }
@@ -78,27 +74,6 @@ public struct DefaultTokenIssuer: TokenIssuer {
             SecurityEvent(kind: .tokenIssued, at: now, userID: grant.userID, clientID: client.id, detail: grant.grantID)
         )
         return response
-    }
-
-    /// A rotated refresh token presented again: within the grace window, the first answer
-    /// again (two tabs refreshing at once); after it, reuse: the family is revoked (RFC 9700
-    /// section 4.14.2), because the legitimate client or a thief holds a stolen copy.
-    private func repeatAnswer(to presented: PresentedRefreshToken, grant: AuthorizedGrant, client: Client, now: Date)
-        async throws -> TokenResponse
-    {
-        if let kept = try await refreshTokens.replay(digest: presented.digest, at: now),
-            let answer = RefreshReplay.open(kept.sealed, under: presented.value)
-        {
-            await events.record(SecurityEvent(
-                kind: .refreshTokenRepeated, at: now, userID: grant.userID, clientID: client.id, detail: grant.grantID))
-            return answer
-        }
-        if let grantID = grant.grantID { try await grants.revokeGrant(id: grantID, at: now) }
-        await events.record(
-            SecurityEvent(kind: .refreshTokenReused, at: now, userID: grant.userID, clientID: client.id,
-                          detail: grant.grantID)
-        )
-        throw OAuthError.invalidGrant("The refresh token has already been used; its token family is revoked.")
     }
 
     /// A JWT, or for clients registered with reference tokens an opaque value stored as a digest.
@@ -121,7 +96,7 @@ public struct DefaultTokenIssuer: TokenIssuer {
     private func newRefreshToken(_ grant: AuthorizedGrant, client: Client, now: Date)
         -> (token: String, record: RefreshTokenRecord)?
     {
-        guard grant.issueRefreshToken, client.allowsGrant("refresh_token"),
+        guard grant.issueRefreshToken, let refreshGrantType, client.allowsGrant(refreshGrantType),
             let grantID = grant.grantID, let userID = grant.userID
         else { return nil }
         let token = random.token()

@@ -103,7 +103,7 @@ extension SSORoutes {
         // clients' and scripts' requests are not worth a random token.
         var endpointRequest = EndpointRequest(
             query: request.queryParameters, headers: headers, body: body,
-            clientAddress: clientAddress(request, context: context), sessionSecret: cookies[sessionCookie],
+            clientAddress: { [self, request] in clientAddress(request, context: context) }, sessionSecret: cookies[sessionCookie],
             browserSecret: existing ?? (route.audience == .browser ? services.random.token() : nil))
         if route.path.contains("{") {
             for segment in route.path.split(separator: "/") where segment.hasPrefix("{") && segment.hasSuffix("}") {
