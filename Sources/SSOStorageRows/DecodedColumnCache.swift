@@ -5,7 +5,7 @@ import Synchronization
 /// a user's trading accounts), keyed by the column's exact text: the same text always decodes
 /// to the same value, so the cache is never stale, and a changed row simply misses it.
 /// JSONDecoder was a visible share of the token endpoint's profile.
-enum DecodedColumnCache {
+public enum DecodedColumnCache {
     private static let limit = 4096
     private static let entries = Mutex<[Key: any Sendable]>([:])
 
@@ -16,7 +16,7 @@ enum DecodedColumnCache {
         var text: String
     }
 
-    static func decode<T: Decodable & Sendable>(_ type: T.Type, _ text: String) throws -> T {
+    public static func decode<T: Decodable & Sendable>(_ type: T.Type, _ text: String) throws -> T {
         let key = Key(type: ObjectIdentifier(T.self), text: text)
         if let hit = entries.withLock({ $0[key] }) as? T { return hit }
         let value = try JSONDecoder().decode(type, from: Data(text.utf8))
