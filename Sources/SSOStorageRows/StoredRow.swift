@@ -43,38 +43,67 @@ public struct Columns<Row: StoredRow> {
         StoreRecordUnreadable(table: table, column: column, problem: problem)
     }
 
-    /// `read(column)`, with a driver's ``ColumnProblem`` named by table and column.
+    /// A NULL where the record requires a value.
+    @usableFromInline
+    func null(_ column: String) -> StoreRecordUnreadable { unreadable(column, "is NULL") }
+
+    // Each read is spelled out rather than passed a closure: the codecs are specialized for
+    // each row type and these inlined into them, one driver call per column.
+
     @inlinable
-    func optional<T>(_ column: String, _ read: (String) throws -> T?) throws -> T? {
-        do { return try read(column) } catch let problem as ColumnProblem { throw unreadable(column, problem.problem) }
+    public func optionalString(_ column: String) throws -> String? {
+        do { return try row.string(column) } catch let problem as ColumnProblem { throw unreadable(column, problem.problem) }
     }
 
     @inlinable
-    func required<T>(_ column: String, _ read: (String) throws -> T?) throws -> T {
-        guard let value = try optional(column, read) else { throw unreadable(column, "is NULL") }
+    public func string(_ column: String) throws -> String {
+        guard let value = try optionalString(column) else { throw null(column) }
         return value
     }
 
     @inlinable
-    public func string(_ column: String) throws -> String { try required(column, row.string) }
+    public func optionalInt(_ column: String) throws -> Int? {
+        do { return try row.int(column) } catch let problem as ColumnProblem { throw unreadable(column, problem.problem) }
+    }
+
     @inlinable
-    public func optionalString(_ column: String) throws -> String? { try optional(column, row.string) }
+    public func int(_ column: String) throws -> Int {
+        guard let value = try optionalInt(column) else { throw null(column) }
+        return value
+    }
+
     @inlinable
-    public func int(_ column: String) throws -> Int { try required(column, row.int) }
+    public func optionalDouble(_ column: String) throws -> Double? {
+        do { return try row.double(column) } catch let problem as ColumnProblem { throw unreadable(column, problem.problem) }
+    }
+
     @inlinable
-    public func optionalInt(_ column: String) throws -> Int? { try optional(column, row.int) }
+    public func double(_ column: String) throws -> Double {
+        guard let value = try optionalDouble(column) else { throw null(column) }
+        return value
+    }
+
     @inlinable
-    public func double(_ column: String) throws -> Double { try required(column, row.double) }
+    public func optionalBool(_ column: String) throws -> Bool? {
+        do { return try row.bool(column) } catch let problem as ColumnProblem { throw unreadable(column, problem.problem) }
+    }
+
     @inlinable
-    public func optionalDouble(_ column: String) throws -> Double? { try optional(column, row.double) }
+    public func bool(_ column: String) throws -> Bool {
+        guard let value = try optionalBool(column) else { throw null(column) }
+        return value
+    }
+
     @inlinable
-    public func bool(_ column: String) throws -> Bool { try required(column, row.bool) }
+    public func optionalData(_ column: String) throws -> Data? {
+        do { return try row.data(column) } catch let problem as ColumnProblem { throw unreadable(column, problem.problem) }
+    }
+
     @inlinable
-    public func optionalBool(_ column: String) throws -> Bool? { try optional(column, row.bool) }
-    @inlinable
-    public func data(_ column: String) throws -> Data { try required(column, row.data) }
-    @inlinable
-    public func optionalData(_ column: String) throws -> Data? { try optional(column, row.data) }
+    public func data(_ column: String) throws -> Data {
+        guard let value = try optionalData(column) else { throw null(column) }
+        return value
+    }
 
     /// A time stored as Unix seconds.
     @inlinable
