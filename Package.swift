@@ -96,10 +96,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Implementations behind the core's seams.
+        // How each record is read from its row, for both stores (RowCodec over StoredRow).
+        .target(name: "SSOStorageRows", dependencies: ["SSOCore"], swiftSettings: swiftSettings),
         .target(
             name: "SSOStorageSQLite",
             dependencies: [
-                "SSOCore", .product(name: "GRDB", package: "GRDB.swift"),
+                "SSOCore", "SSOStorageRows", .product(name: "GRDB", package: "GRDB.swift"),
                 // GRDB's own SQLite module: the hot point reads step its statements directly (ColumnRow).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
@@ -109,7 +111,7 @@ let package = Package(
         .target(
             name: "SSOStoragePostgres",
             dependencies: [
-                "SSOCore",
+                "SSOCore", "SSOStorageRows",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),

@@ -16,6 +16,15 @@ import Synchronization
 /// statement that needs a connection opens one, and if the database cannot be reached that
 /// statement fails with the reason, at once. A connection the server closed (a restart ends
 /// them all) is noticed when it is returned or next taken, and replaced by a new one on demand.
+///
+/// Replaces: `PostgresClient` (postgres-nio's `ConnectionPoolModule`). Measured when it came in
+/// (the benchmark on PostgreSQL, same two cores): refresh 855 → 986/s, start-up 438 → 154 ms,
+/// memory unchanged; `PostgresPoolTests` reproduces the crash on the old pool (a role refused
+/// logins and its sessions ended while statements arrive). No upstream issue names this
+/// precondition; the closest, vapor/postgres-nio#657 (a queued lease stranded when the last
+/// connection closes, fix proposed in #667), is about the same replacement path. It can go
+/// when `PostgresClient` passes the outage test in `PostgresPoolTests` and the cluster test's
+/// PostgreSQL restart, and releases a connection without starting a task.
 final class PostgresPool: Sendable {
     /// Closed pools refuse new work.
     struct Closed: Error, CustomStringConvertible {

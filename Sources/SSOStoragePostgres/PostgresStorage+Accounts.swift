@@ -1,10 +1,11 @@
 import Foundation
 import PostgresNIO
 import SSOCore
+import SSOStorageRows
 
 extension PostgresStorage: ClientStore {
     public func client(id: String) async throws -> Client? {
-        try await row("SELECT * FROM clients WHERE id = \(id)").map(Self.client(from:))
+        try await row("SELECT * FROM clients WHERE id = \(id)").map(RowCodec.client)
     }
 
     public func save(_ client: Client) async throws {
@@ -35,48 +36,31 @@ extension PostgresStorage: ClientStore {
     }
 
     public func clients() async throws -> [Client] {
-        try await rows("SELECT * FROM clients ORDER BY id").map(Self.client(from:))
+        try await rows("SELECT * FROM clients ORDER BY id").map(RowCodec.client)
     }
 
     public func removeClient(id: String) async throws -> Bool {
         try await run("DELETE FROM clients WHERE id = \(id) RETURNING 1") > 0
     }
 
-    static func client(from row: PostgresRandomAccessRow) throws -> Client {
-        Client(
-            id: try row.value("id"), name: try row.value("name"), secretDigest: try row.value("secret_digest"),
-            redirectURIs: try row.json("redirect_uris", as: [String].self), allowedScopes: try row.scopes("scopes"),
-            grantTypes: try row.list("grant_types"),
-            authMethod: ClientAuthMethod(rawValue: try row.value("auth_method")) ?? .clientSecretBasic,
-            authMethodPinned: try row.value("auth_method_pinned"), skipConsent: try row.value("skip_consent"),
-            pkceRequired: try row.value("pkce_required"),
-            idTokenSigningAlgorithm: SigningAlgorithm(rawValue: try row.value("id_token_alg")) ?? .rs256,
-            accessTokenTTL: try row.value("access_token_ttl"), refreshTokenTTL: try row.value("refresh_token_ttl"),
-            postLogoutRedirectURIs: try row.json("post_logout_redirect_uris", as: [String].self),
-            accessTokenFormat: AccessTokenFormat(rawValue: try row.value("access_token_format")) ?? .jwt,
-            slidingMaxTTL: try row.value("sliding_max_ttl"), backchannelLogoutURI: try row.value("backchannel_logout_uri"),
-            audience: try row.value("audience"), resourceAudience: try row.value("resource_audience"),
-            federationAPI: try row.value("federation_api"),
-            createdAt: try row.date("created_at"))
-    }
-
     /// The longest access-token lifetime any client registered, if any registered one.
     public func longestAccessTokenTTL() async throws -> Int? {
-        try await row("SELECT MAX(access_token_ttl) AS ttl FROM clients")?.value("ttl", as: Int?.self)
+        try await row("SELECT MAX(access_token_ttl) AS ttl FROM clients")
+            .flatMap { try Columns($0, table: "clients").optionalInt("ttl") }
     }
 }
 
 extension PostgresStorage: UserStore {
     public func user(id: String) async throws -> User? {
-        try await row("SELECT * FROM users WHERE id = \(id)").map(Self.user(from:))
+        try await row("SELECT * FROM users WHERE id = \(id)").map(RowCodec.user)
     }
 
     public func user(login: String) async throws -> User? {
-        try await row("SELECT * FROM users WHERE lower(login) = lower(\(login))").map(Self.user(from:))
+        try await row("SELECT * FROM users WHERE lower(login) = lower(\(login))").map(RowCodec.user)
     }
 
     public func users(email: String) async throws -> [User] {
-        try await rows("SELECT * FROM users WHERE lower(email) = lower(\(email))").map(Self.user(from:))
+        try await rows("SELECT * FROM users WHERE lower(email) = lower(\(email))").map(RowCodec.user)
     }
 
     public func insert(_ user: User) async throws {
@@ -119,23 +103,12 @@ extension PostgresStorage: UserStore {
             """) == 1
     }
 
-    static func user(from row: PostgresRandomAccessRow) throws -> User {
-        var user = User(
-            id: try row.value("id"), login: try row.value("login"), passwordHash: try row.value("password_hash"),
-            email: try row.value("email"), emailVerified: try row.value("email_verified"), name: try row.value("name"),
-            totpSecretSealed: try row.value("totp_secret_sealed"), createdAt: try row.date("created_at"))
-        user.roles = try row.list("roles")
-        user.domestic = try row.value("domestic")
-        user.applicationStatus = try row.value("application_status")
-        user.accounts = try row.json("accounts", as: [TradingAccount].self)
-        return user
-    }
 }
 
 extension PostgresStorage: ConsentStore {
     public func consentedScopes(userID: String, clientID: String) async throws -> ScopeSet {
         let row = try await row("SELECT scopes FROM consents WHERE user_id = \(userID) AND client_id = \(clientID)")
-        return try row?.scopes("scopes") ?? ScopeSet([])
+        return try row.map(RowCodec.consentedScopes) ?? ScopeSet([])
     }
 
     /// Merges in one transaction with the row locked, so consents given at once on two
@@ -149,7 +122,7 @@ extension PostgresStorage: ConsentStore {
             let existing = try await row("""
                 SELECT scopes FROM consents WHERE user_id = \(userID) AND client_id = \(clientID) FOR UPDATE
                 """, on: connection)
-            let merged = (try existing?.scopes("scopes") ?? ScopeSet([])).union(scopes)
+            let merged = (try existing.map(RowCodec.consentedScopes) ?? ScopeSet([])).union(scopes)
             try await run("""
                 UPDATE consents SET scopes = \(merged.description), updated_at = \(Self.time(at))
                 WHERE user_id = \(userID) AND client_id = \(clientID)
@@ -160,9 +133,7 @@ extension PostgresStorage: ConsentStore {
 
 extension PostgresStorage: ScopeStore {
     public func scopeDefinitions() async throws -> [ScopeDefinition] {
-        try await rows("SELECT * FROM scopes ORDER BY name").map { row in
-            ScopeDefinition(name: try row.value("name"), descriptions: try row.json("descriptions", as: [String: String].self))
-        }
+        try await rows("SELECT * FROM scopes ORDER BY name").map(RowCodec.scopeDefinition)
     }
 
     public func save(_ scope: ScopeDefinition) async throws {
@@ -180,13 +151,11 @@ extension PostgresStorage: ScopeStore {
 
 extension PostgresStorage: ProviderStore {
     public func providers() async throws -> [UpstreamProvider] {
-        try await rows("SELECT definition FROM providers ORDER BY name").map {
-            try $0.json("definition", as: UpstreamProvider.self)
-        }
+        try await rows("SELECT definition FROM providers ORDER BY name").map(RowCodec.provider)
     }
 
     public func provider(name: String) async throws -> UpstreamProvider? {
-        try await row("SELECT definition FROM providers WHERE name = \(name)")?.json("definition", as: UpstreamProvider.self)
+        try await row("SELECT definition FROM providers WHERE name = \(name)").map(RowCodec.provider)
     }
 
     public func save(_ provider: UpstreamProvider) async throws {
@@ -207,7 +176,7 @@ extension PostgresStorage: FederatedIdentityStore {
     public func linkedUserID(provider: String, subject: String) async throws -> String? {
         try await row("""
             SELECT user_id FROM federated_identities WHERE provider = \(provider) AND subject = \(subject)
-            """)?.value("user_id", as: String.self)
+            """).map { try Columns($0, table: "federated_identities").string("user_id") }
     }
 
     public func link(provider: String, subject: String, userID: String, creating newUser: User?, at: Date) async throws {
@@ -236,13 +205,13 @@ extension PostgresStorage: FederationStateStore {
     }
 
     public func federationState(id: String) async throws -> FederationState? {
-        try await row("SELECT state FROM federation_states WHERE id_digest = \(SecretDigest.sha256(id))")?
-            .json("state", as: FederationState.self)
+        try await row("SELECT state FROM federation_states WHERE id_digest = \(SecretDigest.sha256(id))")
+            .map(RowCodec.federationState)
     }
 
     /// Deleted and returned in one statement: a state is consumed once across instances.
     public func consumeFederationState(id: String) async throws -> FederationState? {
-        try await row("DELETE FROM federation_states WHERE id_digest = \(SecretDigest.sha256(id)) RETURNING state")?
-            .json("state", as: FederationState.self)
+        try await row("DELETE FROM federation_states WHERE id_digest = \(SecretDigest.sha256(id)) RETURNING state")
+            .map(RowCodec.federationState)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import SSOCore
+import SSOStorageRows
 
 extension PostgresStorage: DeviceAuthorizationStore {
     public func insertDeviceAuthorization(_ authorization: DeviceAuthorization) async throws -> Bool {
@@ -22,7 +23,7 @@ extension PostgresStorage: DeviceAuthorizationStore {
 
     public func deviceAuthorization(userCodeDigest: String) async throws -> DeviceAuthorization? {
         try await row("SELECT * FROM device_authorizations WHERE user_code_digest = \(userCodeDigest)")
-            .map(Self.deviceAuthorization(from:))
+            .map(RowCodec.deviceAuthorization)
     }
 
     public func pollDeviceAuthorization(deviceCodeDigest: String, clientID: String, at: Date, slowDown: Int) async throws
@@ -35,7 +36,7 @@ extension PostgresStorage: DeviceAuthorizationStore {
                 WHERE device_code_digest = \(deviceCodeDigest) AND client_id = \(clientID) FOR UPDATE
                 """, on: connection)
             else { return nil }
-            var authorization = try Self.deviceAuthorization(from: row)
+            var authorization = try RowCodec.deviceAuthorization(row)
             let tooSoon = DevicePoll.isTooSoon(authorization, at: at)
             if tooSoon { authorization.interval += slowDown }
             authorization.lastPolledAt = at
@@ -73,30 +74,13 @@ extension PostgresStorage: DeviceAuthorizationStore {
             WITH won AS (
                 UPDATE device_authorizations SET status = 'consumed', grant_id = \(grant.id)
                 WHERE device_code_digest = \(deviceCodeDigest) AND status = 'approved' RETURNING 1)
-            INSERT INTO grants (id, client_id, user_id, session_id, scopes, auth_time, methods, identity_provider,
-                created_at, revoked_at)
-            SELECT \(grant.id), \(grant.clientID), \(grant.userID), \(grant.sessionID), \(grant.scopes.description),
-                \(Self.time(grant.authTime)), \(grant.methods.joined(separator: " ")), \(grant.identityProvider),
-                \(Self.time(grant.createdAt)), \(Self.time(grant.revokedAt))
-            FROM won RETURNING 1
+            \(insert: grant) FROM won RETURNING 1
             """)
         if won == 1 { return .redeemed }
         guard let row = try await row(
-            "SELECT status, grant_id FROM device_authorizations WHERE device_code_digest = \(deviceCodeDigest)"),
-            try row.value("status", as: String.self) == DeviceAuthorization.Status.consumed.rawValue
+            "SELECT status, grant_id FROM device_authorizations WHERE device_code_digest = \(deviceCodeDigest)")
         else { return .notFound }
-        return .alreadyConsumed(grantID: try row.value("grant_id"))
-    }
-
-    static func deviceAuthorization(from row: PostgresRandomAccessRow) throws -> DeviceAuthorization {
-        DeviceAuthorization(
-            deviceCodeDigest: try row.value("device_code_digest"), userCodeDigest: try row.value("user_code_digest"),
-            clientID: try row.value("client_id"), scopes: try row.scopes("scopes"),
-            status: DeviceAuthorization.Status(rawValue: try row.value("status")) ?? .denied,
-            interval: try row.value("poll_interval"), lastPolledAt: try row.optionalDate("last_polled_at"),
-            createdAt: try row.date("created_at"), expiresAt: try row.date("expires_at"), userID: try row.value("user_id"),
-            sessionID: try row.value("session_id"), authTime: try row.optionalDate("auth_time"),
-            methods: try row.list("methods"), identityProvider: try row.value("identity_provider"),
-            grantID: try row.value("grant_id"))
+        let (status, grantID) = try RowCodec.deviceRedemption(row)
+        return status == .consumed ? .alreadyConsumed(grantID: grantID) : .notFound
     }
 }

@@ -1,17 +1,12 @@
 import Foundation
 import PostgresNIO
 import SSOCore
+import SSOStorageRows
 
 extension PostgresStorage: SigningKeyStore {
     public func signingKeys() async throws -> [SigningKeyRecord] {
-        try await rows("SELECT * FROM signing_keys ORDER BY created_at, kid").compactMap { row in
-            // A key of an algorithm this version does not know is left alone, not misread.
-            guard let algorithm = SigningAlgorithm(rawValue: try row.value("alg")) else { return nil }
-            return SigningKeyRecord(
-                kid: try row.value("kid"), algorithm: algorithm, sealedPrivateKey: try row.value("sealed_private_key"),
-                publicKeyPEM: try row.value("public_key_pem"), createdAt: try row.date("created_at"),
-                activatesAt: try row.optionalDate("activates_at"), revokedAt: try row.optionalDate("revoked_at"))
-        }
+        // A key of an algorithm this version does not know is left out (see RowCodec.signingKey).
+        try await rows("SELECT * FROM signing_keys ORDER BY created_at, kid").compactMap(RowCodec.signingKey)
     }
 
     public func insert(_ key: SigningKeyRecord) async throws {
@@ -32,7 +27,7 @@ extension PostgresStorage: SigningKeyStore {
         try await row("""
             SELECT count(*) || ':' || count(revoked_at) || ':' || coalesce(max(created_at), 0) || ':'
                 || coalesce(max(activates_at), 0) || ':' || coalesce(max(revoked_at), 0) AS version FROM signing_keys
-            """)?.value("version") ?? ""
+            """).map { try Columns($0, table: "signing_keys").string("version") } ?? ""
     }
 
     /// Whether anything was sealed with the key-encryption key: signing keys, TOTP seeds,
@@ -41,7 +36,7 @@ extension PostgresStorage: SigningKeyStore {
         try await row("""
             SELECT EXISTS (SELECT 1 FROM signing_keys) OR EXISTS (SELECT 1 FROM users WHERE totp_secret_sealed IS NOT NULL)
                 OR EXISTS (SELECT 1 FROM providers) AS sealed
-            """)?.value("sealed", as: Bool.self) ?? false
+            """).map { try Columns($0, table: "signing_keys").bool("sealed") } ?? false
     }
 }
 
@@ -72,21 +67,14 @@ extension PostgresStorage: SecurityEventStore {
     }
 
     public func securityEvents(limit: Int = 100) async throws -> [SecurityEvent] {
-        try await rows("SELECT * FROM security_events ORDER BY id DESC LIMIT \(limit)").map { row in
-            SecurityEvent(
-                kind: SecurityEvent.Kind(rawValue: try row.value("kind")), at: try row.date("at"),
-                userID: try row.value("user_id"), clientID: try row.value("client_id"), detail: try row.value("detail"))
-        }
+        try await rows("SELECT * FROM security_events ORDER BY id DESC LIMIT \(limit)").map(RowCodec.securityEvent)
     }
 }
 
 /// Rate-limit counters live in the database, so every instance counts the same failures.
 extension PostgresStorage: ThrottleStore {
     public func throttleState(key: String) async throws -> ThrottleState? {
-        try await row("SELECT * FROM throttles WHERE key = \(key)").map { row in
-            ThrottleState(count: try row.value("count"), lockedUntil: try row.optionalDate("locked_until"),
-                          updatedAt: try row.date("updated_at"))
-        }
+        try await row("SELECT * FROM throttles WHERE key = \(key)").map { try RowCodec.throttle($0) }
     }
 
     /// The count is incremented by one upsert (the row lock orders concurrent instances), and
@@ -102,7 +90,7 @@ extension PostgresStorage: ThrottleStore {
                     updated_at = EXCLUDED.updated_at
                 RETURNING count
                 """, on: connection)
-            let count = try row?.value("count", as: Int.self) ?? 1
+            let count = try row.map { try Columns($0, table: "throttles").int("count") } ?? 1
             let state = ThrottleState(count: count, lockedUntil: lockUntil(count), updatedAt: at)
             try await run(
                 "UPDATE throttles SET locked_until = \(Self.time(state.lockedUntil)) WHERE key = \(key)", on: connection)
@@ -158,8 +146,9 @@ extension PostgresStorage: ThrottleStore {
     private static func refusal(among rows: [PostgresRandomAccessRow], at now: Date) throws -> ThrottleReservationResult? {
         var refusal: (key: String, until: Date)?
         for row in rows {
-            guard let until = try row.optionalDate("locked_until"), until > now else { continue }
-            if refusal.map({ until > $0.until }) ?? true { refusal = (try row.value("key"), until) }
+            let lock = try RowCodec.throttleLock(row)
+            guard let until = lock.until, until > now else { continue }
+            if refusal.map({ until > $0.until }) ?? true { refusal = (lock.key, until) }
         }
         return refusal.map { .refused(key: $0.key, until: $0.until) }
     }
@@ -204,8 +193,7 @@ extension PostgresStorage: ThrottleStore {
             RETURNING count, locked_until
             """, binds: binds)
         if let row = try await run(upsert) {
-            return .granted([limit.key: ThrottleState(
-                count: try row.value("count", as: Int.self), lockedUntil: try row.optionalDate("locked_until"), updatedAt: now)])
+            return .granted([limit.key: try RowCodec.throttle(row, updatedAt: now)])
         }
         // Refused: the key's own lock, or else the lock of the key that made it strict.
         let strict = limit.strictWhileLocked ?? limit.key
@@ -214,7 +202,7 @@ extension PostgresStorage: ThrottleStore {
             SELECT key, locked_until FROM throttles WHERE key IN (\(limit.key), \(strict)) AND locked_until > \(time)
             """
         if let connection { rows = try await self.rows(query, on: connection) } else { rows = try await self.rows(query) }
-        let own = try rows.first { try $0.value("key", as: String.self) == limit.key }
+        let own = try rows.first { try RowCodec.throttleLock($0).key == limit.key }
         return try Self.refusal(among: own.map { [$0] } ?? rows, at: now)
             ?? .refused(key: limit.key, until: now.addingTimeInterval(1))
     }
@@ -225,13 +213,14 @@ extension PostgresStorage: ThrottleStore {
                 locked_until = CASE WHEN abs(locked_until - \(Self.time(lockedUntil))) < 0.001 THEN NULL ELSE locked_until END
             WHERE key = \(key)
             RETURNING locked_until
-            """)?.optionalDate("locked_until")
+            """).flatMap { try Columns($0, table: "throttles").optionalDate("locked_until") }
     }
 
     public func lockedThrottles(at now: Date) async throws -> [String: Date] {
         var locks: [String: Date] = [:]
         for row in try await rows("SELECT key, locked_until FROM throttles WHERE locked_until > \(Self.time(now))") {
-            locks[try row.value("key")] = try row.date("locked_until")
+            let lock = try RowCodec.throttleLock(row)
+            locks[lock.key] = lock.until
         }
         return locks
     }

@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import SSOStorageRows
 
 extension PostgresStorage {
     /// The schema, as an append-only list of migrations: never edit a shipped one, add another.
@@ -282,7 +283,7 @@ extension PostgresStorage {
             }
             _ = try await run(
                 "CREATE TABLE IF NOT EXISTS sso_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
-            let applied = Set(try await run("SELECT version FROM sso_migrations").map { try $0.value("version", as: String.self) })
+            let applied = Set(try await run("SELECT version FROM sso_migrations").map { try Columns($0, table: "sso_migrations").string("version") })
             for migration in migrations where !applied.contains(migration.version) {
                 for statement in migration.statements {
                     _ = try await run(PostgresQuery(unsafeSQL: statement))

@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import SSOCore
+import SSOStorageRows
 
 extension PostgresStorage: SessionStore {
     public func insert(_ session: SSOSession) async throws {
@@ -14,11 +15,11 @@ extension PostgresStorage: SessionStore {
     }
 
     public func session(secretDigest: String) async throws -> SSOSession? {
-        try await row("SELECT * FROM sessions WHERE secret_digest = \(secretDigest)").map(Self.session(from:))
+        try await row("SELECT * FROM sessions WHERE secret_digest = \(secretDigest)").map(RowCodec.session)
     }
 
     public func session(id: String) async throws -> SSOSession? {
-        try await row("SELECT * FROM sessions WHERE id = \(id)").map(Self.session(from:))
+        try await row("SELECT * FROM sessions WHERE id = \(id)").map(RowCodec.session)
     }
 
     public func reauthenticate(_ session: SSOSession) async throws -> Bool {
@@ -55,16 +56,7 @@ extension PostgresStorage: SessionStore {
     }
 
     public func sessions(userID: String) async throws -> [SSOSession] {
-        try await rows("SELECT * FROM sessions WHERE user_id = \(userID) ORDER BY created_at DESC").map(Self.session(from:))
-    }
-
-    static func session(from row: PostgresRandomAccessRow) throws -> SSOSession {
-        SSOSession(
-            id: try row.value("id"), secretDigest: try row.value("secret_digest"), userID: try row.value("user_id"),
-            authTime: try row.date("auth_time"), methods: try row.list("methods"),
-            identityProvider: try row.value("identity_provider"), createdAt: try row.date("created_at"),
-            expiresAt: try row.date("expires_at"), absoluteExpiresAt: try row.date("absolute_expires_at"),
-            revokedAt: try row.optionalDate("revoked_at"))
+        try await rows("SELECT * FROM sessions WHERE user_id = \(userID) ORDER BY created_at DESC").map(RowCodec.session)
     }
 }
 
@@ -77,11 +69,10 @@ extension PostgresStorage: LogoutDeliveryStore {
             FROM grants JOIN clients ON clients.id = grants.client_id
             WHERE grants.session_id = \(sessionID) AND clients.backchannel_logout_uri IS NOT NULL
             """, on: connection)
-        for target in targets {
+        for target in try targets.map(RowCodec.logoutTarget) {
             try await run("""
                 INSERT INTO logout_deliveries (id, client_id, uri, user_id, session_id, next_attempt_at, created_at)
-                VALUES (\(UUID().uuidString.lowercased()), \(try target.value("client_id", as: String.self)),
-                    \(try target.value("uri", as: String.self)), \(try target.value("user_id", as: String.self)),
+                VALUES (\(UUID().uuidString.lowercased()), \(target.clientID), \(target.uri), \(target.userID),
                     \(sessionID), \(Self.time(at)), \(Self.time(at)))
                 """, on: connection)
         }
@@ -96,11 +87,7 @@ extension PostgresStorage: LogoutDeliveryStore {
                 SELECT id FROM logout_deliveries WHERE next_attempt_at <= \(Self.time(now))
                 ORDER BY next_attempt_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
             RETURNING *
-            """).map { row in
-            LogoutDelivery(
-                id: try row.value("id"), clientID: try row.value("client_id"), uri: try row.value("uri"),
-                userID: try row.value("user_id"), sessionID: try row.value("session_id"), attempts: try row.value("attempts"))
-        }
+            """).map(RowCodec.logoutDelivery)
     }
 
     public func logoutDelivered(id: String) async throws {
@@ -134,13 +121,8 @@ extension PostgresStorage: InteractionStore {
     }
 
     public func interaction(id: String) async throws -> Interaction? {
-        guard let row = try await row("SELECT * FROM interactions WHERE id_digest = \(SecretDigest.sha256(id))")
-        else { return nil }
-        return Interaction(
-            id: id, request: try row.json("request", as: AuthorizationRequest.self),
-            browserBinding: try row.value("browser_binding"), createdAt: try row.date("created_at"),
-            expiresAt: try row.date("expires_at"), sessionID: try row.value("session_id"),
-            pendingUserID: try row.value("pending_user_id"), returnTo: try row.value("return_to"))
+        try await row("SELECT * FROM interactions WHERE id_digest = \(SecretDigest.sha256(id))")
+            .map { try RowCodec.interaction($0, id: id) }
     }
 
     public func update(_ interaction: Interaction) async throws {

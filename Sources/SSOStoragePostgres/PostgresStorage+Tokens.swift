@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import SSOCore
+import SSOStorageRows
 
 extension PostgresStorage: AuthorizationCodeStore {
     public func insert(_ code: AuthorizationCode) async throws {
@@ -19,15 +20,7 @@ extension PostgresStorage: AuthorizationCodeStore {
     }
 
     public func code(digest: String) async throws -> AuthorizationCode? {
-        guard let row = try await row("SELECT * FROM authorization_codes WHERE digest = \(digest)") else { return nil }
-        return AuthorizationCode(
-            digest: try row.value("digest"), clientID: try row.value("client_id"), redirectURI: try row.value("redirect_uri"),
-            redirectURIWasSent: try row.value("redirect_uri_sent"), userID: try row.value("user_id"),
-            sessionID: try row.value("session_id"), scopes: try row.scopes("scopes"), nonce: try row.value("nonce"),
-            codeChallenge: try row.value("code_challenge"), authTime: try row.date("auth_time"),
-            methods: try row.list("methods"), identityProvider: try row.value("identity_provider"),
-            createdAt: try row.date("created_at"), expiresAt: try row.date("expires_at"),
-            consumedAt: try row.optionalDate("consumed_at"), grantID: try row.value("grant_id"))
+        try await row("SELECT * FROM authorization_codes WHERE digest = \(digest)").map(RowCodec.code)
     }
 
     /// One statement decides: its conditional UPDATE lets exactly one of concurrent redemptions
@@ -38,29 +31,19 @@ extension PostgresStorage: AuthorizationCodeStore {
             WITH won AS (
                 UPDATE authorization_codes SET consumed_at = \(Self.time(at)), grant_id = \(grant.id)
                 WHERE digest = \(digest) AND consumed_at IS NULL RETURNING 1)
-            INSERT INTO grants (id, client_id, user_id, session_id, scopes, auth_time, methods, identity_provider,
-                created_at, revoked_at)
-            SELECT \(grant.id), \(grant.clientID), \(grant.userID), \(grant.sessionID), \(grant.scopes.description),
-                \(Self.time(grant.authTime)), \(grant.methods.joined(separator: " ")), \(grant.identityProvider),
-                \(Self.time(grant.createdAt)), \(Self.time(grant.revokedAt))
-            FROM won RETURNING 1
+            \(insert: grant) FROM won RETURNING 1
             """)
         if won == 1 { return .redeemed }
-        guard let row = try await row("SELECT grant_id FROM authorization_codes WHERE digest = \(digest)") else {
+        guard let row = try await row("SELECT consumed_at, grant_id FROM authorization_codes WHERE digest = \(digest)") else {
             return .notFound
         }
-        return .alreadyConsumed(grantID: try row.value("grant_id"))
+        return .alreadyConsumed(grantID: try RowCodec.codeRedemption(row).grantID)
     }
 }
 
 extension PostgresStorage: GrantStore {
     public func grant(id: String) async throws -> GrantRecord? {
-        guard let row = try await row("SELECT * FROM grants WHERE id = \(id)") else { return nil }
-        return GrantRecord(
-            id: try row.value("id"), clientID: try row.value("client_id"), userID: try row.value("user_id"),
-            sessionID: try row.value("session_id"), scopes: try row.scopes("scopes"), authTime: try row.date("auth_time"),
-            methods: try row.list("methods"), identityProvider: try row.value("identity_provider"),
-            createdAt: try row.date("created_at"), revokedAt: try row.optionalDate("revoked_at"))
+        try await row("SELECT * FROM grants WHERE id = \(id)").map(RowCodec.grant)
     }
 
     public func insertGrant(_ grant: GrantRecord) async throws {
@@ -78,15 +61,7 @@ extension PostgresStorage: GrantStore {
         }
     }
 
-    static func insertGrant(_ grant: GrantRecord) -> PostgresQuery {
-        """
-        INSERT INTO grants (id, client_id, user_id, session_id, scopes, auth_time, methods, identity_provider,
-            created_at, revoked_at)
-        VALUES (\(grant.id), \(grant.clientID), \(grant.userID), \(grant.sessionID), \(grant.scopes.description),
-            \(time(grant.authTime)), \(grant.methods.joined(separator: " ")), \(grant.identityProvider),
-            \(time(grant.createdAt)), \(time(grant.revokedAt)))
-        """
-    }
+    static func insertGrant(_ grant: GrantRecord) -> PostgresQuery { "\(insert: grant)" }
 }
 
 extension PostgresStorage: RefreshTokenStore {
@@ -95,11 +70,7 @@ extension PostgresStorage: RefreshTokenStore {
     }
 
     public func refreshToken(digest: String) async throws -> RefreshTokenRecord? {
-        guard let row = try await row("SELECT * FROM refresh_tokens WHERE digest = \(digest)") else { return nil }
-        return RefreshTokenRecord(
-            digest: try row.value("digest"), grantID: try row.value("grant_id"), clientID: try row.value("client_id"),
-            userID: try row.value("user_id"), scopes: try row.scopes("scopes"), createdAt: try row.date("created_at"),
-            expiresAt: try row.date("expires_at"), rotatedAt: try row.optionalDate("rotated_at"))
+        try await row("SELECT * FROM refresh_tokens WHERE digest = \(digest)").map(RowCodec.refreshToken)
     }
 
     /// The same single statement as code redemption: one successor per token, whichever
@@ -112,30 +83,18 @@ extension PostgresStorage: RefreshTokenStore {
                 UPDATE refresh_tokens SET rotated_at = \(Self.time(at)), replay_sealed = \(replay?.sealed),
                     replay_until = \(Self.time(replay?.until))
                 WHERE digest = \(oldDigest) AND rotated_at IS NULL RETURNING 1)
-            INSERT INTO refresh_tokens (digest, grant_id, client_id, user_id, scopes, created_at, expires_at, rotated_at)
-            SELECT \(replacement.digest), \(replacement.grantID), \(replacement.clientID), \(replacement.userID),
-                \(replacement.scopes.description), \(Self.time(replacement.createdAt)),
-                \(Self.time(replacement.expiresAt)), \(Self.time(replacement.rotatedAt))
-            FROM rotated RETURNING 1
+            \(insert: replacement) FROM rotated RETURNING 1
             """) == 1
     }
 
     public func replay(digest: String, at now: Date) async throws -> SealedReplay? {
-        guard let row = try await row("""
+        try await row("""
             SELECT replay_sealed, replay_until FROM refresh_tokens
             WHERE digest = \(digest) AND replay_sealed IS NOT NULL AND replay_until > \(Self.time(now))
-            """)
-        else { return nil }
-        return SealedReplay(sealed: try row.value("replay_sealed"), until: try row.date("replay_until"))
+            """).map(RowCodec.replay)
     }
 
-    static func insertRefreshToken(_ token: RefreshTokenRecord) -> PostgresQuery {
-        """
-        INSERT INTO refresh_tokens (digest, grant_id, client_id, user_id, scopes, created_at, expires_at, rotated_at)
-        VALUES (\(token.digest), \(token.grantID), \(token.clientID), \(token.userID), \(token.scopes.description),
-            \(time(token.createdAt)), \(time(token.expiresAt)), \(time(token.rotatedAt)))
-        """
-    }
+    static func insertRefreshToken(_ token: RefreshTokenRecord) -> PostgresQuery { "\(insert: token)" }
 }
 
 extension PostgresStorage: ReferenceTokenStore {
@@ -150,13 +109,7 @@ extension PostgresStorage: ReferenceTokenStore {
     }
 
     public func referenceToken(digest: String) async throws -> ReferenceToken? {
-        guard let row = try await row("SELECT * FROM reference_tokens WHERE digest = \(digest)") else { return nil }
-        return ReferenceToken(
-            digest: try row.value("digest"), grantID: try row.value("grant_id"), clientID: try row.value("client_id"),
-            userID: try row.value("user_id"), scopes: try row.scopes("scopes"), authTime: try row.optionalDate("auth_time"),
-            sessionID: try row.value("session_id"), createdAt: try row.date("created_at"),
-            expiresAt: try row.date("expires_at"), absoluteExpiresAt: try row.optionalDate("absolute_expires_at"),
-            slidingTTL: try row.value("sliding_ttl"), audience: try row.value("audience"))
+        try await row("SELECT * FROM reference_tokens WHERE digest = \(digest)").map(RowCodec.referenceToken)
     }
 
     public func slide(digest: String, to expiresAt: Date) async throws {
@@ -176,5 +129,63 @@ extension PostgresStorage {
             for token in refreshTokens { try await run(Self.insertRefreshToken(token), on: connection) }
             for code in codes { try await run(Self.insertCode(code), on: connection) }
         }
+    }
+}
+
+/// The one statement that writes a grant, and the one that writes a refresh token: each is
+/// written alone (`insertGrant`, `insertRefreshToken`, the bulk insert) and after the
+/// conditional `UPDATE` that decides whether it is written at all (code and device-code
+/// redemption, refresh rotation: `WITH won AS (UPDATE … RETURNING 1) \(insert: grant) FROM won`).
+/// Values are selected rather than listed in `VALUES`, so that the same text takes a `FROM`.
+extension PostgresQuery.StringInterpolation {
+    mutating func appendInterpolation(insert grant: GrantRecord) {
+        appendLiteral("""
+            INSERT INTO grants (id, client_id, user_id, session_id, scopes, auth_time, methods, identity_provider,
+                created_at, revoked_at)
+            SELECT
+            """)
+        appendLiteral(" ")
+        appendInterpolation(grant.id)
+        appendLiteral(", ")
+        appendInterpolation(grant.clientID)
+        appendLiteral(", ")
+        appendInterpolation(grant.userID)
+        appendLiteral(", ")
+        appendInterpolation(grant.sessionID)
+        appendLiteral(", ")
+        appendInterpolation(grant.scopes.description)
+        appendLiteral(", ")
+        appendInterpolation(PostgresStorage.time(grant.authTime))
+        appendLiteral(", ")
+        appendInterpolation(grant.methods.joined(separator: " "))
+        appendLiteral(", ")
+        appendInterpolation(grant.identityProvider)
+        appendLiteral(", ")
+        appendInterpolation(PostgresStorage.time(grant.createdAt))
+        appendLiteral(", ")
+        appendInterpolation(PostgresStorage.time(grant.revokedAt))
+    }
+
+    mutating func appendInterpolation(insert token: RefreshTokenRecord) {
+        appendLiteral("""
+            INSERT INTO refresh_tokens (digest, grant_id, client_id, user_id, scopes, created_at, expires_at, rotated_at)
+            SELECT
+            """)
+        appendLiteral(" ")
+        appendInterpolation(token.digest)
+        appendLiteral(", ")
+        appendInterpolation(token.grantID)
+        appendLiteral(", ")
+        appendInterpolation(token.clientID)
+        appendLiteral(", ")
+        appendInterpolation(token.userID)
+        appendLiteral(", ")
+        appendInterpolation(token.scopes.description)
+        appendLiteral(", ")
+        appendInterpolation(PostgresStorage.time(token.createdAt))
+        appendLiteral(", ")
+        appendInterpolation(PostgresStorage.time(token.expiresAt))
+        appendLiteral(", ")
+        appendInterpolation(PostgresStorage.time(token.rotatedAt))
     }
 }

@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import Synchronization
 import SSOCore
+import SSOStorageRows
 
 /// Every store of the core on one PostgreSQL database, shared by several server instances
 /// behind a load balancer (and by `sso` commands run anywhere).
@@ -103,27 +104,25 @@ extension PostgresStorage: SSOStore {
     }
 }
 
-/// Column helpers shared by the store extensions.
-extension PostgresRandomAccessRow {
-    func value<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
-        try self[column].decode(T.self)
+/// A row as the record codecs read it (`RowCodec`): a NULL is `nil`; a missing column or a
+/// value PostgresNIO cannot decode as the type asked for is a ``ColumnProblem``, which the codec
+/// reports as `StoreRecordUnreadable` (the subscript by name would stop the process instead).
+extension PostgresRandomAccessRow: StoredRow {
+    @inline(__always)
+    private func decode<T: PostgresDecodable>(_ column: String, as type: T.Type) throws -> T? {
+        guard contains(column) else { throw ColumnProblem.missing }
+        let cell = self[column]
+        guard cell.bytes != nil else { return nil }
+        do { return try cell.decode(T.self) } catch {
+            throw ColumnProblem("holds \(cell.dataType), not \(T.self)")
+        }
     }
 
-    func date(_ column: String) throws -> Date { Date(timeIntervalSince1970: try value(column, as: Double.self)) }
-
-    func optionalDate(_ column: String) throws -> Date? {
-        try value(column, as: Double?.self).map { Date(timeIntervalSince1970: $0) }
-    }
-
-    func scopes(_ column: String) throws -> ScopeSet { ScopeSet(try list(column)) }
-
-    func list(_ column: String) throws -> [String] {
-        ScopeSet.words(try value(column, as: String.self))
-    }
-
-    func json<T: Decodable>(_ column: String, as type: T.Type) throws -> T {
-        try JSONDecoder().decode(type, from: Data(try value(column, as: String.self).utf8))
-    }
+    public func string(_ column: String) throws -> String? { try decode(column, as: String.self) }
+    public func int(_ column: String) throws -> Int? { try decode(column, as: Int.self) }
+    public func double(_ column: String) throws -> Double? { try decode(column, as: Double.self) }
+    public func bool(_ column: String) throws -> Bool? { try decode(column, as: Bool.self) }
+    public func data(_ column: String) throws -> Data? { try decode(column, as: Data.self) }
 }
 
 extension PostgresStorage {

@@ -21,6 +21,13 @@ import Synchronization
 /// caller would be told of the batch's failure for a write that happened. Every write of such a
 /// batch receives the failure that ended it (its own, if it failed itself), not GRDB's
 /// "transaction was aborted".
+///
+/// Replaces: one `DatabasePool.write` transaction per write. Measured when it came in
+/// (alternating old and new release binaries): CPU per refresh 727 → 605 µs, per code exchange
+/// 656 → 555 µs (system time down a third); refresh ~2,455 → 2,623/s, code ~2,391 → 2,712/s.
+/// GRDB has no group commit and no upstream issue asks for one; it can go if GRDB (or SQLite's
+/// WAL) batches concurrent small transactions itself, or if the hot writes stop being
+/// per-request transactions.
 final class GroupCommit: Sendable {
     private let pool: DatabasePool
     private let state = Mutex<(pending: [Job], running: Bool)>(([], false))

@@ -8,6 +8,11 @@ import Synchronization
 /// Decoding a client (nineteen columns: scope sets, grant types, enums, dates, JSON lists) was
 /// the largest share of an introspection after the HTTP layer; copying a row's raw bytes and
 /// comparing them costs a fraction of that. Nothing can be stale: equality is on every byte.
+///
+/// Replaces: decoding the row again on every read (`RowCodec.client`, `RowCodec.user`).
+/// Measured when it came in (alternating release binaries): introspection CPU ~180 → ~165 µs
+/// per request, ~9.5k → ~10.3k/s. No library path to return to; it can go when decoding a
+/// client costs no more than copying and comparing its row's bytes (profile an introspection).
 final class RowMemo<Value: Sendable>: Sendable {
     private let limit: Int
     private let entries = Mutex<[String: (contents: [UInt8], value: Value)]>([:])

@@ -1,11 +1,12 @@
 import GRDB
 import SSOCore
+import SSOStorageRows
 
 extension SQLiteStorage: ClientStore {
     public func client(id: String) async throws -> Client? {
         try lookup { db in
             try Row.fetchOne(db, cached: "SELECT * FROM clients WHERE id = ?", arguments: [id]) { row in
-                try Self.decodedClients.value(id, row, decode: Self.client(from:))
+                try Self.decodedClients.value(id, row, decode: RowCodec.client)
             }
         }
     }
@@ -38,7 +39,7 @@ extension SQLiteStorage: ClientStore {
 
     public func clients() async throws -> [Client] {
         try await pool.read { db in
-            try Row.fetchAll(db, cached: "SELECT * FROM clients ORDER BY id", Self.client(from:))
+            try Row.fetchAll(db, cached: "SELECT * FROM clients ORDER BY id", RowCodec.client)
         }
     }
 
@@ -47,24 +48,6 @@ extension SQLiteStorage: ClientStore {
             try db.execute(cached: "DELETE FROM clients WHERE id = ?", arguments: [id])
             return db.changesCount > 0
         }
-    }
-
-    static func client(from row: ColumnRow) throws -> Client {
-        Client(
-            id: row["id"], name: row["name"], secretDigest: row["secret_digest"],
-            redirectURIs: try DecodedColumnCache.decode([String].self, row["redirect_uris"]), allowedScopes: scopes(row, "scopes"),
-            grantTypes: list(row, "grant_types"),
-            authMethod: ClientAuthMethod(rawValue: row["auth_method"]) ?? .clientSecretBasic,
-            authMethodPinned: row["auth_method_pinned"], skipConsent: row["skip_consent"],
-            pkceRequired: row["pkce_required"],
-            idTokenSigningAlgorithm: SigningAlgorithm(rawValue: row["id_token_alg"]) ?? .rs256,
-            accessTokenTTL: row["access_token_ttl"], refreshTokenTTL: row["refresh_token_ttl"],
-            postLogoutRedirectURIs: try DecodedColumnCache.decode([String].self, row["post_logout_redirect_uris"]),
-            accessTokenFormat: AccessTokenFormat(rawValue: row["access_token_format"]) ?? .jwt,
-            slidingMaxTTL: row["sliding_max_ttl"], backchannelLogoutURI: row["backchannel_logout_uri"],
-            audience: row["audience"], resourceAudience: row["resource_audience"], federationAPI: row["federation_api"],
-            createdAt: date(row, "created_at")
-        )
     }
 }
 

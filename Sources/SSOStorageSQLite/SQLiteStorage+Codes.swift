@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SSOCore
+import SSOStorageRows
 
 extension SQLiteStorage: AuthorizationCodeStore {
     public func insert(_ code: AuthorizationCode) async throws {
@@ -25,16 +26,8 @@ extension SQLiteStorage: AuthorizationCodeStore {
 
     public func code(digest: String) async throws -> AuthorizationCode? {
         try lookup { db in
-            try Row.fetchOne(db, cached: "SELECT * FROM authorization_codes WHERE digest = ?", arguments: [digest]) { row in
-                AuthorizationCode(
-                digest: row["digest"], clientID: row["client_id"], redirectURI: row["redirect_uri"],
-                redirectURIWasSent: row["redirect_uri_sent"], userID: row["user_id"], sessionID: row["session_id"],
-                scopes: Self.scopes(row, "scopes"), nonce: row["nonce"], codeChallenge: row["code_challenge"],
-                authTime: Self.date(row, "auth_time"), methods: Self.list(row, "methods"),
-                identityProvider: row["identity_provider"], createdAt: Self.date(row, "created_at"), expiresAt: Self.date(row, "expires_at"),
-                consumedAt: Self.optionalDate(row, "consumed_at"), grantID: row["grant_id"]
-                )
-            }
+            try Row.fetchOne(db, cached: "SELECT * FROM authorization_codes WHERE digest = ?", arguments: [digest],
+                             RowCodec.code)
         }
     }
 
@@ -42,9 +35,9 @@ extension SQLiteStorage: AuthorizationCodeStore {
         try await commits.write { db in
             guard let code = try Row.fetchOne(
                 db, cached: "SELECT consumed_at, grant_id FROM authorization_codes WHERE digest = ?", arguments: [digest],
-                { row in (consumedAt: row["consumed_at"] as Double?, grantID: row["grant_id"] as String?) })
+                RowCodec.codeRedemption)
             else { return .notFound }
-            if code.consumedAt != nil { return .alreadyConsumed(grantID: code.grantID) }
+            if code.consumed { return .alreadyConsumed(grantID: code.grantID) }
             try Self.insertGrant(grant, db: db)
             try db.execute(
                 cached: "UPDATE authorization_codes SET consumed_at = ?, grant_id = ? WHERE digest = ?",

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SSOCore
+import SSOStorageRows
 
 extension SQLiteStorage: DeviceAuthorizationStore {
     public func insertDeviceAuthorization(_ authorization: DeviceAuthorization) async throws -> Bool {
@@ -28,7 +29,7 @@ extension SQLiteStorage: DeviceAuthorizationStore {
     public func deviceAuthorization(userCodeDigest: String) async throws -> DeviceAuthorization? {
         try lookup { db in
             try Row.fetchOne(db, cached: "SELECT * FROM device_authorizations WHERE user_code_digest = ?",
-                             arguments: [userCodeDigest], Self.deviceAuthorization(from:))
+                             arguments: [userCodeDigest], RowCodec.deviceAuthorization)
         }
     }
 
@@ -38,7 +39,7 @@ extension SQLiteStorage: DeviceAuthorizationStore {
         try await pool.write { db in
             guard var authorization = try Row.fetchOne(
                 db, cached: "SELECT * FROM device_authorizations WHERE device_code_digest = ? AND client_id = ?",
-                arguments: [deviceCodeDigest, clientID], Self.deviceAuthorization(from:))
+                arguments: [deviceCodeDigest, clientID], RowCodec.deviceAuthorization)
             else { return nil }
             let tooSoon = DevicePoll.isTooSoon(authorization, at: at)
             if tooSoon { authorization.interval += slowDown }
@@ -78,26 +79,15 @@ extension SQLiteStorage: DeviceAuthorizationStore {
         try await pool.write { db in
             guard let (status, grantID) = try Row.fetchOne(
                 db, cached: "SELECT status, grant_id FROM device_authorizations WHERE device_code_digest = ?",
-                arguments: [deviceCodeDigest], { row in (row["status"] as String, row["grant_id"] as String?) })
+                arguments: [deviceCodeDigest], RowCodec.deviceRedemption)
             else { return .notFound }
-            if status == DeviceAuthorization.Status.consumed.rawValue { return .alreadyConsumed(grantID: grantID) }
-            guard status == DeviceAuthorization.Status.approved.rawValue else { return .notFound }
+            if status == .consumed { return .alreadyConsumed(grantID: grantID) }
+            guard status == .approved else { return .notFound }
             try Self.insertGrant(grant, db: db)
             try db.execute(
                 cached: "UPDATE device_authorizations SET status = 'consumed', grant_id = ? WHERE device_code_digest = ?",
                 arguments: [grant.id, deviceCodeDigest])
             return .redeemed
         }
-    }
-
-    static func deviceAuthorization(from row: ColumnRow) -> DeviceAuthorization {
-        DeviceAuthorization(
-            deviceCodeDigest: row["device_code_digest"], userCodeDigest: row["user_code_digest"],
-            clientID: row["client_id"], scopes: scopes(row, "scopes"),
-            status: DeviceAuthorization.Status(rawValue: row["status"]) ?? .denied, interval: row["poll_interval"],
-            lastPolledAt: optionalDate(row, "last_polled_at"), createdAt: date(row, "created_at"),
-            expiresAt: date(row, "expires_at"), userID: row["user_id"], sessionID: row["session_id"],
-            authTime: optionalDate(row, "auth_time"), methods: list(row, "methods"),
-            identityProvider: row["identity_provider"], grantID: row["grant_id"])
     }
 }

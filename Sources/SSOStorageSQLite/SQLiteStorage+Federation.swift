@@ -1,19 +1,18 @@
 import Foundation
 import GRDB
 import SSOCore
+import SSOStorageRows
 
 extension SQLiteStorage: ProviderStore {
     public func providers() async throws -> [UpstreamProvider] {
         try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT definition FROM providers ORDER BY name")
-                .map { try Self.decodeJSON(UpstreamProvider.self, $0) }
+            try Row.fetchAll(db, cached: "SELECT definition FROM providers ORDER BY name", RowCodec.provider)
         }
     }
 
     public func provider(name: String) async throws -> UpstreamProvider? {
         try lookup { db in
-            try String.fetchOne(db, sql: "SELECT definition FROM providers WHERE name = ?", arguments: [name])
-                .map { try Self.decodeJSON(UpstreamProvider.self, $0) }
+            try Row.fetchOne(db, cached: "SELECT definition FROM providers WHERE name = ?", arguments: [name], RowCodec.provider)
         }
     }
 
@@ -69,20 +68,21 @@ extension SQLiteStorage: FederationStateStore {
 
     public func federationState(id: String) async throws -> FederationState? {
         try lookup { db in
-            try String.fetchOne(db, sql: "SELECT state FROM federation_states WHERE id_digest = ?",
-                                arguments: [SecretDigest.sha256(id)])
-                .map { try Self.decodeJSON(FederationState.self, $0) }
+            try Row.fetchOne(db, cached: "SELECT state FROM federation_states WHERE id_digest = ?",
+                             arguments: [SecretDigest.sha256(id)], RowCodec.federationState)
         }
     }
 
     public func consumeFederationState(id: String) async throws -> FederationState? {
         try await pool.write { db in
             let digest = SecretDigest.sha256(id)
-            guard let text = try String.fetchOne(
-                db, sql: "SELECT state FROM federation_states WHERE id_digest = ?", arguments: [digest])
+            // An unreadable state throws before the DELETE: the row stays, as it is.
+            guard let state = try Row.fetchOne(
+                db, cached: "SELECT state FROM federation_states WHERE id_digest = ?", arguments: [digest],
+                RowCodec.federationState)
             else { return nil }
             try db.execute(cached: "DELETE FROM federation_states WHERE id_digest = ?", arguments: [digest])
-            return try Self.decodeJSON(FederationState.self, text)
+            return state
         }
     }
 }

@@ -1,18 +1,12 @@
 import Foundation
 import GRDB
 import SSOCore
+import SSOStorageRows
 
 extension SQLiteStorage: GrantStore {
     public func grant(id: String) async throws -> GrantRecord? {
         try lookup { db in
-            try Row.fetchOne(db, cached: "SELECT * FROM grants WHERE id = ?", arguments: [id]) { row in
-                GrantRecord(
-                    id: row["id"], clientID: row["client_id"], userID: row["user_id"], sessionID: row["session_id"],
-                    scopes: Self.scopes(row, "scopes"), authTime: Self.date(row, "auth_time"), methods: Self.list(row, "methods"),
-                    identityProvider: row["identity_provider"], createdAt: Self.date(row, "created_at"),
-                    revokedAt: Self.optionalDate(row, "revoked_at")
-                )
-            }
+            try Row.fetchOne(db, cached: "SELECT * FROM grants WHERE id = ?", arguments: [id], RowCodec.grant)
         }
     }
 

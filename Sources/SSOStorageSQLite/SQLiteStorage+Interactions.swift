@@ -1,5 +1,6 @@
 import GRDB
 import SSOCore
+import SSOStorageRows
 
 /// Interaction ids travel in URLs; only their digests are stored.
 extension SQLiteStorage: InteractionStore {
@@ -23,14 +24,7 @@ extension SQLiteStorage: InteractionStore {
         try lookup { db in
             try Row.fetchOne(
                 db, cached: "SELECT * FROM interactions WHERE id_digest = ?", arguments: [SecretDigest.sha256(id)]
-            ) { row in
-                Interaction(
-                    id: id, request: try Self.decodeJSON(AuthorizationRequest.self, row["request"]),
-                    browserBinding: row["browser_binding"], createdAt: Self.date(row, "created_at"),
-                    expiresAt: Self.date(row, "expires_at"), sessionID: row["session_id"],
-                    pendingUserID: row["pending_user_id"], returnTo: row["return_to"]
-                )
-            }
+            ) { row in try RowCodec.interaction(row, id: id) }
         }
     }
 

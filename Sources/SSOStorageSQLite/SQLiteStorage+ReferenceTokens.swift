@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SSOCore
+import SSOStorageRows
 
 extension SQLiteStorage: ReferenceTokenStore {
     public func insert(_ token: ReferenceToken) async throws {
@@ -21,14 +22,8 @@ extension SQLiteStorage: ReferenceTokenStore {
 
     public func referenceToken(digest: String) async throws -> ReferenceToken? {
         try lookup { db in
-            try Row.fetchOne(db, cached: "SELECT * FROM reference_tokens WHERE digest = ?", arguments: [digest]) { row in
-                ReferenceToken(
-                    digest: row["digest"], grantID: row["grant_id"], clientID: row["client_id"], userID: row["user_id"],
-                    scopes: Self.scopes(row, "scopes"), authTime: Self.optionalDate(row, "auth_time"),
-                    sessionID: row["session_id"], createdAt: Self.date(row, "created_at"),
-                    expiresAt: Self.date(row, "expires_at"), absoluteExpiresAt: Self.optionalDate(row, "absolute_expires_at"),
-                    slidingTTL: row["sliding_ttl"], audience: row["audience"])
-            }
+            try Row.fetchOne(db, cached: "SELECT * FROM reference_tokens WHERE digest = ?", arguments: [digest],
+                             RowCodec.referenceToken)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SSOCore
+import SSOStorageRows
 
 extension SQLiteStorage: RefreshTokenStore {
     public func insert(_ token: RefreshTokenRecord) async throws {
@@ -9,13 +10,8 @@ extension SQLiteStorage: RefreshTokenStore {
 
     public func refreshToken(digest: String) async throws -> RefreshTokenRecord? {
         try lookup { db in
-            try Row.fetchOne(db, cached: "SELECT * FROM refresh_tokens WHERE digest = ?", arguments: [digest]) { row in
-                RefreshTokenRecord(
-                    digest: row["digest"], grantID: row["grant_id"], clientID: row["client_id"], userID: row["user_id"],
-                    scopes: Self.scopes(row, "scopes"), createdAt: Self.date(row, "created_at"),
-                    expiresAt: Self.date(row, "expires_at"), rotatedAt: Self.optionalDate(row, "rotated_at")
-                )
-            }
+            try Row.fetchOne(db, cached: "SELECT * FROM refresh_tokens WHERE digest = ?", arguments: [digest],
+                             RowCodec.refreshToken)
         }
     }
 
@@ -41,9 +37,7 @@ extension SQLiteStorage: RefreshTokenStore {
             try Row.fetchOne(db, cached: """
                 SELECT replay_sealed, replay_until FROM refresh_tokens
                 WHERE digest = ? AND replay_sealed IS NOT NULL AND replay_until > ?
-                """, arguments: [digest, Self.time(now)]) { row in
-                SealedReplay(sealed: row["replay_sealed"], until: Self.date(row, "replay_until"))
-            }
+                """, arguments: [digest, Self.time(now)], RowCodec.replay)
         }
     }
 

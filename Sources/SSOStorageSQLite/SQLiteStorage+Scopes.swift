@@ -1,12 +1,11 @@
 import GRDB
 import SSOCore
+import SSOStorageRows
 
 extension SQLiteStorage: ScopeStore {
     public func scopeDefinitions() async throws -> [ScopeDefinition] {
         try lookup { db in
-            try Row.fetchAll(db, cached: "SELECT * FROM scopes ORDER BY name") { row in
-                ScopeDefinition(name: row["name"], descriptions: try Self.decodeJSON([String: String].self, row["descriptions"]))
-            }
+            try Row.fetchAll(db, cached: "SELECT * FROM scopes ORDER BY name", RowCodec.scopeDefinition)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SSOCore
+import SSOStorageRows
 
 /// The audit trail: every security event in one table, for `sso` tooling and investigations.
 extension SQLiteStorage: SecurityEventStore {
@@ -22,12 +23,8 @@ extension SQLiteStorage: SecurityEventStore {
     /// The newest events first, `limit` at most.
     public func securityEvents(limit: Int = 100) async throws -> [SecurityEvent] {
         try await pool.read { db in
-            try Row.fetchAll(db, cached: "SELECT * FROM security_events ORDER BY id DESC LIMIT ?", arguments: [limit]) { row in
-                SecurityEvent(
-                    kind: SecurityEvent.Kind(rawValue: row["kind"]), at: Self.date(row, "at"), userID: row["user_id"],
-                    clientID: row["client_id"], detail: row["detail"]
-                )
-            }
+            try Row.fetchAll(db, cached: "SELECT * FROM security_events ORDER BY id DESC LIMIT ?", arguments: [limit],
+                             RowCodec.securityEvent)
         }
     }
 }

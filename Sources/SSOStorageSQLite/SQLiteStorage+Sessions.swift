@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SSOCore
+import SSOStorageRows
 
 extension SQLiteStorage: SessionStore {
     public func insert(_ session: SSOSession) async throws {
@@ -21,13 +22,13 @@ extension SQLiteStorage: SessionStore {
 
     public func session(secretDigest: String) async throws -> SSOSession? {
         try lookup { db in
-            try Row.fetchOne(db, cached: "SELECT * FROM sessions WHERE secret_digest = ?", arguments: [secretDigest], Self.session(from:))
+            try Row.fetchOne(db, cached: "SELECT * FROM sessions WHERE secret_digest = ?", arguments: [secretDigest], RowCodec.session)
         }
     }
 
     public func session(id: String) async throws -> SSOSession? {
         try lookup { db in
-            try Row.fetchOne(db, cached: "SELECT * FROM sessions WHERE id = ?", arguments: [id], Self.session(from:))
+            try Row.fetchOne(db, cached: "SELECT * FROM sessions WHERE id = ?", arguments: [id], RowCodec.session)
         }
     }
 
@@ -77,16 +78,8 @@ extension SQLiteStorage: SessionStore {
 
     public func sessions(userID: String) async throws -> [SSOSession] {
         try await pool.read { db in
-            try Row.fetchAll(db, cached: "SELECT * FROM sessions WHERE user_id = ? ORDER BY created_at DESC", arguments: [userID], Self.session(from:))
+            try Row.fetchAll(db, cached: "SELECT * FROM sessions WHERE user_id = ? ORDER BY created_at DESC", arguments: [userID], RowCodec.session)
         }
-    }
-
-    static func session(from row: ColumnRow) -> SSOSession {
-        SSOSession(
-            id: row["id"], secretDigest: row["secret_digest"], userID: row["user_id"], authTime: date(row, "auth_time"),
-            methods: list(row, "methods"), identityProvider: row["identity_provider"], createdAt: date(row, "created_at"), expiresAt: date(row, "expires_at"),
-            absoluteExpiresAt: date(row, "absolute_expires_at"), revokedAt: optionalDate(row, "revoked_at")
-        )
     }
 }
 
@@ -98,9 +91,7 @@ extension SQLiteStorage: LogoutDeliveryStore {
             SELECT DISTINCT clients.id AS client_id, clients.backchannel_logout_uri AS uri, grants.user_id AS user_id
             FROM grants JOIN clients ON clients.id = grants.client_id
             WHERE grants.session_id = ? AND clients.backchannel_logout_uri IS NOT NULL
-            """, arguments: [sessionID]) { row in
-            (clientID: row["client_id"] as String, uri: row["uri"] as String, userID: row["user_id"] as String?)
-        }
+            """, arguments: [sessionID], RowCodec.logoutTarget)
         for target in targets {
             try db.execute(cached: """
                 INSERT INTO logout_deliveries (id, client_id, uri, user_id, session_id, next_attempt_at, created_at)
@@ -114,10 +105,7 @@ extension SQLiteStorage: LogoutDeliveryStore {
         try await pool.write { db in
             let due = try Row.fetchAll(db, cached: """
                 SELECT * FROM logout_deliveries WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?
-                """, arguments: [Self.time(now), limit]) { row in
-                LogoutDelivery(id: row["id"], clientID: row["client_id"], uri: row["uri"], userID: row["user_id"],
-                               sessionID: row["session_id"], attempts: row["attempts"])
-            }
+                """, arguments: [Self.time(now), limit], RowCodec.logoutDelivery)
             for delivery in due {
                 try db.execute(cached: "UPDATE logout_deliveries SET next_attempt_at = ? WHERE id = ?",
                                arguments: [Self.time(leaseUntil), delivery.id])

@@ -1,20 +1,14 @@
 import Foundation
 import GRDB
 import SSOCore
+import SSOStorageRows
 
 extension SQLiteStorage: SigningKeyStore {
     public func signingKeys() async throws -> [SigningKeyRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, cached: "SELECT * FROM signing_keys ORDER BY created_at") { row -> SigningKeyRecord? in
-                // A key of an algorithm this version does not know is left alone, not misread.
-                guard let algorithm = SigningAlgorithm(rawValue: row["alg"]) else { return nil }
-                return SigningKeyRecord(
-                    kid: row["kid"], algorithm: algorithm,
-                    sealedPrivateKey: row["sealed_private_key"], publicKeyPEM: row["public_key_pem"],
-                    createdAt: Self.date(row, "created_at"), activatesAt: Self.optionalDate(row, "activates_at"),
-                    revokedAt: Self.optionalDate(row, "revoked_at")
-                )
-            }.compactMap { $0 }
+            // A key of an algorithm this version does not know is left out (see RowCodec.signingKey).
+            try Row.fetchAll(db, cached: "SELECT * FROM signing_keys ORDER BY created_at", RowCodec.signingKey)
+                .compactMap { $0 }
         }
     }
 

@@ -1,13 +1,13 @@
 import Foundation
 import GRDB
 import SSOCore
+import SSOStorageRows
 
 extension SQLiteStorage: ThrottleStore {
     public func throttleState(key: String) async throws -> ThrottleState? {
         try lookup { db in
             try Row.fetchOne(db, cached: "SELECT * FROM throttles WHERE key = ?", arguments: [key]) { row in
-                ThrottleState(count: row["count"], lockedUntil: Self.optionalDate(row, "locked_until"),
-                              updatedAt: Self.date(row, "updated_at"))
+                try RowCodec.throttle(row)
             }
         }
     }
@@ -16,8 +16,10 @@ extension SQLiteStorage: ThrottleStore {
         try await pool.read { db in
             let rows = try Row.fetchAll(
                 db, cached: "SELECT key, locked_until FROM throttles WHERE locked_until > ?", arguments: [Self.time(now)]
-            ) { row in (row["key"] as String, Self.date(row, "locked_until")) }
-            return Dictionary(rows, uniquingKeysWith: { first, _ in first })
+            ) { row in try RowCodec.throttleLock(row) }
+            var locks: [String: Date] = [:]
+            for (key, until) in rows where locks[key] == nil { locks[key] = until }
+            return locks
         }
     }
 
@@ -25,10 +27,10 @@ extension SQLiteStorage: ThrottleStore {
         key: String, at: Date, windowStart: Date, lockUntil: @Sendable (Int) -> Date?
     ) async throws -> ThrottleState {
         try await pool.write { db in
-            let previous = try Row.fetchOne(db, cached: "SELECT count, updated_at FROM throttles WHERE key = ?",
-                                            arguments: [key]) { row in (count: row["count"] as Int, at: Self.date(row, "updated_at")) }
+            let previous = try Row.fetchOne(db, cached: "SELECT * FROM throttles WHERE key = ?",
+                                            arguments: [key]) { row in try RowCodec.throttle(row) }
             var count = 1
-            if let previous, previous.at >= windowStart { count = previous.count + 1 }
+            if let previous, previous.updatedAt >= windowStart { count = previous.count + 1 }
             let state = ThrottleState(count: count, lockedUntil: lockUntil(count), updatedAt: at)
             try db.execute(
                 cached: "INSERT OR REPLACE INTO throttles (key, count, locked_until, updated_at) VALUES (?, ?, ?, ?)",
@@ -47,10 +49,9 @@ extension SQLiteStorage: ThrottleStore {
                 var states: [String: ThrottleState] = [:]
                 for limit in limits {
                     guard let policy = limit.policy else {
-                        let lock = try Row.fetchOne(
-                            db.cachedStatement(sql: "SELECT locked_until FROM throttles WHERE key = ?"),
-                            arguments: [limit.key])?["locked_until"] as Double?
-                        if let lock, lock > Self.time(now) { throw Refusal(key: limit.key, until: lock) }
+                        if let lock = try Self.lock(limit.key, db: db), lock > Self.time(now) {
+                            throw Refusal(key: limit.key, until: lock)
+                        }
                         continue
                     }
                     let windowStart = Self.time(now.addingTimeInterval(-policy.window))
@@ -61,9 +62,7 @@ extension SQLiteStorage: ThrottleStore {
                     guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.reserveSQL), arguments: arguments) else {
                         throw try Self.refusal(limit, windowStart: windowStart, now: Self.time(now), db: db)
                     }
-                    states[limit.key] = ThrottleState(
-                        count: row["count"], lockedUntil: (row["locked_until"] as Double?).map(Date.init(timeIntervalSince1970:)),
-                        updatedAt: now)
+                    states[limit.key] = try RowCodec.throttle(row, updatedAt: now)
                 }
                 return .granted(states)
             }
@@ -96,16 +95,17 @@ extension SQLiteStorage: ThrottleStore {
         """
     private static let newCount = "(CASE WHEN throttles.updated_at >= :windowStart THEN throttles.count + 1 ELSE 1 END)"
 
+    /// The running lock of `key` (its `locked_until`), if its row has one.
+    private static func lock(_ key: String, db: Database) throws -> Double? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT locked_until FROM throttles WHERE key = ?"), arguments: [key])
+            .flatMap { try Columns($0, table: "throttles").optionalDouble("locked_until") }
+    }
+
     /// Why `limit` refused: its own lock, or else the lock of the key that made it strict.
     private static func refusal(_ limit: ThrottleLimit, windowStart: Double, now: Double, db: Database) throws -> Refusal {
-        let own = try Row.fetchOne(db.cachedStatement(sql: "SELECT locked_until FROM throttles WHERE key = ?"),
-                                   arguments: [limit.key])?["locked_until"] as Double?
-        if let own, own > now { return Refusal(key: limit.key, until: own) }
-        if let strict = limit.strictWhileLocked,
-            let lock = try Row.fetchOne(db.cachedStatement(sql: "SELECT locked_until FROM throttles WHERE key = ?"),
-                                        arguments: [strict])?["locked_until"] as Double?, lock > now
-        {
-            return Refusal(key: strict, until: lock)
+        if let own = try lock(limit.key, db: db), own > now { return Refusal(key: limit.key, until: own) }
+        if let strict = limit.strictWhileLocked, let strictLock = try lock(strict, db: db), strictLock > now {
+            return Refusal(key: strict, until: strictLock)
         }
         return Refusal(key: limit.key, until: now + 1)
     }
@@ -118,7 +118,7 @@ extension SQLiteStorage: ThrottleStore {
                 WHERE key = :key
                 RETURNING locked_until
                 """), arguments: ["key": key, "lock": Self.time(lockedUntil)])
-            return (row?["locked_until"] as Double?).map(Date.init(timeIntervalSince1970:))
+            return try row.flatMap { try Columns($0, table: "throttles").optionalDate("locked_until") }
         }
     }
 

@@ -1,11 +1,12 @@
 import GRDB
 import SSOCore
+import SSOStorageRows
 
 extension SQLiteStorage: UserStore {
     public func user(id: String) async throws -> User? {
         try lookup { db in
             try Row.fetchOne(db, cached: "SELECT * FROM users WHERE id = ?", arguments: [id]) { row in
-                try Self.decodedUsers.value(id, row, decode: Self.user(from:))
+                try Self.decodedUsers.value(id, row, decode: RowCodec.user)
             }
         }
     }
@@ -15,13 +16,13 @@ extension SQLiteStorage: UserStore {
 
     public func user(login: String) async throws -> User? {
         try lookup { db in
-            try Row.fetchOne(db, cached: "SELECT * FROM users WHERE login = ?", arguments: [login], Self.user(from:))
+            try Row.fetchOne(db, cached: "SELECT * FROM users WHERE login = ?", arguments: [login], RowCodec.user)
         }
     }
 
     public func users(email: String) async throws -> [User] {
         try await pool.read { db in
-            try Row.fetchAll(db, cached: "SELECT * FROM users WHERE email = ? COLLATE NOCASE", arguments: [email], Self.user(from:))
+            try Row.fetchAll(db, cached: "SELECT * FROM users WHERE email = ? COLLATE NOCASE", arguments: [email], RowCodec.user)
         }
     }
 
@@ -69,18 +70,5 @@ extension SQLiteStorage: UserStore {
                 arguments: [step, userID, step])
             return db.changesCount == 1
         }
-    }
-
-    static func user(from row: ColumnRow) throws -> User {
-        var user = User(
-            id: row["id"], login: row["login"], passwordHash: row["password_hash"], email: row["email"],
-            emailVerified: row["email_verified"], name: row["name"], totpSecretSealed: row["totp_secret_sealed"],
-            createdAt: date(row, "created_at")
-        )
-        user.roles = list(row, "roles")
-        user.domestic = row["domestic"]
-        user.applicationStatus = row["application_status"]
-        user.accounts = try DecodedColumnCache.decode([TradingAccount].self, row["accounts"])
-        return user
     }
 }

@@ -103,24 +103,11 @@ extension SQLiteStorage: SSOStore {
     }
 }
 
-/// Column helpers shared by the store extensions.
+/// Value helpers shared by the store extensions; rows are read by the shared `RowCodec`.
 extension SQLiteStorage {
     static func time(_ date: Date) -> Double { date.timeIntervalSince1970 }
     static func time(_ date: Date?) -> Double? { date?.timeIntervalSince1970 }
-    static func date(_ row: ColumnRow, _ column: String) -> Date { Date(timeIntervalSince1970: row[column]) }
-    static func optionalDate(_ row: ColumnRow, _ column: String) -> Date? {
-        (row[column] as Double?).map { Date(timeIntervalSince1970: $0) }
-    }
     static func json<T: Encodable>(_ value: T) throws -> String {
         String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
-    }
-    static func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try JSONDecoder().decode(type, from: Data(text.utf8))
-    }
-    static func scopes(_ row: ColumnRow, _ column: String) -> ScopeSet {
-        ScopeSet(stored: row[column])
-    }
-    static func list(_ row: ColumnRow, _ column: String) -> [String] {
-        ScopeSet.words(row[column])
     }
 }
