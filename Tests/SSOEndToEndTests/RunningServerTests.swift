@@ -7,7 +7,8 @@ import Synchronization
 import Testing
 
 /// The servers the tests start on a port of their choosing (upstream providers, logout
-/// receivers): one that cannot listen fails its test at once.
+/// receivers): one that cannot listen fails its test at once, and a reserved port is the
+/// test's alone until its server listens on it.
 @Suite("Test servers on ports of their own")
 struct RunningServerTests {
     /// A server answering 200 on `/`, on 127.0.0.1:`port`.
@@ -30,6 +31,23 @@ struct RunningServerTests {
         }
         let result = try #require(ended, "the run did not end within 20 s: it waits for a server that failed")
         #expect(throws: (any Error).self) { try result.get() }
+    }
+
+    @Test("a reserved port goes to no one else, and the server listens on it")
+    func reservedPort() async throws {
+        let reservation = try ReservedPort()
+        // Someone else binding the port (without SO_REUSEADDR, as a connection's socket is): refused.
+        #expect(Listener.bind(port: reservation.port) == EADDRINUSE)
+        let ready = ReadySignal()
+        let answer = try await RunningServer.run(Self.app(port: reservation.port, ready: ready), ready: ready) {
+            try await offload {
+                let connection = try RawConnection.open(port: reservation.port)
+                defer { connection.close() }
+                return connection.exchange("GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").text
+            }
+        }
+        #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer)")
+        withExtendedLifetime(reservation) {}
     }
 }
 
