@@ -166,7 +166,8 @@ struct PostgresPoolTests {
             await released.open()
         }
         await held.wait()
-        let ended = await outcome(within: .seconds(10)) { try await pool.withConnection { _ in "served" } }
+        // Far above what a loaded machine needs to hand over a free connection; without the fix, never.
+        let ended = await outcome(within: .seconds(60)) { try await pool.withConnection { _ in "served" } }
         let result = try #require(ended, "the second caller still waits for the connection given back")
         #expect(try result.get() == "served")
         try await holder.value
