@@ -28,6 +28,8 @@ public struct Harness: Sendable {
     /// The Bearer token that reads `/metrics` (unset: not served).
     public var metricsToken: String?
     public var port = 0
+    /// Holds `port` until `serve` binds it (see `reservePort()`).
+    private var reservation: ReservedPort?
     public var upstreamTimeout = 10
     public var limits = AbuseLimits()
     public var purgeInterval: Double = 60
@@ -87,6 +89,15 @@ public struct Harness: Sendable {
     /// The TOTP code of `secret` now (by the test clock), `offset` steps away.
     public func totp(_ secret: String, offset: Int = 0) -> String {
         HummingbirdTOTP().code(secret: secret, at: clock.now().addingTimeInterval(TimeInterval(30 * offset)))
+    }
+
+    /// Sets `port` to a port held for this harness (see `ReservedPort`) as long as it lives, for
+    /// `serve`: an issuer that names the port is set before the server runs, and the port must
+    /// not go to anyone else meanwhile.
+    public mutating func reservePort() throws {
+        let reservation = try ReservedPort()
+        self.reservation = reservation
+        port = reservation.port
     }
 
     /// Runs the server on `port` (which the issuer names) while `body` runs: an upstream

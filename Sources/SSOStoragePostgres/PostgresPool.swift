@@ -56,11 +56,16 @@ final class PostgresPool: Sendable {
     private let configuration: PostgresConnection.Configuration
     private let logger: Logger
     private let state = Mutex(State())
+    /// Runs when a caller has found no connection and no slot, before it waits: a seam for the
+    /// test of a connection returned in between.
+    private let beforeWaiting: (@Sendable () async -> Void)?
 
-    init(configuration: PostgresConnection.Configuration, size: Int, logger: Logger) {
+    init(configuration: PostgresConnection.Configuration, size: Int, logger: Logger,
+         beforeWaiting: (@Sendable () async -> Void)? = nil) {
         self.configuration = configuration
         self.size = size
         self.logger = logger
+        self.beforeWaiting = beforeWaiting
     }
 
     deinit { close() }
@@ -93,51 +98,54 @@ final class PostgresPool: Sendable {
         for waiter in waiters { waiter.continuation.resume(throwing: Closed()) }
     }
 
-    private enum Next {
-        case use(PostgresConnection)
-        case open(id: Int)
-        case wait(id: Int)
+    private func lease() async throws -> PostgresConnection {
+        let (grant, id) = try state.withLock { state -> (Grant?, Int) in
+            guard !state.closed else { throw Closed() }
+            state.nextID += 1
+            return (Self.take(&state, size: size), state.nextID)
+        }
+        let granted: Grant
+        if let grant {
+            granted = grant
+        } else {
+            await beforeWaiting?()
+            granted = try await wait(id: id)
+        }
+        switch granted {
+        case .connection(let connection): return connection
+        case .slot: return try await open(id: id)
+        }
     }
 
-    private func lease() async throws -> PostgresConnection {
-        let next = try state.withLock { state -> Next in
-            guard !state.closed else { throw Closed() }
-            while let connection = state.idle.popLast() {
-                if !connection.isClosed { return .use(connection) }
-                state.slotsInUse -= 1
-            }
-            state.nextID += 1
-            if state.slotsInUse < size {
-                state.slotsInUse += 1
-                return .open(id: state.nextID)
-            }
-            return .wait(id: state.nextID)
+    /// Under the lock: an idle connection that is still open, else a free slot (counted as in
+    /// use from now on), else `nil`. Closed idle connections found on the way free their slots.
+    private static func take(_ state: inout State, size: Int) -> Grant? {
+        while let connection = state.idle.popLast() {
+            if !connection.isClosed { return .connection(connection) }
+            state.slotsInUse -= 1
         }
-        switch next {
-        case .use(let connection):
-            return connection
-        case .open(let id):
-            return try await open(id: id)
-        case .wait(let id):
-            switch try await wait(id: id) {
-            case .connection(let connection): return connection
-            case .slot: return try await open(id: id)
-            }
-        }
+        guard state.slotsInUse < size else { return nil }
+        state.slotsInUse += 1
+        return .slot
     }
 
     /// Waits for a returned connection or a freed slot; cancelling the waiting task ends the
     /// wait with `CancellationError`.
+    ///
+    /// Whether to wait is decided again under the lock that queues the waiter: a connection
+    /// returned (or a slot freed) after `lease` found none, but before the waiter was queued,
+    /// went to the idle list with no waiter to hand it to, and would never wake this one.
     private func wait(id: Int) async throws -> Grant {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let refusal: (any Error)? = state.withLock { state in
-                    if state.closed { return Closed() }
-                    if Task.isCancelled { return CancellationError() }
+                let answer: Result<Grant, any Error>? = state.withLock { state in
+                    if state.closed { return .failure(Closed()) }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    if let grant = Self.take(&state, size: size) { return .success(grant) }
                     state.waiters.append(Waiter(id: id, continuation: continuation))
                     return nil
                 }
-                if let refusal { continuation.resume(throwing: refusal) }
+                if let answer { continuation.resume(with: answer) }
             }
         } onCancel: {
             let waiter = state.withLock { state -> Waiter? in

@@ -12,7 +12,9 @@ import Testing
 /// A relying party's back-channel logout endpoint on loopback: records what it receives and
 /// answers the statuses it is told to, in order (then 200).
 final class LogoutReceiver: @unchecked Sendable {
-    let port = freePort()
+    /// Held from the start: the port is registered with a client before the receiver runs.
+    private let reservation = reservePort()
+    var port: Int { reservation.port }
     private let lock = NSLock()
     private var statuses: [HTTPResponse.Status]
     private var received: [(contentType: String?, body: String)] = []

@@ -13,7 +13,9 @@ import SSOServerTesting
 final class FakeProvider: @unchecked Sendable {
     enum Mode: Sendable { case normal, wrongNonce, badSignature, slow, tokenError, vk }
 
-    let port: Int
+    /// Held from the start, so that the port the provider definition names stays this fake's.
+    private let reservation = reservePort()
+    var port: Int { reservation.port }
     let mode: Mode
     let clientID = "fake-client"
     let clientSecret = "fake-secret"
@@ -28,7 +30,6 @@ final class FakeProvider: @unchecked Sendable {
 
     init(mode: Mode = .normal) {
         self.mode = mode
-        port = freePort()
     }
 
     var base: String { "http://127.0.0.1:\(port)" }
@@ -139,27 +140,9 @@ final class FakeProvider: @unchecked Sendable {
     }
 }
 
-/// A port nothing listens on right now.
-func freePort() -> Int {
-    let socket = try! ServerBootstrapPort.bindEphemeral()
-    return socket
-}
-
-enum ServerBootstrapPort {
-    static func bindEphemeral() throws -> Int {
-        let fd = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+/// A port of 127.0.0.1 held for a server the test starts on it later (see `ReservedPort`).
+func reservePort() -> ReservedPort {
+    try! ReservedPort()
 }
 
 /// A JSON value of either kind, for the fake's mixed answers.

@@ -58,9 +58,9 @@ struct FederationTests {
 
     @Test("a second instance of our own server as an OpenID Connect upstream: create, then find, the user")
     func ownServerUpstream() async throws {
-        let port = freePort()
         var upstream = try Harness()
-        upstream.port = port
+        try upstream.reservePort()
+        let port = upstream.port
         upstream.issuer = "http://127.0.0.1:\(port)"
         let upstreamIssuer = upstream.issuer
         try await upstream.addUser("bob", password: "bob-password-1", email: "bob@example.com", name: "Bob")

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import SSOCore
+import SSOTesting
 @testable import SSOStoragePostgres
 import Synchronization
 import Testing
@@ -142,6 +143,51 @@ struct PostgresPoolTests {
         #expect(backends.pids.withLock { $0.count } == 2)
         pool.close()
         await #expect(throws: PostgresPool.Closed.self) { try await hold(0) }
+    }
+
+    @Test("a connection returned after a caller found none, before it waits, reaches that caller")
+    func returnedBeforeWaiting() async throws {
+        let release = Gate(), released = Gate()
+        // The one connection is held; the second caller finds none and, before it waits, has
+        // the holder give the connection back, with no one waiting for it yet.
+        let pool = PostgresPool(
+            configuration: try PostgresURL(try #require(Backend.postgresURL)).connection, size: 1,
+            logger: Logger(label: "test"), beforeWaiting: {
+                await release.open()
+                await released.wait()
+            })
+        defer { pool.close() }
+        let held = Gate()
+        let holder = Task {
+            try await pool.withConnection { _ in
+                await held.open()
+                await release.wait()
+            }
+            await released.open()
+        }
+        await held.wait()
+        // Far above what a loaded machine needs to hand over a free connection; without the fix, never.
+        let ended = await outcome(within: .seconds(60)) { try await pool.withConnection { _ in "served" } }
+        let result = try #require(ended, "the second caller still waits for the connection given back")
+        #expect(try result.get() == "served")
+        try await holder.value
+    }
+
+    /// Opened once; `wait` returns once it is open.
+    actor Gate {
+        private var isOpen = false
+        private var waiters: [CheckedContinuation<Void, Never>] = []
+
+        func open() {
+            isOpen = true
+            waiters.forEach { $0.resume() }
+            waiters = []
+        }
+
+        func wait() async {
+            if isOpen { return }
+            await withCheckedContinuation { waiters.append($0) }
+        }
     }
 
     /// The server processes (one per connection) the statements ran on.
