@@ -48,7 +48,8 @@ struct UnreadableRowTests {
     }
 
     func client() -> Client {
-        Client(id: "rp", name: "RP", secretDigest: nil, redirectURIs: ["https://rp/cb"], idTokenSigningAlgorithm: .es256,
+        Client(id: "rp", name: "RP", secretDigest: nil, redirectURIs: ["https://rp/cb"], grantTypes: ["authorization_code"],
+               idTokenSigningAlgorithm: .es256,
                createdAt: now)
     }
 
