@@ -8,9 +8,9 @@ extension FederationModule {
         guard let name = request.pathParameters["provider"], let provider = try await providers.provider(name: name) else {
             return EndpointResponse(status: 404, body: .errorPage(.text("This sign-in provider is not configured.")))
         }
-        guard let id = try request.query.value("interaction"), let browser = request.browserSecret,
-            let interaction = try await interactions.interaction(id: id), clock.now() < interaction.expiresAt,
-            SecretDigest.constantTimeEquals(interaction.browserBinding, SecretDigest.sha256(browser))
+        guard let browser = request.browserSecret,
+            let interaction = try await InteractionBinding(interactions: interactions, clients: clients, login: login, clock: clock)
+                .interaction(try request.query.value("interaction"), browserSecret: browser)
         else { return Self.expired }
         let state = service.newState(provider, interactionID: interaction.id,
                                      browserBinding: SecretDigest.sha256(browser))

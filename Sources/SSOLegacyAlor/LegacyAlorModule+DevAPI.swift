@@ -16,10 +16,8 @@ extension LegacyAlorModule {
         guard let session = try await login.activeSession(secret: request.sessionSecret) else {
             throw OAuthError(.loginRequired, "Sign in first (POST /auth/actions/login).")
         }
-        guard let interaction = try await interactions.interaction(id: id), interaction.returnTo == nil,
-            clock.now() < interaction.expiresAt,
-            let browser = request.browserSecret,
-            SecretDigest.constantTimeEquals(interaction.browserBinding, SecretDigest.sha256(browser))
+        guard let interaction = try await binding.interaction(id, browserSecret: request.browserSecret),
+            interaction.returnTo == nil
         else { throw OAuthError.invalidRequest("The authorization request is unknown, expired, or from another browser.") }
         guard let client = try await clients.client(id: interaction.request.clientID) else {
             throw OAuthError.invalidRequest("The authorization request's client no longer exists.")

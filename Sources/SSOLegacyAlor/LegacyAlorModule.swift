@@ -52,6 +52,11 @@ public struct LegacyAlorModule: EndpointModule {
          ("Link", "<\(configuration.documentationURL)>; rel=\"deprecation\"; type=\"text/html\"")]
     }
 
+    /// Which pending interaction this browser may act on, as the login page decides it.
+    var binding: InteractionBinding {
+        InteractionBinding(interactions: interactions, clients: clients, login: login, clock: clock)
+    }
+
     public var routes: [EndpointRoute] {
         [
             // Hummingbird matches the old clients' `/auth/actions/2factor/` (trailing slash) here too.

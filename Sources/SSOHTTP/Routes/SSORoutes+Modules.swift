@@ -23,35 +23,19 @@ extension SSORoutes {
             }
         }
         for (_, routes) in groups {
-            let first = routes[0]
-            let method: HTTPRequest.Method = first.method == .get ? .get : .post
-            if routes.count == 1 {
-                router.on(RouterPath(first.path), method: method) { request, context in
-                    await serve(first, request: request, context: context)
-                }
-            } else {
-                router.on(RouterPath(first.path), method: method) { request, context in
-                    await serve(routes, request: request, context: context)
-                }
+            let method: HTTPRequest.Method = routes[0].method == .get ? .get : .post
+            router.on(RouterPath(routes[0].path), method: method) { request, context in
+                await serve(routes, request: request, context: context)
             }
         }
     }
 
-    /// The first of `routes` that accepts the request answers it.
+    /// The first of `routes` (one, mostly) that accepts the request answers it.
     func serve(_ routes: [EndpointRoute], request: Request, context: some PeerAddressRequestContext) async -> Response {
-        let translated = await endpointRequest(request, context: context, route: routes[0])
-        switch translated {
+        switch await endpointRequest(request, context: context, route: routes[0]) {
         case .failure(let refusal): return refusal.response
         case .success(let (endpointRequest, isNewBinding)):
-            let route = routes.first { $0.accepts?(endpointRequest) ?? true } ?? routes[routes.count - 1]
-            return await answer(route, endpointRequest, isNewBinding: isNewBinding, request: request)
-        }
-    }
-
-    func serve(_ route: EndpointRoute, request: Request, context: some PeerAddressRequestContext) async -> Response {
-        switch await endpointRequest(request, context: context, route: route) {
-        case .failure(let refusal): return refusal.response
-        case .success(let (endpointRequest, isNewBinding)):
+            let route = routes.count == 1 ? routes[0] : routes.first { $0.accepts?(endpointRequest) ?? true } ?? routes[routes.count - 1]
             return await answer(route, endpointRequest, isNewBinding: isNewBinding, request: request)
         }
     }
