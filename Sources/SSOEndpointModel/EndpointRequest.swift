@@ -98,10 +98,19 @@ public struct EndpointHeaders: Sendable {
         for header in values("cookie") {
             for pair in header.split(separator: ";") {
                 let parts = pair.split(separator: "=", maxSplits: 1)
-                if parts.count == 2 { cookies[parts[0].trimmingCharacters(in: .whitespaces)] = String(parts[1]) }
+                // Pairs are separated by "; " (RFC 6265 4.2.1): the name loses the blanks around it.
+                if parts.count == 2 { cookies[Self.trimmingBlanks(parts[0])] = String(parts[1]) }
             }
         }
         return cookies
+    }
+
+    private static func trimmingBlanks(_ text: Substring) -> String {
+        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = text.firstIndex(where: { !isBlank($0) }), let last = text.lastIndex(where: { !isBlank($0) }) else {
+            return ""
+        }
+        return String(text[first...last])
     }
 
 }

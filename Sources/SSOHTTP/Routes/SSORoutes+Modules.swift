@@ -24,20 +24,32 @@ extension SSORoutes {
         }
         for (_, routes) in groups {
             let method: HTTPRequest.Method = routes[0].method == .get ? .get : .post
+            // The path's `{name}` segments, found once here rather than on every request.
+            let parameters = routes[0].path.split(separator: "/")
+                .filter { $0.hasPrefix("{") && $0.hasSuffix("}") }.map { String($0.dropFirst().dropLast()) }
             router.on(RouterPath(routes[0].path), method: method) { request, context in
-                await serve(routes, request: request, context: context)
+                await serve(routes, pathParameters: parameters, request: request, context: context)
             }
         }
     }
 
     /// The first of `routes` (one, mostly) that accepts the request answers it.
-    func serve(_ routes: [EndpointRoute], request: Request, context: some PeerAddressRequestContext) async -> Response {
-        switch await endpointRequest(request, context: context, route: routes[0]) {
-        case .failure(let refusal): return refusal.response
-        case .success(let (endpointRequest, isNewBinding)):
+    func serve(
+        _ routes: [EndpointRoute], pathParameters: [String], request: Request, context: some PeerAddressRequestContext
+    ) async -> Response {
+        switch await endpointRequest(request, context: context, route: routes[0], pathParameters: pathParameters) {
+        case .refused(let response): return response
+        case .read(let endpointRequest, let isNewBinding):
             let route = routes.count == 1 ? routes[0] : routes.first { $0.accepts?(endpointRequest) ?? true } ?? routes[routes.count - 1]
             return await answer(route, endpointRequest, isNewBinding: isNewBinding, request: request)
         }
+    }
+
+    /// A request read for the endpoint model, or the answer that refuses it unread. (An enum of
+    /// its own: a `Result` of a tuple looks up the tuple's type metadata at run time, per request.)
+    private enum ReadRequest {
+        case read(EndpointRequest, isNewBinding: Bool)
+        case refused(Response)
     }
 
     private func answer(_ route: EndpointRoute, _ endpointRequest: EndpointRequest, isNewBinding: Bool, request: Request) async -> Response {
@@ -52,7 +64,7 @@ extension SSORoutes {
         var response = await response(from: endpointAnswer, acceptLanguage: endpointRequest.acceptLanguage, request: request)
         // The browser's binding cookie goes with what a browser navigates to; JSON answers to
         // clients and scripts set no cookie.
-        if isNewBinding, endpointAnswer.isForBrowser, let binding = endpointRequest.browserSecret {
+        if isNewBinding, let binding = endpointRequest.browserSecret, endpointAnswer.isForBrowser {
             response.setCookie(cookie(csrfCookie, binding, maxAge: nil))
         }
         return response
@@ -60,8 +72,8 @@ extension SSORoutes {
 
     /// The request as the endpoint model sees it, and whether its browser binding is new.
     private func endpointRequest(
-        _ request: Request, context: some PeerAddressRequestContext, route: EndpointRoute
-    ) async -> Result<(EndpointRequest, Bool), ReadyAnswer> {
+        _ request: Request, context: some PeerAddressRequestContext, route: EndpointRoute, pathParameters: [String]
+    ) async -> ReadRequest {
         var request = request
         var fields: [(name: String, value: String)] = []
         fields.reserveCapacity(request.headers.count)
@@ -74,8 +86,7 @@ extension SSORoutes {
                     ? EndpointResponse.errorPage(key: "error_bad_form")
                     : EndpointFailure.response(for: OAuthError.invalidRequest("The request body is too large or unreadable."),
                                                audience: .json, realm: configuration.issuer)
-                return .failure(ReadyAnswer(await response(from: answer, acceptLanguage: headers["accept-language"],
-                                                           request: request)))
+                return .refused(await response(from: answer, acceptLanguage: headers["accept-language"], request: request))
             }
             body = Data(buffer.readableBytesView)
         } else {
@@ -89,13 +100,10 @@ extension SSORoutes {
             query: request.queryParameters, headers: headers, body: body,
             clientAddress: { [self, request] in clientAddress(request, context: context) }, sessionSecret: cookies[sessionCookie],
             browserSecret: existing ?? (route.audience == .browser ? services.random.token() : nil))
-        if route.path.contains("{") {
-            for segment in route.path.split(separator: "/") where segment.hasPrefix("{") && segment.hasSuffix("}") {
-                let name = String(segment.dropFirst().dropLast())
-                endpointRequest.pathParameters[name] = context.parameters.get(name)
-            }
+        for name in pathParameters {
+            endpointRequest.pathParameters[name] = context.parameters.get(name)
         }
-        return .success((endpointRequest, existing == nil))
+        return .read(endpointRequest, isNewBinding: existing == nil)
     }
 
     func response(from answer: EndpointResponse, acceptLanguage: String?, request: Request) async -> Response {
@@ -165,8 +173,3 @@ extension SSORoutes {
     }
 }
 
-/// An answer made before any route ran (an unreadable body).
-struct ReadyAnswer: Error {
-    let response: Response
-    init(_ response: Response) { self.response = response }
-}
