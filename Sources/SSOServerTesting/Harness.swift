@@ -35,6 +35,13 @@ public struct Harness: Sendable {
     public var purgeInterval: Double = 60
     public var logoutDeliveryInterval: Double = 1
     public var connections = ConnectionLimits()
+    /// Test servers make cheap Argon2id hashes (a sign-in replaces each fixture's bcrypt hash);
+    /// a test of the real cost sets `.baseline`.
+    public var passwordHash = Argon2Parameters(memoryKiB: 1024, iterations: 1, parallelism: 1)
+    /// Long enough that parallel guesses queue for their check rather than being refused; a
+    /// test of the refusal sets it low.
+    public var passwordCheckMaximumWait: Double = 60
+    public var passwordCheckThreads: Int?
 
     public init(dataDirectory: String? = nil) throws {
         self.dataDirectory = dataDirectory
@@ -105,7 +112,7 @@ public struct Harness: Sendable {
     public func serve<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         let options = ServerOptions(
             host: "127.0.0.1", port: port, issuer: issuer, dataDirectory: dataDirectory,
-            resourcesDirectory: Self.resources, lifetimes: lifetimes, logLevel: .error)
+            resourcesDirectory: Self.resources, lifetimes: lifetimes, logLevel: .error, passwordHash: passwordHash)
         let ready = ReadySignal()
         let app = try await SSOServer.makeApplication(
             options, clock: clock, environment: [:], onServerRunning: { _ in await ready.signal() })
@@ -140,7 +147,8 @@ public struct Harness: Sendable {
             resourcesDirectory: Self.resources, lifetimes: lifetimes, legacy: legacy, metricsToken: metricsToken,
             trustedProxies: trustedProxies, upstreamTimeout: upstreamTimeout, limits: limits,
             purgeInterval: purgeInterval, logoutDeliveryInterval: logoutDeliveryInterval, connections: connections,
-            logLevel: .error)
+            logLevel: .error, passwordHash: passwordHash, passwordCheckThreads: passwordCheckThreads,
+            passwordCheckMaximumWait: passwordCheckMaximumWait)
     }
 }
 
