@@ -52,13 +52,15 @@ public struct Harness: Sendable {
 
     /// A user with a low-cost bcrypt hash (verification reads the cost from the hash; a test
     /// that needs attempts to overlap while hashed asks for a higher `cost`).
+    /// `passwordHash`: the stored hash as given instead (of `password`, in any format the server verifies).
     @discardableResult
-    public func addUser(_ login: String, password: String, email: String? = nil, name: String? = nil, cost: UInt8 = 4)
-        async throws -> User
-    {
+    public func addUser(
+        _ login: String, password: String, email: String? = nil, name: String? = nil, cost: UInt8 = 4,
+        passwordHash: String? = nil
+    ) async throws -> User {
+        let hash = if let passwordHash { passwordHash } else { try await BcryptPasswordHasher(cost: cost).hash(password) }
         let user = User(
-            id: UUID().uuidString.lowercased(), login: login,
-            passwordHash: try await BcryptPasswordHasher(cost: cost).hash(password), email: email, emailVerified: email != nil,
+            id: UUID().uuidString.lowercased(), login: login, passwordHash: hash, email: email, emailVerified: email != nil,
             name: name, createdAt: clock.now())
         try await storage.insert(user)
         return user
