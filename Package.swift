@@ -128,9 +128,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The system's libargon2 (Debian's libargon2-dev): Argon2id for new password hashes.
+        .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
         .target(
             name: "SSOPasswords",
-            dependencies: ["SSOCore", .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")],
+            dependencies: ["SSOCore", "CArgon2", .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")],
             swiftSettings: swiftSettings
         ),
         .target(

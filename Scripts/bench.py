@@ -163,7 +163,121 @@ class Bench:
                                               "p99_ms": pick(0.99), "errors": errors[0],
                                               "rss_mib": memory_kib(self.server.pid, "VmRSS") / 1024})
 
+    def prepare_logins(self, count):
+        """`count` login forms ready to post, as browsers hold them after /authorize and the login
+        page: one "cookie<TAB>form" line each, in a file for storm.lua."""
+        lines = []
+        for _ in range(count):
+            session = requests.Session()
+            _, challenge = pkce()
+            query = urlencode({"response_type": "code", "client_id": self.app["client_id"], "redirect_uri": REDIRECT,
+                               "scope": "openid profile", "state": "s", "code_challenge": challenge,
+                               "code_challenge_method": "S256"})
+            page = session.get(f"{self.issuer}/authorize?{query}")
+            fields = dict(re.findall(r'name="(interaction|csrf)" value="([^"]+)"', page.text))
+            cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+            lines.append(cookie + "\t" + urlencode({**fields, "login": "bench", "password": PASSWORD}))
+        path = self.data.parent / f"storm-{time.time_ns()}.txt"
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    def probe(self, stop, jwt, refresh_tokens):
+        """Discovery, userinfo and refresh requests one after another until `stop`: their latencies."""
+        session = requests.Session()
+        latencies = {"discovery": [], "userinfo": [], "refresh": []}
+        while not stop.is_set():
+            for name in latencies:
+                started = time.perf_counter()
+                if name == "discovery":
+                    answer = session.get(f"{self.issuer}/.well-known/openid-configuration")
+                elif name == "userinfo":
+                    answer = session.get(f"{self.issuer}/userinfo", headers={"Authorization": "Bearer " + jwt})
+                else:
+                    answer = session.post(f"{self.issuer}/token", headers={"Authorization": basic(self.app)},
+                                          data={"grant_type": "refresh_token", "refresh_token": refresh_tokens.pop()})
+                if answer.status_code == 200:
+                    latencies[name].append((time.perf_counter() - started) * 1000)
+            time.sleep(0.01)
+        return latencies
+
+    def storm(self):
+        """Browser sign-ins from 1x, 3x and 10x as many clients at once as the server checks
+        passwords in a second (Argon2id alone, every core), each posting its next sign-in as soon
+        as the last is answered, beside a probe of discovery, userinfo and refresh."""
+        self.setup()
+        hash_rate = json.loads(subprocess.run([self.binary, "bench", "hash", "--seconds", "4"], capture_output=True,
+                                              text=True, check=True).stdout)
+        self.start()
+        jwt = browser_login(self.issuer, self.app)["access_token"]
+        refresh_tokens = (self.pools / "refresh_tokens.txt").read_text().split()
+        cores = hash_rate["cores"]
+        capacity = hash_rate["verifications_per_second"]
+        print(f"Argon2id alone: {capacity:.1f} verifications/s on {cores} cores "
+              f"({hash_rate['seconds_per_verification_per_core'] * 1000:.1f} ms each)", flush=True)
+        pick = lambda values, q: sorted(values)[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+        rows = []
+
+        def measure(label, load):
+            stop = threading.Event()
+            probed = {}
+            thread = threading.Thread(target=lambda: probed.update(self.probe(stop, jwt, refresh_tokens)))
+            thread.start()
+            result = load()
+            stop.set()
+            thread.join()
+            result.update({f"{name}_p50": pick(values, 0.5) for name, values in probed.items()})
+            result.update({f"{name}_p99": pick(values, 0.99) for name, values in probed.items()})
+            result["label"] = label
+            result["rss_mib"] = memory_kib(self.server.pid, "VmRSS") / 1024
+            rows.append(result)
+            sign = (f"{result['signed_in'] / result['seconds']:>6.1f} sign-ins/s  p50 {result['p50_ms']:>7.1f} ms  "
+                    f"p99 {result['p99_ms']:>7.1f} ms  refused {100 * result['refused'] / max(1, result['requests']):>3.0f}%  "
+                    if "signed_in" in result else "")
+            print(f"{label:<22} {sign}probe p50/p99 ms: " + "  ".join(
+                f"{name} {result[name + '_p50']:.1f}/{result[name + '_p99']:.1f}" for name in probed)
+                + f"  rss {result['rss_mib']:.0f} MiB", flush=True)
+
+        measure("no storm", lambda: (time.sleep(self.args.seconds), {})[1])
+        for level in (1, 3, 10):
+            clients = max(cores, round(level * capacity))
+            forms = self.prepare_logins(int(capacity * self.args.seconds * 1.5) + 50)
+            command = ["wrk", "-t", str(min(2, clients)), "-c", str(clients), "-d", f"{self.args.seconds}s",
+                       "--latency", "-s", str(WRK_DIR / "storm.lua"), self.issuer + "/login"]
+            environment = {**os.environ, "BENCH_WRK_DIR": str(WRK_DIR), "BENCH_THREADS": str(min(2, clients)),
+                           "BENCH_POOL": str(forms)}
+
+            def load():
+                output = subprocess.run(command, capture_output=True, text=True, env=environment, check=True).stdout
+                return json.loads(next(l for l in output.splitlines() if l.startswith("{")))
+            measure(f"{level}x ({clients} at once)", load)
+        peak = memory_kib(self.server.pid, "VmHWM") / 1024
+        print(f"peak resident memory: {peak:.0f} MiB")
+        self.server.terminate()
+        self.server.wait(timeout=10)
+        if self.backend == "postgres":
+            subprocess.run([str(ROOT / "Scripts/postgres"), "stop", str(self.postgres)], check=False)
+        lines = [f"## Sign-in storm ({self.backend})", "",
+                 f"Argon2id alone: {capacity:.1f} verifications/s on {cores} cores. Clients post prepared login "
+                 f"forms, as many at once as the level times the checks the server does in a second, each the next as "
+                 f"soon as the last is answered; the probe sends discovery, userinfo and refresh requests one after "
+                 f"another meanwhile.", "",
+                 "| Load | Sign-ins/s | p50 ms | p99 ms | Refused | Probe p99 ms (discovery / userinfo / refresh) | RSS MiB |",
+                 "|---|---:|---:|---:|---:|---|---:|"]
+        for row in rows:
+            if "signed_in" in row:
+                lines.append(f"| {row['label']} | {row['signed_in'] / row['seconds']:.1f} | {row['p50_ms']:.0f} | "
+                             f"{row['p99_ms']:.0f} | {100 * row['refused'] / max(1, row['requests']):.0f}% | "
+                             f"{row['discovery_p99']:.1f} / {row['userinfo_p99']:.1f} / {row['refresh_p99']:.1f} | "
+                             f"{row['rss_mib']:.0f} |")
+            else:
+                lines.append(f"| {row['label']} | | | | | {row['discovery_p99']:.1f} / {row['userinfo_p99']:.1f} / "
+                             f"{row['refresh_p99']:.1f} | {row['rss_mib']:.0f} |")
+        lines += ["", f"- Peak resident memory {peak:.0f} MiB.", ""]
+        return lines
+
     def run(self):
+        if self.args.storm:
+            return self.storm()
         self.setup()
         hash_rate = json.loads(subprocess.run([self.binary, "bench", "hash", "--seconds", "4"], capture_output=True,
                                               text=True, check=True).stdout)
@@ -184,7 +298,7 @@ class Bench:
         self.wrk("introspection", "introspect.lua", "/introspect", authorization=basic(self.app), token=jwt)
         self.logins()
         login = self.results[-1]["rps"]
-        print(f"bcrypt cost 12 alone: {hash_rate['verifications_per_second']:.1f} verifications/s on "
+        print(f"Argon2id alone: {hash_rate['verifications_per_second']:.1f} verifications/s on "
               f"{hash_rate['cores']} cores ({hash_rate['seconds_per_verification_per_core'] * 1000:.0f} ms each); "
               f"logins reach {100 * login / hash_rate['verifications_per_second']:.0f}% of it")
         peak = memory_kib(self.server.pid, "VmHWM") / 1024
@@ -207,7 +321,7 @@ class Bench:
                       f"({self.idle_private_kib / 1024:.1f} MiB private, the rest mapped code of the binary and the system "
                       f"libraries); "
                       f"peak {peak:.0f} MiB.",
-                  f"- bcrypt cost 12 alone: {hash_rate['verifications_per_second']:.1f} verifications/s on "
+                  f"- Argon2id alone: {hash_rate['verifications_per_second']:.1f} verifications/s on "
                   f"{hash_rate['cores']} cores; logins reach "
                   f"{100 * self.results[-1]['rps'] / hash_rate['verifications_per_second']:.0f}% of it.", ""]
         return lines
@@ -234,6 +348,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--login-workers", type=int, default=4)
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--storm", action="store_true",
+                        help="only the sign-in storm: 1x, 3x and 10x as many sign-ins at once as there are cores")
     args = parser.parse_args()
     sections = []
     for backend in (["sqlite", "postgres"] if args.database == "both" else [args.database]):

@@ -191,8 +191,9 @@ extension FederationModule {
         let methods: [String]
         switch try await self.login.authenticate(
             login: login, password: password, pin: nil, address: request.clientAddress, clientID: paused.client.id) {
-        case .success(let signedIn, let proven): (user, methods) = (signedIn, proven)
-        case .secondFactorRequired(let signedIn): (user, methods) = (signedIn, ["pwd"])
+        // An outdated password hash is replaced at the account's next sign-in on the login page.
+        case .success(let signedIn, let proven, _): (user, methods) = (signedIn, proven)
+        case .secondFactorRequired(let signedIn, _): (user, methods) = (signedIn, ["pwd"])
         case .locked(let seconds):
             return stepPage(paused, request: request, error: "federation_error_locked", login: login, status: 429)
                 .adding(header: "Retry-After", String(seconds))

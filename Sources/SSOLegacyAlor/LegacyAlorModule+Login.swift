@@ -60,9 +60,9 @@ extension LegacyAlorModule {
             login: credentials.login, password: credentials.password, pin: credentials.twoFactorPin,
             address: request.clientAddress, clientID: client.id)
         switch outcome {
-        case .success(let user, let methods):
+        case .success(let user, let methods, let upgrade):
             let (session, secret) = try await login.signIn(
-                user, methods: methods, clientID: client.id, existingSecret: request.sessionSecret)
+                user, methods: methods, clientID: client.id, upgrade: upgrade, existingSecret: request.sessionSecret)
             var tokens = try await issueForSession(session, client: client)
             tokens.redirectUrl = redirectURL
             var response = try EndpointResponse.json(tokens)

@@ -49,11 +49,12 @@ struct LoginEndpoints: EndpointModule {
         }
         switch try await services.login.authenticate(
             login: login, password: password, pin: nil, address: request.clientAddress, clientID: client.id) {
-        case .success(let user, let methods):
-            return try await signedIn(user, methods: methods, interaction: interaction, client: client, request)
-        case .secondFactorRequired(let user):
+        case .success(let user, let methods, let upgrade):
+            return try await signedIn(user, methods: methods, upgrade: upgrade, interaction: interaction, client: client, request)
+        case .secondFactorRequired(let user, let upgrade):
             var pending = interaction
             pending.pendingUserID = user.id
+            pending.pendingPasswordUpgrade = upgrade
             try await services.interactions.update(pending)
             return page("totp", pending, request)
         case .locked(let seconds):
@@ -70,9 +71,10 @@ struct LoginEndpoints: EndpointModule {
     ) async throws -> EndpointResponse {
         guard let user = try await services.users.user(id: userID) else { return Self.expired }
         switch try await services.login.checkSecondFactor(
-            user, pin: form.field("totp") ?? "", address: request.clientAddress, clientID: client.id) {
-        case .success(let user, let methods):
-            return try await signedIn(user, methods: methods, interaction: interaction, client: client, request)
+            user, pin: form.field("totp") ?? "", upgrade: interaction.pendingPasswordUpgrade,
+            address: request.clientAddress, clientID: client.id) {
+        case .success(let user, let methods, let upgrade):
+            return try await signedIn(user, methods: methods, upgrade: upgrade, interaction: interaction, client: client, request)
         case .locked(let seconds):
             return page("totp", interaction, request, messages: ["error": .key("login_error_locked", argument: String(seconds))],
                         status: 429)
@@ -84,10 +86,11 @@ struct LoginEndpoints: EndpointModule {
 
     /// Signs the browser in and continues the authorization.
     private func signedIn(
-        _ user: User, methods: [String], interaction: Interaction, client: Client, _ request: EndpointRequest
+        _ user: User, methods: [String], upgrade: PasswordUpgrade?, interaction: Interaction, client: Client,
+        _ request: EndpointRequest
     ) async throws -> EndpointResponse {
         let (session, secret) = try await services.login.signIn(
-            user, methods: methods, clientID: client.id, existingSecret: request.sessionSecret)
+            user, methods: methods, clientID: client.id, upgrade: upgrade, existingSecret: request.sessionSecret)
         let step = try await services.flow.loginSucceeded(interaction, client: client, session: session)
         var response = EndpointResponse.redirect(step.location)
         response.sessionCookie = .set(secret)

@@ -44,7 +44,10 @@ public enum SSOServer {
             maximum: connections.maximumConnections, maximumPerAddress: connections.maximumConnectionsPerAddress)
         let metrics = makeMetrics(storage: storage, connections: table)
         let events = AuditLog(storage: storage, logger: logger, metrics: metrics)
-        let hasher = BcryptPasswordHasher()
+        guard options.passwordHash.isUsable else {
+            throw InvalidPasswordHashSettings(parameters: options.passwordHash)
+        }
+        let hasher = PasswordHashing(parameters: options.passwordHash, limits: options.passwordCheckLimits, random: random)
         let lifetimes = options.lifetimes
 
         if options.demo {

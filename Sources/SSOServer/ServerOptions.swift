@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SSOCore
+import SSOPasswords
 
 /// How `sso serve` runs: its settings (command line, environment, configuration file,
 /// defaults) merged, or what a test starts the server with.
@@ -49,6 +50,18 @@ public struct ServerOptions: Sendable {
     /// How log lines are written. The executable bootstraps swift-log with it, once per
     /// process, before it builds the application; `makeApplication` does not read it.
     public var logFormat: LogFormat
+    /// Argon2id's cost for new password hashes; hashes below it are replaced at sign-in.
+    public var passwordHash: Argon2Parameters
+    /// Threads that check passwords at once; `nil`: one per core.
+    public var passwordCheckThreads: Int?
+    /// Seconds a sign-in may expect to wait for its password check before it is answered 503.
+    public var passwordCheckMaximumWait: Double
+
+    /// The password checks' threads and wait limit.
+    public var passwordCheckLimits: PasswordHashingPool.Limits {
+        passwordCheckThreads.map { PasswordHashingPool.Limits(threads: $0, maximumWait: passwordCheckMaximumWait) }
+            ?? PasswordHashingPool.Limits(maximumWait: passwordCheckMaximumWait)
+    }
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, issuer: String? = nil, dataDirectory: String = "./data",
@@ -57,7 +70,8 @@ public struct ServerOptions: Sendable {
         upstreamTimeout: Int = 10,
         limits: AbuseLimits = AbuseLimits(), keyReloadInterval: Int = 2,
         purgeInterval: Double = 60, auditRetentionDays: Double = 90, logoutDeliveryInterval: Double = 1,
-        connections: ConnectionLimits = ConnectionLimits(), logLevel: Logger.Level = .info, logFormat: LogFormat = .json
+        connections: ConnectionLimits = ConnectionLimits(), logLevel: Logger.Level = .info, logFormat: LogFormat = .json,
+        passwordHash: Argon2Parameters = .baseline, passwordCheckThreads: Int? = nil, passwordCheckMaximumWait: Double = 2
     ) {
         self.host = host
         self.port = port
@@ -80,10 +94,23 @@ public struct ServerOptions: Sendable {
         self.connections = connections
         self.logLevel = logLevel
         self.logFormat = logFormat
+        self.passwordHash = passwordHash
+        self.passwordCheckThreads = passwordCheckThreads
+        self.passwordCheckMaximumWait = passwordCheckMaximumWait
     }
 }
 
 /// The log line formats: one JSON object per line for a collector, or swift-log's text layout.
 public enum LogFormat: String, Sendable, CaseIterable {
     case json, text
+}
+
+/// Argon2 settings that libargon2 cannot run: less than 8 KiB of memory per lane.
+public struct InvalidPasswordHashSettings: Error, CustomStringConvertible {
+    public var parameters: Argon2Parameters
+
+    public var description: String {
+        "password_hash_memory (\(parameters.memoryKiB) KiB) must be at least 8 KiB per lane of password_hash_parallelism "
+            + "(\(parameters.parallelism))"
+    }
 }

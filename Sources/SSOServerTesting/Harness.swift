@@ -35,6 +35,13 @@ public struct Harness: Sendable {
     public var purgeInterval: Double = 60
     public var logoutDeliveryInterval: Double = 1
     public var connections = ConnectionLimits()
+    /// Test servers make cheap Argon2id hashes (a sign-in replaces each fixture's bcrypt hash);
+    /// a test of the real cost sets `.baseline`.
+    public var passwordHash = Argon2Parameters(memoryKiB: 1024, iterations: 1, parallelism: 1)
+    /// Long enough that parallel guesses queue for their check rather than being refused; a
+    /// test of the refusal sets it low.
+    public var passwordCheckMaximumWait: Double = 60
+    public var passwordCheckThreads: Int?
 
     public init(dataDirectory: String? = nil) throws {
         self.dataDirectory = dataDirectory
@@ -45,13 +52,15 @@ public struct Harness: Sendable {
 
     /// A user with a low-cost bcrypt hash (verification reads the cost from the hash; a test
     /// that needs attempts to overlap while hashed asks for a higher `cost`).
+    /// `passwordHash`: the stored hash as given instead (of `password`, in any format the server verifies).
     @discardableResult
-    public func addUser(_ login: String, password: String, email: String? = nil, name: String? = nil, cost: UInt8 = 4)
-        async throws -> User
-    {
+    public func addUser(
+        _ login: String, password: String, email: String? = nil, name: String? = nil, cost: UInt8 = 4,
+        passwordHash: String? = nil
+    ) async throws -> User {
+        let hash = if let passwordHash { passwordHash } else { try await BcryptPasswordHasher(cost: cost).hash(password) }
         let user = User(
-            id: UUID().uuidString.lowercased(), login: login,
-            passwordHash: try await BcryptPasswordHasher(cost: cost).hash(password), email: email, emailVerified: email != nil,
+            id: UUID().uuidString.lowercased(), login: login, passwordHash: hash, email: email, emailVerified: email != nil,
             name: name, createdAt: clock.now())
         try await storage.insert(user)
         return user
@@ -105,7 +114,7 @@ public struct Harness: Sendable {
     public func serve<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         let options = ServerOptions(
             host: "127.0.0.1", port: port, issuer: issuer, dataDirectory: dataDirectory,
-            resourcesDirectory: Self.resources, lifetimes: lifetimes, logLevel: .error)
+            resourcesDirectory: Self.resources, lifetimes: lifetimes, logLevel: .error, passwordHash: passwordHash)
         let ready = ReadySignal()
         let app = try await SSOServer.makeApplication(
             options, clock: clock, environment: [:], onServerRunning: { _ in await ready.signal() })
@@ -140,7 +149,8 @@ public struct Harness: Sendable {
             resourcesDirectory: Self.resources, lifetimes: lifetimes, legacy: legacy, metricsToken: metricsToken,
             trustedProxies: trustedProxies, upstreamTimeout: upstreamTimeout, limits: limits,
             purgeInterval: purgeInterval, logoutDeliveryInterval: logoutDeliveryInterval, connections: connections,
-            logLevel: .error)
+            logLevel: .error, passwordHash: passwordHash, passwordCheckThreads: passwordCheckThreads,
+            passwordCheckMaximumWait: passwordCheckMaximumWait)
     }
 }
 

@@ -266,6 +266,8 @@ extension PostgresStorage {
         ("resource-audience", ["ALTER TABLE clients ADD COLUMN resource_audience text"]),
         // The federation JSON API is switched on per client; existing clients start with it off.
         ("federation-api", ["ALTER TABLE clients ADD COLUMN federation_api boolean NOT NULL DEFAULT false"]),
+        // A sign-in waiting for its second factor carries the replacement of an outdated password hash.
+        ("password-upgrade", ["ALTER TABLE interactions ADD COLUMN pending_password_upgrade text"]),
     ]
 
     /// Applies the migrations not yet applied, each in the transaction that records it. Several

@@ -4,14 +4,30 @@ import SSOCore
 import SSOStorageRows
 
 extension PostgresStorage: SessionStore {
-    public func insert(_ session: SSOSession) async throws {
-        try await run("""
+    public func insert(_ session: SSOSession, upgrading upgrade: PasswordUpgrade?) async throws {
+        let insert: PostgresQuery = """
             INSERT INTO sessions (id, secret_digest, user_id, auth_time, methods, identity_provider, created_at,
                 expires_at, absolute_expires_at, revoked_at)
             VALUES (\(session.id), \(session.secretDigest), \(session.userID), \(Self.time(session.authTime)),
                 \(session.methods.joined(separator: " ")), \(session.identityProvider), \(Self.time(session.createdAt)),
                 \(Self.time(session.expiresAt)), \(Self.time(session.absoluteExpiresAt)), \(Self.time(session.revokedAt)))
-            """)
+            """
+        guard let upgrade else {
+            try await run(insert)
+            return
+        }
+        try await transaction { connection in
+            try await run(insert, on: connection)
+            try await upgradePassword(upgrade, on: connection)
+        }
+    }
+
+    /// The user's password hash replaced, while it is still the one that verified.
+    private func upgradePassword(_ upgrade: PasswordUpgrade, on connection: PostgresConnection) async throws {
+        try await run("""
+            UPDATE users SET password_hash = \(upgrade.newHash)
+            WHERE id = \(upgrade.userID) AND password_hash = \(upgrade.replacing)
+            """, on: connection)
     }
 
     public func session(secretDigest: String) async throws -> SSOSession? {
@@ -22,13 +38,19 @@ extension PostgresStorage: SessionStore {
         try await row("SELECT * FROM sessions WHERE id = \(id)").map(RowCodec.session)
     }
 
-    public func reauthenticate(_ session: SSOSession) async throws -> Bool {
-        try await run("""
+    public func reauthenticate(_ session: SSOSession, upgrading upgrade: PasswordUpgrade?) async throws -> Bool {
+        let update: PostgresQuery = """
             UPDATE sessions SET secret_digest = \(session.secretDigest), auth_time = \(Self.time(session.authTime)),
                 methods = \(session.methods.joined(separator: " ")), identity_provider = \(session.identityProvider),
                 expires_at = \(Self.time(session.expiresAt)), absolute_expires_at = \(Self.time(session.absoluteExpiresAt))
             WHERE id = \(session.id) AND user_id = \(session.userID) AND revoked_at IS NULL RETURNING 1
-            """) == 1
+            """
+        guard let upgrade else { return try await run(update) == 1 }
+        return try await transaction { connection in
+            guard try await run(update, on: connection) == 1 else { return false }
+            try await upgradePassword(upgrade, on: connection)
+            return true
+        }
     }
 
     public func touch(sessionID: String, expiresAt: Date) async throws {
@@ -111,12 +133,13 @@ extension PostgresStorage: LogoutDeliveryStore {
 extension PostgresStorage: InteractionStore {
     public func insert(_ interaction: Interaction) async throws {
         let request = try Self.json(interaction.request)
+        let upgrade = try interaction.pendingPasswordUpgrade.map(Self.json)
         try await run("""
             INSERT INTO interactions (id_digest, request, browser_binding, created_at, expires_at, session_id,
-                pending_user_id, return_to)
+                pending_user_id, pending_password_upgrade, return_to)
             VALUES (\(SecretDigest.sha256(interaction.id)), \(request), \(interaction.browserBinding),
                 \(Self.time(interaction.createdAt)), \(Self.time(interaction.expiresAt)), \(interaction.sessionID),
-                \(interaction.pendingUserID), \(interaction.returnTo))
+                \(interaction.pendingUserID), \(upgrade), \(interaction.returnTo))
             """)
     }
 
@@ -127,9 +150,11 @@ extension PostgresStorage: InteractionStore {
 
     public func update(_ interaction: Interaction) async throws {
         let request = try Self.json(interaction.request)
+        let upgrade = try interaction.pendingPasswordUpgrade.map(Self.json)
         try await run("""
             UPDATE interactions SET request = \(request), session_id = \(interaction.sessionID),
-                pending_user_id = \(interaction.pendingUserID), return_to = \(interaction.returnTo)
+                pending_user_id = \(interaction.pendingUserID), pending_password_upgrade = \(upgrade),
+                return_to = \(interaction.returnTo)
             WHERE id_digest = \(SecretDigest.sha256(interaction.id))
             """)
     }

@@ -63,7 +63,9 @@ public enum RowCodec {
             id: id, request: try row.json(AuthorizationRequest.self, "request"),
             browserBinding: try row.string("browser_binding"), createdAt: try row.date("created_at"),
             expiresAt: try row.date("expires_at"), sessionID: try row.optionalString("session_id"),
-            pendingUserID: try row.optionalString("pending_user_id"), returnTo: try row.optionalString("return_to"))
+            pendingUserID: try row.optionalString("pending_user_id"),
+            pendingPasswordUpgrade: try row.optionalJSON(PasswordUpgrade.self, "pending_password_upgrade"),
+            returnTo: try row.optionalString("return_to"))
     }
 
     @inlinable

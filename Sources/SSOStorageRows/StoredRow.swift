@@ -138,6 +138,15 @@ public struct Columns<Row: StoredRow> {
         }
     }
 
+    /// JSON text, decoded; `nil` for NULL.
+    @inlinable
+    public func optionalJSON<T: Decodable>(_ type: T.Type, _ column: String) throws -> T? {
+        guard let text = try optionalString(column) else { return nil }
+        do { return try JSONDecoder().decode(type, from: Data(text.utf8)) } catch {
+            throw unreadable(column, "is not JSON of a \(T.self): \(error)")
+        }
+    }
+
     /// JSON text read on every token request, decoded through ``DecodedColumnCache``.
     @inlinable
     public func cachedJSON<T: Decodable & Sendable>(_ type: T.Type, _ column: String) throws -> T {

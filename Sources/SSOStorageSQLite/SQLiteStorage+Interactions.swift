@@ -9,12 +9,12 @@ extension SQLiteStorage: InteractionStore {
             try db.execute(
                 cached: """
                     INSERT INTO interactions (id_digest, request, browser_binding, created_at, expires_at, session_id,
-                        pending_user_id, return_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        pending_user_id, pending_password_upgrade, return_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     SecretDigest.sha256(interaction.id), try Self.json(interaction.request), interaction.browserBinding,
                     Self.time(interaction.createdAt), Self.time(interaction.expiresAt), interaction.sessionID,
-                    interaction.pendingUserID, interaction.returnTo,
+                    interaction.pendingUserID, try interaction.pendingPasswordUpgrade.map(Self.json), interaction.returnTo,
                 ]
             )
         }
@@ -32,11 +32,13 @@ extension SQLiteStorage: InteractionStore {
         try await pool.write { db in
             try db.execute(
                 cached: """
-                    UPDATE interactions SET request = ?, session_id = ?, pending_user_id = ?, return_to = ?
+                    UPDATE interactions SET request = ?, session_id = ?, pending_user_id = ?, pending_password_upgrade = ?,
+                        return_to = ?
                     WHERE id_digest = ?
                     """,
                 arguments: [try Self.json(interaction.request), interaction.sessionID, interaction.pendingUserID,
-                            interaction.returnTo, SecretDigest.sha256(interaction.id)]
+                            try interaction.pendingPasswordUpgrade.map(Self.json), interaction.returnTo,
+                            SecretDigest.sha256(interaction.id)]
             )
         }
     }

@@ -268,6 +268,10 @@ extension SQLiteStorage {
             // The federation JSON API is switched on per client; existing clients start with it off.
             try db.execute(sql: "ALTER TABLE clients ADD COLUMN federation_api INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("password-upgrade") { db in
+            // A sign-in waiting for its second factor carries the replacement of an outdated password hash.
+            try db.execute(sql: "ALTER TABLE interactions ADD COLUMN pending_password_upgrade TEXT")
+        }
         return migrator
     }
 }

@@ -4,7 +4,7 @@ import SSOCore
 import SSOStorageRows
 
 extension SQLiteStorage: SessionStore {
-    public func insert(_ session: SSOSession) async throws {
+    public func insert(_ session: SSOSession, upgrading upgrade: PasswordUpgrade?) async throws {
         try await pool.write { db in
             try db.execute(
                 cached: """
@@ -17,6 +17,7 @@ extension SQLiteStorage: SessionStore {
                     Self.time(session.absoluteExpiresAt), Self.time(session.revokedAt),
                 ]
             )
+            if let upgrade { try Self.upgradePassword(upgrade, db) }
         }
     }
 
@@ -32,7 +33,7 @@ extension SQLiteStorage: SessionStore {
         }
     }
 
-    public func reauthenticate(_ session: SSOSession) async throws -> Bool {
+    public func reauthenticate(_ session: SSOSession, upgrading upgrade: PasswordUpgrade?) async throws -> Bool {
         try await pool.write { db in
             try db.execute(
                 cached: """
@@ -46,8 +47,17 @@ extension SQLiteStorage: SessionStore {
                     session.id, session.userID,
                 ]
             )
-            return db.changesCount == 1
+            guard db.changesCount == 1 else { return false }
+            if let upgrade { try Self.upgradePassword(upgrade, db) }
+            return true
         }
+    }
+
+    /// The user's password hash replaced, while it is still the one that verified.
+    private static func upgradePassword(_ upgrade: PasswordUpgrade, _ db: Database) throws {
+        try db.execute(
+            cached: "UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?",
+            arguments: [upgrade.newHash, upgrade.userID, upgrade.replacing])
     }
 
     public func touch(sessionID: String, expiresAt: Date) async throws {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SSOCore
+import SSOPasswords
 import SSOServer
 import Yams
 
@@ -132,6 +133,13 @@ extension Int: SettingConvertible {
 }
 
 /// Fractions of seconds and days; a whole number of seconds given as one.
+extension UInt32: SettingConvertible {
+    init?(setting value: SettingValue) {
+        guard case .integer(let number) = value, let exact = UInt32(exactly: number) else { return nil }
+        self = exact
+    }
+}
+
 extension Double: SettingConvertible {
     init?(setting value: SettingValue) {
         switch value {
@@ -330,6 +338,25 @@ enum Settings {
         Setting("audit_retention_days", .number(0.001...36500), default: 90.0, unit: "days", into: \.auditRetentionDays,
                 "Days security events are kept in the audit table (fractions allowed: 0.25 is six hours).",
                 details: "For deployments that ship the JSON log to a collector."),
+        // Passwords: Argon2id at OWASP's baseline, on a bounded set of threads.
+        Setting("password_hash_memory", .integer(8...1_048_576), default: .integer(Int(Argon2Parameters.baseline.memoryKiB)),
+                unit: "KiB", into: \.passwordHash.memoryKiB,
+                "Memory of one Argon2id password hash, in KiB (19456 is 19 MiB, OWASP's baseline).",
+                details: "Each password check holds it while it runs: at most `password_check_threads` of them at once. "
+                    + "Hashes made with less are replaced at the user's next sign-in."),
+        Setting("password_hash_iterations", .integer(1...64), default: .integer(Int(Argon2Parameters.baseline.iterations)),
+                unit: "passes", into: \.passwordHash.iterations, "Passes of one Argon2id password hash over its memory.",
+                details: "Hashes made with fewer are replaced at the user's next sign-in."),
+        Setting("password_hash_parallelism", .integer(1...16), default: .integer(Int(Argon2Parameters.baseline.parallelism)),
+                unit: "lanes", into: \.passwordHash.parallelism, "Lanes of one Argon2id password hash.",
+                details: "libargon2 computes them on one thread here; the memory must be at least 8 KiB per lane."),
+        Setting("password_check_threads", .integer(1...256), defaultText: "one per core", unit: "threads",
+                into: \.passwordCheckThreads, "Threads that hash and check passwords at once.",
+                details: "Other requests never wait for them."),
+        Setting("password_check_max_wait", .number(0...60), default: 2.0, unit: "seconds", into: \.passwordCheckMaximumWait,
+                "Seconds a sign-in may expect to wait for its password check; past that it is answered 503 with Retry-After.",
+                details: "Judged from the recent checks' average time and the checks already waiting: a storm of sign-ins "
+                    + "queues at the clients, not in the server. The browser sees a page asking to try again in a few seconds."),
         count("login_failures_per_account", 5, into: \.limits.loginAccount,
               "Failed sign-ins an account may have from one address in an hour; past them that address waits.",
               details: "Password or TOTP. The last locks the account for that address only, 30 s, each further failure "

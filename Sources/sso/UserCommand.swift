@@ -39,7 +39,7 @@ struct UserCommand: AsyncParsableCommand {
             }
             let storage = try await data.dataDirectory.openStorage()
             let user = User(
-                id: UUID().uuidString.lowercased(), login: login, passwordHash: try await BcryptPasswordHasher().hash(secret),
+                id: UUID().uuidString.lowercased(), login: login, passwordHash: try await PasswordHashing(limits: .init(threads: 1)).hash(secret),
                 email: email, emailVerified: emailVerified, name: name, createdAt: Date())
             do {
                 try await storage.insert(user)

@@ -2,11 +2,13 @@ import Foundation
 
 /// What a sign-in attempt came to.
 public enum LoginOutcome: Sendable, Equatable {
-    case success(User, methods: [String])
+    /// `upgrade`: the user's password hash is outdated; `signIn` writes its replacement with the session.
+    case success(User, methods: [String], upgrade: PasswordUpgrade? = nil)
     /// Login unknown or password wrong: the two are never told apart.
     case invalidCredentials
-    /// The password was right and the account has TOTP: a code is needed.
-    case secondFactorRequired(User)
+    /// The password was right and the account has TOTP: a code is needed. `upgrade` is kept
+    /// with the sign-in until the code is checked.
+    case secondFactorRequired(User, upgrade: PasswordUpgrade? = nil)
     /// The code was wrong, malformed or already used.
     case invalidSecondFactor
     /// Too many failures for this account or address: try again after this many seconds.
@@ -46,6 +48,8 @@ public struct LoginService: Sendable {
     /// empty asks for it), under the failure limits: the attempt is counted before the password
     /// is hashed (so attempts sent at once beyond a limit are refused, not checked) and given
     /// back when it was not a failure; a success clears the account's count for this address.
+    /// - Throws: ``PasswordChecksBusy`` (the attempt is given back) when the server is checking
+    ///   too many passwords to take this one.
     public func authenticate(
         login: String, password: String, pin: String?, address: String?, clientID: String? = nil
     ) async throws -> LoginOutcome {
@@ -54,35 +58,43 @@ public struct LoginService: Sendable {
         case .refused(let wait): return .locked(retryAfter: wait)
         case .granted(let reserved): reservation = reserved
         }
-        guard let user = try await checkPassword(login: login, password: password, clientID: clientID) else {
+        let checked: (user: User, upgrade: PasswordUpgrade?)?
+        do {
+            checked = try await checkPassword(login: login, password: password, clientID: clientID)
+        } catch {
+            await throttle.release(reservation)
+            throw error
+        }
+        guard let (user, upgrade) = checked else {
             await failed(login: login, address: address, reservation)
             return .invalidCredentials
         }
         guard user.hasTOTP else {
             await succeeded(login: login, address: address, reservation)
-            return .success(user, methods: ["pwd"])
+            return .success(user, methods: ["pwd"], upgrade: upgrade)
         }
         guard let pin, !pin.isEmpty else {
             await throttle.release(reservation)
-            return .secondFactorRequired(user)
+            return .secondFactorRequired(user, upgrade: upgrade)
         }
-        return try await verifySecondFactor(user, pin: pin, address: address, clientID: clientID, reservation)
+        return try await verifySecondFactor(user, pin: pin, upgrade: upgrade, address: address, clientID: clientID, reservation)
     }
 
     /// The second step of the login page: the TOTP code of a user whose password was accepted,
-    /// under the same limits as the password.
+    /// under the same limits as the password. `upgrade`: the one the password step returned.
     public func checkSecondFactor(
-        _ user: User, pin: String, address: String?, clientID: String? = nil
+        _ user: User, pin: String, upgrade: PasswordUpgrade? = nil, address: String?, clientID: String? = nil
     ) async throws -> LoginOutcome {
         switch try await reserve(login: user.login, address: address) {
         case .refused(let wait): return .locked(retryAfter: wait)
         case .granted(let reservation):
-            return try await verifySecondFactor(user, pin: pin, address: address, clientID: clientID, reservation)
+            return try await verifySecondFactor(user, pin: pin, upgrade: upgrade, address: address, clientID: clientID, reservation)
         }
     }
 
     private func verifySecondFactor(
-        _ user: User, pin: String, address: String?, clientID: String?, _ reservation: ThrottleReservation
+        _ user: User, pin: String, upgrade: PasswordUpgrade?, address: String?, clientID: String?,
+        _ reservation: ThrottleReservation
     ) async throws -> LoginOutcome {
         guard try await secondFactor.verify(user, pin: pin) else {
             await events.record(SecurityEvent(kind: .secondFactorFailed, at: clock.now(), userID: user.id, clientID: clientID))
@@ -90,7 +102,7 @@ public struct LoginService: Sendable {
             return .invalidSecondFactor
         }
         await succeeded(login: user.login, address: address, reservation)
-        return .success(user, methods: ["pwd", "otp"])
+        return .success(user, methods: ["pwd", "otp"], upgrade: upgrade)
     }
 
     /// Counts one attempt, before it is checked, against the account from this address
@@ -135,18 +147,23 @@ public struct LoginService: Sendable {
         await throttle.release(reservation, clearing: [Throttle.accountAddressKey(login, address: address)])
     }
 
-    /// The user whose login and password these are, or `nil`.
+    /// The user whose login and password these are, or `nil`; with the replacement of the
+    /// user's hash when it is outdated (an older algorithm or lower parameters).
     ///
     /// An unknown login costs the same password-hash time as a wrong password, so response
-    /// time does not reveal which logins exist.
-    func checkPassword(login: String, password: String, clientID: String? = nil) async throws -> User? {
+    /// time does not reveal which logins exist. A replacement that cannot be hashed at the
+    /// moment (the server is busy) is left for a later sign-in.
+    func checkPassword(
+        login: String, password: String, clientID: String? = nil
+    ) async throws -> (user: User, upgrade: PasswordUpgrade?)? {
         let user = try await users.user(login: login)
         let hash = user?.passwordHash ?? hasher.decoyHash
-        let valid = await hasher.verify(password, hash: hash) && user?.passwordHash != nil
+        let valid = try await hasher.verify(password, hash: hash) && user?.passwordHash != nil
         let now = clock.now()
         if valid, let user {
             await events.record(SecurityEvent(kind: .passwordAccepted, at: now, userID: user.id, clientID: clientID))
-            return user
+            guard hasher.needsRehash(hash), let newHash = try? await hasher.hash(password) else { return (user, nil) }
+            return (user, PasswordUpgrade(userID: user.id, replacing: hash, newHash: newHash))
         }
         await events.record(
             SecurityEvent(kind: .loginFailed, at: now, userID: user?.id, clientID: clientID,
@@ -163,9 +180,12 @@ public struct LoginService: Sendable {
     /// cookie value (the old one stops working), and the same `sid`, so the other relying
     /// parties and the refresh tokens issued under it live on. A different user ends the old
     /// session (its relying parties are told, its grants end) and that is a security event.
+    ///
+    /// `upgrade` (from ``authenticate``) replaces the user's password hash in the same
+    /// transaction as the session, and is recorded as a security event.
     public func signIn(
         _ user: User, methods: [String], identityProvider: String? = nil, clientID: String? = nil,
-        existingSecret: String?
+        upgrade: PasswordUpgrade? = nil, existingSecret: String?
     ) async throws -> (SSOSession, secret: String) {
         if let old = try await activeSession(secret: existingSecret) {
             if old.userID == user.id {
@@ -178,9 +198,10 @@ public struct LoginService: Sendable {
                 renewed.identityProvider = identityProvider
                 renewed.expiresAt = now.addingTimeInterval(TimeInterval(lifetimes.sessionIdle))
                 renewed.absoluteExpiresAt = now.addingTimeInterval(TimeInterval(lifetimes.sessionAbsolute))
-                if try await sessions.reauthenticate(renewed) {
+                if try await sessions.reauthenticate(renewed, upgrading: upgrade) {
                     await events.record(SecurityEvent(kind: .loginSucceeded, at: now, userID: user.id, clientID: clientID,
                                                       detail: methods.joined(separator: "+") + " (same session)"))
+                    await recordUpgrade(upgrade, clientID: clientID, at: now)
                     return (renewed, secret)
                 }
             } else {
@@ -190,13 +211,31 @@ public struct LoginService: Sendable {
                                                   detail: "\(old.id) ended: another user (\(user.id)) signed in in its browser"))
             }
         }
-        return try await openSession(for: user, methods: methods, identityProvider: identityProvider, clientID: clientID)
+        return try await openSession(
+            for: user, methods: methods, identityProvider: identityProvider, clientID: clientID, upgrade: upgrade)
+    }
+
+    private func recordUpgrade(_ upgrade: PasswordUpgrade?, clientID: String?, at now: Date) async {
+        guard let upgrade else { return }
+        await events.record(SecurityEvent(kind: .passwordRehashed, at: now, userID: upgrade.userID, clientID: clientID,
+                                          detail: "\(Self.scheme(upgrade.replacing)) replaced by \(Self.scheme(upgrade.newHash))"))
+    }
+
+    /// The algorithm of a stored hash, for the audit log (never the hash itself).
+    static func scheme(_ hash: String) -> String {
+        guard hash.hasPrefix("$") else { return hash.split(separator: "$").first.map(String.init) ?? "unknown" }
+        let fields = hash.split(separator: "$", omittingEmptySubsequences: false)
+        guard fields.count > 1 else { return "unknown" }
+        if fields[1].hasPrefix("argon2"), fields.count > 3 { return "\(fields[1]) \(fields[3])" }
+        if fields[1].hasPrefix("2"), fields.count > 2 { return "bcrypt cost \(fields[2])" }
+        return String(fields[1])
     }
 
     /// Opens a new session for `user`; returns it with the secret for the browser's cookie.
     /// Browsers sign in through `signIn`, which keeps or ends the session they already have.
     public func openSession(
-        for user: User, methods: [String], identityProvider: String? = nil, clientID: String? = nil
+        for user: User, methods: [String], identityProvider: String? = nil, clientID: String? = nil,
+        upgrade: PasswordUpgrade? = nil
     ) async throws -> (SSOSession, secret: String) {
         let now = clock.now()
         await events.record(SecurityEvent(kind: .loginSucceeded, at: now, userID: user.id, clientID: clientID,
@@ -207,7 +246,8 @@ public struct LoginService: Sendable {
             methods: methods, identityProvider: identityProvider, createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.sessionIdle)),
             absoluteExpiresAt: now.addingTimeInterval(TimeInterval(lifetimes.sessionAbsolute))
         )
-        try await sessions.insert(session)
+        try await sessions.insert(session, upgrading: upgrade)
+        await recordUpgrade(upgrade, clientID: clientID, at: now)
         return (session, secret)
     }
 
@@ -228,8 +268,4 @@ public struct LoginService: Sendable {
     }
 }
 
-extension PasswordHasher {
-    /// A cost-12 bcrypt hash of a random value nobody knows, checked against when the login is
-    /// unknown so that the answer takes as long as for a real account.
-    public var decoyHash: String { "$2b$12$s9n/qSH/DrQ.5lS9m5Sqj.qVx.lBKFHvOCwXUL/MAXqdGr0XsNFhm" }
-}
+

@@ -15,13 +15,16 @@ public struct Interaction: Sendable, Codable, Equatable {
     public var sessionID: String?
     /// The user whose password was accepted and who still owes a TOTP code.
     public var pendingUserID: String?
+    /// The replacement for that user's password hash, written with the session once the code is right.
+    public var pendingPasswordUpgrade: PasswordUpgrade?
     /// Where to send the browser after sign-in instead of back to a client with a code (the
     /// personal cabinet's `/login?url=` entry). `request` then names the client that owns it.
     public var returnTo: String?
 
     public init(
         id: String, request: AuthorizationRequest, browserBinding: String, createdAt: Date, expiresAt: Date,
-        sessionID: String? = nil, pendingUserID: String? = nil, returnTo: String? = nil
+        sessionID: String? = nil, pendingUserID: String? = nil, pendingPasswordUpgrade: PasswordUpgrade? = nil,
+        returnTo: String? = nil
     ) {
         self.id = id
         self.request = request
@@ -30,6 +33,7 @@ public struct Interaction: Sendable, Codable, Equatable {
         self.expiresAt = expiresAt
         self.sessionID = sessionID
         self.pendingUserID = pendingUserID
+        self.pendingPasswordUpgrade = pendingPasswordUpgrade
         self.returnTo = returnTo
     }
 }

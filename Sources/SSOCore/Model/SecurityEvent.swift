@@ -12,6 +12,8 @@ public struct SecurityEvent: Sendable, Codable, Equatable {
         public static let loginSucceeded: Kind = "login.succeeded"
         public static let loginFailed: Kind = "login.failed"
         public static let passwordAccepted: Kind = "login.password_accepted"
+        /// A password hash of an older algorithm or lower parameters was replaced at sign-in.
+        public static let passwordRehashed: Kind = "login.password_rehashed"
         public static let secondFactorFailed: Kind = "login.second_factor_failed"
         public static let accountLocked: Kind = "login.locked"
         public static let totpEnrolled: Kind = "totp.enrolled"

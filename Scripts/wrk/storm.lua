@@ -1,0 +1,60 @@
+-- Sign-in storm: each request posts a prepared login form (BENCH_POOL: one "cookie<TAB>form"
+-- per line, the browser's binding cookie and its form), cycling through the pool: a refused
+-- form (503) is still good, a used one answers the expired page. Counts the answers by kind.
+local threads = {}
+local counter = 0
+
+function setup(thread)
+   counter = counter + 1
+   thread:set("id", counter)
+   table.insert(threads, thread)
+end
+
+function init(args)
+   local count = tonumber(os.getenv("BENCH_THREADS") or "1")
+   forms, index = {}, 0
+   local i = 0
+   for line in io.lines(os.getenv("BENCH_POOL")) do
+      if i % count == (id - 1) then
+         local tab = line:find("\t", 1, true)
+         forms[#forms + 1] = { cookie = line:sub(1, tab - 1), body = line:sub(tab + 1) }
+      end
+      i = i + 1
+   end
+   signed_in, refused, other = 0, 0, 0
+   wrk.method = "POST"
+   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+end
+
+function request()
+   index = index % #forms + 1
+   local form = forms[index]
+   -- Headers given to wrk.format replace wrk.headers: Host and Content-Type are copied.
+   local headers = { ["Cookie"] = form.cookie }
+   for name, value in pairs(wrk.headers) do headers[name] = value end
+   return wrk.format(nil, nil, headers, form.body)
+end
+
+function response(status, headers, body)
+   if status == 302 or status == 303 then
+      signed_in = signed_in + 1
+   elseif status == 503 then
+      refused = refused + 1
+   else
+      other = other + 1
+   end
+end
+
+function done(summary, latency, requests)
+   local s, r, o = 0, 0, 0
+   for _, thread in ipairs(threads) do
+      s = s + thread:get("signed_in")
+      r = r + thread:get("refused")
+      o = o + thread:get("other")
+   end
+   local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+   io.write(string.format(
+      '{"requests":%d,"seconds":%.3f,"rps":%.1f,"p50_ms":%.2f,"p99_ms":%.2f,"errors":%d,"signed_in":%d,"refused":%d,"other":%d}\n',
+      summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
+      latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors, s, r, o))
+end
