@@ -104,10 +104,12 @@ extension CBORDecoder {
                 guard argument <= UInt64(remaining / 2) else { throw .truncated }
                 var result: [CBORMapEntry] = []
                 result.reserveCapacity(Int(argument))
+                // A set, so that a map of many long, nearly equal keys costs linear time.
+                var keys = Set<CBORValue>()
                 for _ in 0..<argument {
                     let key = try item(depth: depth + 1)
                     let value = try item(depth: depth + 1)
-                    guard !result.contains(where: { $0.key == key }) else { throw .duplicateMapKey }
+                    guard keys.insert(key).inserted else { throw .duplicateMapKey }
                     result.append(CBORMapEntry(key, value))
                 }
                 return .map(result)

@@ -33,7 +33,8 @@ public struct WebAuthnVerifier: Sendable {
     }
 
     /// Verifies a registration (`navigator.credentials.create()`'s response) and returns the
-    /// credential to store.
+    /// credential to store. Asynchronous only because certificate path validation
+    /// (swift-certificates' `Verifier`) is; nothing here waits on I/O.
     /// - Parameters:
     ///   - allowedAlgorithms: the algorithms the creation options' `pubKeyCredParams` offered.
     ///   - transports: the response's `getTransports()`, stored as given.

@@ -75,6 +75,20 @@ struct CBORTests {
         #expect(try CBORDecoder().decode(wide).arrayValue?.count == 32)
     }
 
+    @Test("a map of the most keys the limits allow, long and alike, decodes quickly; one repeated key fails")
+    func manyKeys() throws {
+        let keys = (0..<2000).map { index in CBORValue.bytes(Array(repeating: 0xAB, count: 200) + [UInt8(index >> 8), UInt8(index & 0xFF)]) }
+        let map = CBORValue.map(keys.map { CBORMapEntry($0, .null) })
+        let clock = ContinuousClock()
+        let encoded = map.encoded
+        var decoded: CBORValue?
+        let elapsed = clock.measure { decoded = try? CBORDecoder().decode(encoded) }
+        #expect(decoded == map)
+        #expect(elapsed < .seconds(2))
+        let repeated = CBORValue.map(keys.map { CBORMapEntry($0, .null) } + [CBORMapEntry(keys[1234], .null)])
+        #expect(throws: CBORError.duplicateMapKey) { try CBORDecoder().decode(repeated.encoded) }
+    }
+
     @Test("a prefix decode says where the item ends")
     func prefix() throws {
         let (value, length) = try CBORDecoder().decodePrefix(Self.hex("a1616101ffee")[...])
