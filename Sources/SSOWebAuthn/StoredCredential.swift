@@ -1,5 +1,5 @@
-/// What the server stored of a credential, handed to
-/// ``WebAuthnVerifier/verifyAssertion(credential:challenge:authenticatorData:clientDataJSON:signature:userHandle:requireUserVerification:requireUserHandle:signCountPolicy:)``.
+/// What the server stored of a credential, handed back to
+/// `WebAuthnVerifier.verifyAssertion` at each sign-in.
 public struct StoredCredential: Sendable {
     public var credentialID: [UInt8]
     /// The COSE_Key bytes from ``RegisteredCredential/publicKey``.

@@ -6,11 +6,12 @@ import Crypto
 ///
 /// What is verified: clientDataJSON's type, challenge (constant time), origin against an exact
 /// set, and cross-origin framing (refused unless ``RelyingParty/topOrigins`` allows it); the
-/// authenticator data's RP ID hash, user presence, user verification when required, and its
-/// whole structure; the credential key (ES256, EdDSA on Ed25519, RS256) and, for assertions,
-/// the signature, the backup eligibility flag against the registered one and the signature
-/// counter; attestation `none` and `packed` (self, and full with `x5c` checked against
-/// section 8.2.1 and, when roots are given, chained to them).
+/// authenticator data's RP ID hash, user presence (waivable only for a conditional-mediation
+/// creation), user verification when required, and its whole structure; the credential key
+/// (ES256, EdDSA on Ed25519, RS256) and, for assertions, the signature, the backup eligibility
+/// flag against the registered one and the signature counter; attestation `none` and `packed`
+/// (self, and full with `x5c` checked against section 8.2.1 and, when roots are given, chained
+/// to them).
 ///
 /// What the caller must do:
 /// - Issue a fresh ``WebAuthnChallenge`` per ceremony, keep it server-side bound to the
@@ -36,19 +37,21 @@ public struct WebAuthnVerifier: Sendable {
     /// credential to store. Asynchronous only because certificate path validation
     /// (swift-certificates' `Verifier`) is; nothing here waits on I/O.
     /// - Parameters:
+    ///   - requireUserPresence: false only for a creation with conditional mediation (an
+    ///     automatic passkey upgrade after a password sign-in), where step 14 waives UP.
     ///   - allowedAlgorithms: the algorithms the creation options' `pubKeyCredParams` offered.
     ///   - transports: the response's `getTransports()`, stored as given.
     public func verifyRegistration(
         challenge: WebAuthnChallenge, clientDataJSON: [UInt8], attestationObject: [UInt8],
-        requireUserVerification: Bool, allowedAlgorithms: Set<COSEAlgorithm> = Set(COSEAlgorithm.allCases),
-        transports: [String] = []
+        requireUserVerification: Bool, requireUserPresence: Bool = true,
+        allowedAlgorithms: Set<COSEAlgorithm> = Set(COSEAlgorithm.allCases), transports: [String] = []
     ) async throws(WebAuthnError) -> RegisteredCredential {
         let clientData = try CollectedClientData(json: clientDataJSON)
         try clientData.verify(type: CollectedClientData.registrationType, challenge: challenge.bytes, relyingParty: relyingParty)
         let clientDataHash = Array(SHA256.hash(data: clientDataJSON))
         let object = try AttestationObject(bytes: attestationObject)
         let authData = object.authenticatorData
-        try checkCommonFlags(authData, requireUserVerification: requireUserVerification)
+        try checkCommonFlags(authData, requireUserPresence: requireUserPresence, requireUserVerification: requireUserVerification)
         guard let credential = authData.attestedCredentialData else { throw .attestedCredentialDataMissing }
         guard allowedAlgorithms.contains(credential.publicKey.algorithm) else {
             throw .algorithmNotAllowed(credential.publicKey.algorithm)
@@ -78,9 +81,10 @@ public struct WebAuthnVerifier: Sendable {
     }
 
     /// The RP ID hash, UP and (when required) UV checks both ceremonies share.
-    func checkCommonFlags(_ authData: AuthenticatorData, requireUserVerification: Bool) throws(WebAuthnError) {
+    func checkCommonFlags(_ authData: AuthenticatorData, requireUserPresence: Bool = true,
+                          requireUserVerification: Bool) throws(WebAuthnError) {
         guard ConstantTime.equal(authData.rpIDHash, relyingParty.idHash) else { throw .rpIDHashMismatch }
-        guard authData.flags.contains(.userPresent) else { throw .userNotPresent }
+        if requireUserPresence && !authData.flags.contains(.userPresent) { throw .userNotPresent }
         if requireUserVerification && !authData.flags.contains(.userVerified) { throw .userNotVerified }
     }
 }

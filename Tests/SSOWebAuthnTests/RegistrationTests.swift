@@ -89,6 +89,12 @@ struct RegistrationTests {
         await #expect(throws: WebAuthnError.userNotPresent) {
             try await Self.register(TestAuthenticator.noneAttestation(authenticator.authenticatorData(flags: [.userVerified], attested: true)))
         }
+        // A conditional-mediation creation may come without UP; an assertion never does.
+        let conditional = TestAuthenticator.noneAttestation(authenticator.authenticatorData(flags: [], attested: true))
+        let upgraded = try await Fixture.verifier.verifyRegistration(
+            challenge: Fixture.challenge, clientDataJSON: Fixture.clientDataJSON(), attestationObject: conditional,
+            requireUserVerification: false, requireUserPresence: false)
+        #expect(upgraded.credentialID == authenticator.credentialID)
         let unverified = TestAuthenticator.noneAttestation(authenticator.authenticatorData(flags: [.userPresent], attested: true))
         await #expect(throws: WebAuthnError.userNotVerified) { try await Self.register(unverified, requireUV: true) }
         #expect(try await Self.register(unverified).userVerified == false)

@@ -4,7 +4,7 @@ import SSOWebAuthn
 import Testing
 
 /// Random and mutated-valid inputs through every parser and both verifiers: they throw, never
-/// crash, and a changed byte in signed data never verifies. Deterministic (`SSO_FUZZ_SEED`).
+/// crash, and a changed byte in signed data never verifies. The same inputs on every run.
 @Suite("WebAuthn fuzz")
 struct WebAuthnFuzzTests {
     /// `bytes` with one to four random edits: flipped bits, bytes set to CBOR heads that
