@@ -60,6 +60,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // Configuration files in YAML; JSON is read by Foundation.
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // WebAuthn's packed attestation: the x5c certificate chain, its leaf's requirements and
+        // path validation to the trust roots. swift-asn1 is its DER layer, named for the
+        // certificate parser and object identifiers (both already in the graph).
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.0"),
     ],
     targets: [
         // The domain and its extension points. No HTTP framework, no database.
@@ -138,6 +143,18 @@ let package = Package(
         .target(
             name: "SSOTOTP",
             dependencies: ["SSOCore", .product(name: "HummingbirdOTP", package: "hummingbird-auth")],
+            swiftSettings: swiftSettings
+        ),
+        // WebAuthn Level 3 registration and assertion verification: pure values, no HTTP or storage.
+        .target(
+            name: "SSOWebAuthn",
+            dependencies: [
+                "SSOCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -222,6 +239,17 @@ let package = Package(
             dependencies: [
                 "SSOTOTP", "SSOCore", "SSOTesting", "SSOStorageSQLite",
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SSOWebAuthnTests",
+            dependencies: [
+                "SSOWebAuthn", "SSOCore", "SSOTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: swiftSettings
         ),
