@@ -155,8 +155,8 @@ public final class JWTTokenSigner: TokenSigner {
                          x: Base64URL.encode(key.publicKey.rawRepresentation))
         case .rs256:
             let key = try Insecure.RSA.PrivateKey(pem: pem)
-            await collection.add(rsa: key, digestAlgorithm: .sha256, kid: kid)
             let direct = try RS256Compact(pem: pem, kid: record.kid)
+            await collection.add(rsa: key, digestAlgorithm: .sha256, kid: kid)
             ring.withLock { $0.rs256[record.kid] = direct }
             let primitives = try key.publicKey.getKeyPrimitives()
             return .init(kty: "RSA", alg: "RS256", kid: record.kid,
