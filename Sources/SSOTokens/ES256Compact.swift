@@ -5,8 +5,8 @@ import SSOCore
 /// ES256 compact JWS signed and verified with swift-crypto directly. jwt-kit's key collection is
 /// an actor: every signature and verification of every request queued on it, one at a time,
 /// with two thread hops each. ES256 is the token path's algorithm (every access token, and the
-/// ID tokens of clients that registered it), so it skips the actor; the other algorithms, rarer,
-/// stay with jwt-kit. The bytes are the same JWS either way, and each side verifies the other's.
+/// ID tokens of clients that registered it), so it skips the actor; RS256 skips it too
+/// (`RS256Compact`), and EdDSA, rarer, stays with jwt-kit. The bytes are the same JWS either way, and each side verifies the other's.
 ///
 /// Replaces: jwt-kit's `JWTKeyCollection` for ES256 signing and verification.
 /// Measured: every token request queued on the collection's actor, one signature at a time with

@@ -60,6 +60,20 @@ struct JSONObjectWriterTests {
         }
     }
 
+    @Test("logout token claims, with the back-channel logout event and with more events")
+    func logoutToken() throws {
+        var several = LogoutTokenClaims(iss: "https://sso.example", sub: Self.awkward, aud: "app\"1", iat: 5, exp: 125,
+                                        jti: "j-1", sid: "s-1")
+        several.events["https://example.com/z"] = ["b": Self.awkward, "a": "1"]
+        for claims in [LogoutTokenClaims(iss: "i", sub: "s", aud: "a", iat: 0, exp: 1, jti: "j", sid: "s"), several] {
+            #expect(try sameJSON(claims.jsonObject, JSONEncoder().encode(claims)))
+            #expect(try JSONDecoder().decode(LogoutTokenClaims.self, from: Data(claims.jsonObject)) == claims)
+        }
+        let text = String(decoding: LogoutTokenClaims(iss: "i", sub: "s", aud: "a", iat: 0, exp: 1, jti: "j", sid: "s").jsonObject,
+                          as: UTF8.self)
+        #expect(text == #"{"aud":"a","events":{"http://schemas.openid.net/event/backchannel-logout":{}},"exp":1,"iat":0,"iss":"i","jti":"j","sid":"s","sub":"s"}"#)
+    }
+
     @Test("UserInfo claims, with every scope's claims and with only sub")
     func userInfo() throws {
         let user = User(id: "u-1", login: Self.awkward, passwordHash: nil, email: "a@b.example", emailVerified: false,

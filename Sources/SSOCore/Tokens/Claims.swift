@@ -226,4 +226,24 @@ public struct LogoutTokenClaims: Sendable, Codable, Equatable {
         self.sid = sid
         self.events = [Self.event: [:]]
     }
+
+    /// The JWT payload: the Codable form's members, by name, without `JSONEncoder`.
+    public var jsonObject: [UInt8] {
+        var eventsObject = JSONObjectWriter(capacity: 96)
+        for (event, members) in events.sorted(by: { $0.key < $1.key }) {
+            var object = JSONObjectWriter(capacity: 32)
+            for (key, value) in members.sorted(by: { $0.key < $1.key }) { object.add(key, value) }
+            eventsObject.add(event, json: object.finish())
+        }
+        var json = JSONObjectWriter()
+        json.add("aud", aud)
+        json.add("events", json: eventsObject.finish())
+        json.add("exp", exp)
+        json.add("iat", iat)
+        json.add("iss", iss)
+        json.add("jti", jti)
+        json.add("sid", sid)
+        json.add("sub", sub)
+        return json.finish()
+    }
 }
