@@ -130,7 +130,12 @@ let package = Package(
         ),
         .target(
             name: "SSOPasswords",
-            dependencies: ["SSOCore", .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")],
+            dependencies: [
+                "SSOCore", .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                // PBKDF2 and SHA-2 for imported password hashes.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
