@@ -44,7 +44,7 @@ public enum SSOServer {
             maximum: connections.maximumConnections, maximumPerAddress: connections.maximumConnectionsPerAddress)
         let metrics = makeMetrics(storage: storage, connections: table)
         let events = AuditLog(storage: storage, logger: logger, metrics: metrics)
-        let hasher = BcryptPasswordHasher()
+        let hasher = ImportedOrBcryptPasswordHasher()
         let lifetimes = options.lifetimes
 
         if options.demo {
