@@ -29,6 +29,7 @@ struct LineReader {
                 number += 1
                 var end = newline
                 if end > start, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+                overlong = overlong || end - start > maximumLength
                 let line = Line(number: number, bytes: overlong ? nil : buffer[start..<end])
                 start = newline + 1
                 return line
@@ -36,6 +37,7 @@ struct LineReader {
             if ended {
                 guard start < buffer.count || overlong else { return nil }
                 number += 1
+                overlong = overlong || buffer.count - start > maximumLength
                 let line = Line(number: number, bytes: overlong ? nil : buffer[start...])
                 start = buffer.count
                 return line

@@ -139,19 +139,22 @@ def test_refused_lines_are_reported_by_number_and_the_rest_imported(data_dir):
         json.dumps({"login": "md5", "password_hash": "5f4dcc3b5aa765d61d8327deb882cf99"}),
         json.dumps({"login": " spaced", **good}),
         json.dumps({"login": "badseed", "totp_secret": "JBSWY3DPEHPK3PXP", **good}),
-        json.dumps({"login": "ok2", **good}),
-    ]) + "\n"
+        json.dumps({"login": "long", "name": "x" * (1 << 20), **good}),
+        json.dumps({"login": "ok2", **good}) + "\r",
+    ]) + "\n" + json.dumps({"login": "ok3", **good})  # Windows line ending, and no newline at the end
     result = run(data_dir, "import", "--file", "-", stdin=text)
     assert result.returncode == 1
-    assert summary(result) == {"lines": 9, "inserted": 2, "updated": 0, "skipped": 0, "refused": 6}
+    assert summary(result) == {"lines": 11, "inserted": 3, "updated": 0, "skipped": 0, "refused": 7}
     reported = result.stderr.splitlines()
-    assert [line.split(":")[0] for line in reported] == ["line 2", "line 3", "line 5", "line 6", "line 7", "line 8"]
+    assert [line.split(":")[0] for line in reported] == ["line 2", "line 3", "line 5", "line 6", "line 7", "line 8",
+                                                         "line 9"]
+    assert "longer than 1 MiB" in reported[6]
     assert "not a JSON object" in reported[0] and '"passwordHash"' in reported[1]
     assert "10 iterations" in reported[2] and "unknown password hash format" in reported[3]
     assert "not UTF-8 text" in reported[5]
     assert "$pbkdf2" not in result.stderr, "hashes are not echoed"
     logins = {json.loads(line)["login"] for line in run(data_dir, "export").stdout.splitlines()}
-    assert logins == {"alice", "ok1", "ok2"}
+    assert logins == {"alice", "ok1", "ok2", "ok3"}
 
 
 def test_export_then_import_round_trips_users_and_bcrypt(data_dir, tmp_path):
