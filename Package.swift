@@ -140,7 +140,12 @@ let package = Package(
         .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
         .target(
             name: "SSOPasswords",
-            dependencies: ["SSOCore", "CArgon2", .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")],
+            dependencies: [
+                "SSOCore", "CArgon2", .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                // PBKDF2 and SHA-2 for imported password hashes.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -42,8 +42,7 @@ public struct PasswordHashing: PasswordHasher {
     }
 
     public func verify(_ password: String, hash: String) async throws -> Bool {
-        let imported = importedVerifier
-        return try await pool.run { Self.check(password, hash: hash, imported: imported) }
+        try await pool.run { [self] in check(password, hash: hash) }
     }
 
     public func needsRehash(_ hash: String) -> Bool {
@@ -51,9 +50,14 @@ public struct PasswordHashing: PasswordHasher {
         return encoded.variant != .argon2id || encoded.version != 0x13 || encoded.parameters.isBelow(parameters)
     }
 
-    static func check(_ password: String, hash: String, imported: (String, String) -> Bool?) -> Bool {
+    func check(_ password: String, hash: String) -> Bool {
         if hash.hasPrefix("$argon2") { return Argon2.verify(password, encoded: hash) }
         if BcryptPasswordHasher.isBcrypt(hash) { return Bcrypt.verify(password, hash: hash) }
-        return imported(password, hash) ?? false
+        if importedVerifier(password, hash) == true { return true }
+        // An imported hash may be far cheaper than Argon2id (a salted SHA-2, a PBKDF2 of a few
+        // thousand rounds): a wrong password at such an account costs the decoy's time too, so
+        // that the answer is no quicker than for an unknown login. (A right one is rehashed.)
+        _ = Argon2.verify(password, encoded: decoyHash)
+        return false
     }
 }

@@ -47,7 +47,8 @@ public enum SSOServer {
         guard options.passwordHash.isUsable else {
             throw InvalidPasswordHashSettings(parameters: options.passwordHash)
         }
-        let hasher = PasswordHashing(parameters: options.passwordHash, limits: options.passwordCheckLimits, random: random)
+        let hasher = PasswordHashing(parameters: options.passwordHash, limits: options.passwordCheckLimits, random: random,
+                                     importedVerifier: ImportedPasswordHash.verify)
         let lifetimes = options.lifetimes
 
         if options.demo {

@@ -83,8 +83,12 @@ extension PostgresStorage: UserStore {
     }
 
     public func update(_ user: User) async throws {
-        let accounts = try Self.json(user.accounts)
-        try await run("""
+        try await run(try Self.updateUser(user))
+    }
+
+    static func updateUser(_ user: User) throws -> PostgresQuery {
+        let accounts = try json(user.accounts)
+        return try """
             UPDATE users SET login = \(user.login), password_hash = \(user.passwordHash), email = \(user.email),
                 email_verified = \(user.emailVerified), name = \(user.name), roles = \(user.roles.joined(separator: " ")),
                 domestic = \(user.domestic), application_status = \(user.applicationStatus), accounts = \(accounts),
@@ -92,7 +96,42 @@ extension PostgresStorage: UserStore {
                     THEN totp_last_step ELSE NULL END,
                 totp_secret_sealed = \(user.totpSecretSealed)
             WHERE id = \(user.id)
-            """)
+            """
+    }
+
+    /// One transaction per batch; a taken login or id is a conflict the insert skips
+    /// (`ON CONFLICT DO NOTHING`), so a concurrent import on another instance cannot fail it.
+    public func importUsers(_ users: [User], updateExisting: Bool) async throws -> [UserImportOutcome] {
+        try await transaction { connection in
+            var outcomes: [UserImportOutcome] = []
+            outcomes.reserveCapacity(users.count)
+            for user in users {
+                let accounts = try Self.json(user.accounts)
+                let inserted = try await run("""
+                    INSERT INTO users (id, login, password_hash, email, email_verified, name, totp_secret_sealed, roles,
+                        domestic, application_status, accounts, created_at)
+                    VALUES (\(user.id), \(user.login), \(user.passwordHash), \(user.email), \(user.emailVerified),
+                        \(user.name), \(user.totpSecretSealed), \(user.roles.joined(separator: " ")), \(user.domestic),
+                        \(user.applicationStatus), \(accounts), \(Self.time(user.createdAt)))
+                    ON CONFLICT DO NOTHING RETURNING 1
+                    """, on: connection)
+                if inserted == 1 { outcomes.append(.inserted); continue }
+                guard let existing = try await row(
+                    "SELECT id FROM users WHERE lower(login) = lower(\(user.login)) FOR UPDATE", on: connection)
+                else { outcomes.append(.idTaken); continue }
+                guard updateExisting else { outcomes.append(.skipped); continue }
+                var replacement = user
+                replacement.id = try Columns(existing, table: "users").string("id")
+                try await run(try Self.updateUser(replacement), on: connection)
+                outcomes.append(.updated)
+            }
+            return outcomes
+        }
+    }
+
+    public func users(afterID: String?, limit: Int) async throws -> [User] {
+        try await rows("SELECT * FROM users WHERE id > \(afterID ?? "") ORDER BY id LIMIT \(limit)")
+            .map(RowCodec.user)
     }
 
     /// A TOTP step is used once, whichever instance checks it.

@@ -48,18 +48,54 @@ extension SQLiteStorage: UserStore {
     }
 
     public func update(_ user: User) async throws {
+        try await pool.write { db in try Self.updateUser(user, db: db) }
+    }
+
+    static func updateUser(_ user: User, db: Database) throws {
+        try db.execute(
+            cached: """
+                UPDATE users SET login = ?, password_hash = ?, email = ?, email_verified = ?, name = ?,
+                    roles = ?, domestic = ?, application_status = ?, accounts = ?, totp_secret_sealed = ?,
+                    totp_last_step = CASE WHEN totp_secret_sealed IS ? THEN totp_last_step ELSE NULL END
+                WHERE id = ?
+                """,
+            arguments: [user.login, user.passwordHash, user.email, user.emailVerified, user.name,
+                        user.roles.joined(separator: " "), user.domestic, user.applicationStatus,
+                        try json(user.accounts), user.totpSecretSealed, user.totpSecretSealed, user.id]
+        )
+    }
+
+    /// One write transaction per batch: an import of a million users commits a thousand times,
+    /// not a million.
+    public func importUsers(_ users: [User], updateExisting: Bool) async throws -> [UserImportOutcome] {
         try await pool.write { db in
-            try db.execute(
-                cached: """
-                    UPDATE users SET login = ?, password_hash = ?, email = ?, email_verified = ?, name = ?,
-                        roles = ?, domestic = ?, application_status = ?, accounts = ?, totp_secret_sealed = ?,
-                        totp_last_step = CASE WHEN totp_secret_sealed IS ? THEN totp_last_step ELSE NULL END
-                    WHERE id = ?
-                    """,
-                arguments: [user.login, user.passwordHash, user.email, user.emailVerified, user.name,
-                            user.roles.joined(separator: " "), user.domestic, user.applicationStatus,
-                            try Self.json(user.accounts), user.totpSecretSealed, user.totpSecretSealed, user.id]
-            )
+            try users.map { user -> UserImportOutcome in
+                try db.execute(
+                    cached: """
+                        INSERT INTO users (id, login, password_hash, email, email_verified, name, totp_secret_sealed,
+                            roles, domestic, application_status, accounts, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                        """,
+                    arguments: [user.id, user.login, user.passwordHash, user.email, user.emailVerified, user.name,
+                                user.totpSecretSealed, user.roles.joined(separator: " "), user.domestic,
+                                user.applicationStatus, try Self.json(user.accounts), Self.time(user.createdAt)])
+                if db.changesCount == 1 { return .inserted }
+                guard let existingID = try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT id FROM users WHERE login = ?"), arguments: [user.login])
+                else { return .idTaken }
+                guard updateExisting else { return .skipped }
+                var replacement = user
+                replacement.id = existingID
+                try Self.updateUser(replacement, db: db)
+                return .updated
+            }
+        }
+    }
+
+    public func users(afterID: String?, limit: Int) async throws -> [User] {
+        try await pool.read { db in
+            try Row.fetchAll(db, cached: "SELECT * FROM users WHERE id > ? ORDER BY id LIMIT ?",
+                             arguments: [afterID ?? "", limit], RowCodec.user)
         }
     }
 

@@ -9,7 +9,8 @@ import SSOTOTP
 /// `sso user ...`: manages the people who sign in.
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Manage users.", subcommands: [Add.self, SetAttributes.self, RoleCommand.self, AccountCommand.self, TOTPCommand.self])
+        commandName: "user", abstract: "Manage users.", subcommands: [Add.self, SetAttributes.self, RoleCommand.self, AccountCommand.self, TOTPCommand.self,
+                                  UserImportCommand.self, UserExportCommand.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a user; the password is stored as a bcrypt hash.")
