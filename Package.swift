@@ -283,7 +283,7 @@ let package = Package(
         .testTarget(
             name: "SSOEndToEndTests",
             dependencies: [
-                "SSOServer", "SSOServerTesting", "SSOCore", "SSOStorageSQLite", "SSOTesting", "SSOHTTP",
+                "SSOServer", "SSOServerTesting", "SSOCore", "SSOStorageSQLite", "SSOTesting", "SSOHTTP", "SSOPasswords",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -10,8 +10,8 @@ struct UserImportCommand: AsyncParsableCommand {
         commandName: "import",
         abstract: "Import users from JSON lines (one user per line; see docs/user-import.md).",
         discussion: """
-            A line that cannot be imported is reported on standard error with its number and the reason, and the \
-            import goes on; the exit status is then 1. Users whose login is taken are skipped (or, with --update, \
+            A line that cannot be imported is reported on standard error with its number and the reason, and the rest \
+            is imported; the exit status is then 1. Users whose login is taken are skipped (or, with --update, \
             written over). A summary is printed on standard output as JSON.
             """)
 

@@ -16,11 +16,11 @@ def run(data_dir, *args, stdin=None):
                           timeout=60)
 
 
-def test_users_get_cost_12_bcrypt_hashes_and_unique_logins(tmp_path):
+def test_users_get_argon2id_hashes_at_the_baseline_and_unique_logins(tmp_path):
     cli(tmp_path, "user", "add", "--login", "Bob", "--password-stdin", stdin="a-long-password\n")
     with sqlite3.connect(tmp_path / "sso.sqlite") as db:
         login, digest = db.execute("SELECT login, password_hash FROM users").fetchone()
-    assert login == "Bob" and digest.startswith("$2b$12$") and "a-long-password" not in digest
+    assert login == "Bob" and digest.startswith("$argon2id$v=19$m=19456,t=2,p=1$") and "a-long-password" not in digest
     taken = run(tmp_path, "user", "add", "--login", "bob", "--password", "another-password")
     assert taken.returncode != 0 and "taken" in taken.stderr
     short = run(tmp_path, "user", "add", "--login", "carol", "--password", "short")

@@ -157,7 +157,7 @@ def test_refused_lines_are_reported_by_number_and_the_rest_imported(data_dir):
     assert logins == {"alice", "ok1", "ok2", "ok3"}
 
 
-def test_export_then_import_round_trips_users_and_bcrypt(data_dir, tmp_path):
+def test_export_then_import_round_trips_users_and_their_hashes(data_dir, tmp_path):
     cli(data_dir, "user", "totp", "enroll", "--login", "alice")
     cli(data_dir, "user", "role", "add", "--login", "alice", "--role", "trader")
     cli(data_dir, "user", "account", "add", "--login", "alice", "--number", "1@vision", "--platform", "ETNA")
@@ -165,7 +165,7 @@ def test_export_then_import_round_trips_users_and_bcrypt(data_dir, tmp_path):
     assert run(data_dir, "export", "--file", str(exported)).returncode == 0
     assert oct(exported.stat().st_mode & 0o777) == "0o600"
     original = [json.loads(line) for line in exported.read_text().splitlines()]
-    assert original[0]["password_hash"].startswith("$2b$12$") and len(original[0]["totp_secret"]) >= 16
+    assert original[0]["password_hash"].startswith("$argon2id$") and len(original[0]["totp_secret"]) >= 16
 
     other = tmp_path / "other"
     result = run(other, "import", "--file", str(exported))
