@@ -58,13 +58,14 @@ public struct ProtocolServices: Sendable {
     /// The server's own endpoint modules, in the order they are served. `metadata`: the
     /// discovery entries the other modules add.
     public func modules(metadata: [String: String]) -> [any EndpointModule] {
+        // The busiest first: the router tries paths in the order they are added.
         [
+            TokenEndpoints(services: self),
+            ResourceEndpoints(services: self),
             DiscoveryEndpoints(services: self, extra: metadata),
             AuthorizeEndpoints(services: self),
             LoginEndpoints(services: self),
             ConsentEndpoints(services: self),
-            TokenEndpoints(services: self),
-            ResourceEndpoints(services: self),
             LogoutEndpoints(services: self),
         ]
     }

@@ -79,7 +79,8 @@ public enum SSOServer {
         let tokenEndpoint = TokenEndpoint(authenticator: authenticator, registry: registry, issuer: issuer)
 
         // Endpoint modules: each is switched on here, like the grant modules above, which may
-        // bring endpoints of their own (the device grant's verification page).
+        // bring endpoints of their own (the device grant's verification page). The server's own
+        // are added to the front below: the router tries paths in the order they come.
         var modules: [any EndpointModule] = grantModules.compactMap { ($0 as? any GrantEndpoints)?.endpoints }
         if options.legacy {
             modules.append(LegacyAlorModule(
@@ -103,8 +104,8 @@ public enum SSOServer {
         let introspection = TokenIntrospection(
             issuer: options.issuer, validator: validator, refreshTokens: storage,
             grants: storage, users: storage, events: events, clock: clock)
-        // The server's own endpoints come after the modules above: the legacy module's
-        // `GET /login?url=` is tried before the login page's.
+        // The server's own endpoints come first; where a path is shared, the route that says which
+        // requests it takes is tried first (the legacy module's `GET /login?url=` before the login page).
         let protocolServices = ProtocolServices(
             issuer: options.issuer, clients: storage, users: storage, interactions: storage,
             validator: AuthorizationRequestValidator(clients: storage, scopes: storage), flow: flow,
@@ -117,7 +118,7 @@ public enum SSOServer {
         let metadata = modules.reduce(into: [String: String]()) { all, module in
             all.merge(module.metadata) { first, _ in first }
         }
-        modules += protocolServices.modules(metadata: metadata)
+        modules = protocolServices.modules(metadata: metadata) + modules
         let services = SSOServices(
             modules: modules, scopes: storage, random: random,
             readiness: Readiness([

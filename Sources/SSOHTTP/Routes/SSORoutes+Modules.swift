@@ -10,7 +10,8 @@ import SSOEndpointModel
 /// rendered and the cookies set.
 extension SSORoutes {
     /// Serves the routes of every endpoint module: the server's own and those the composition
-    /// root registered. Routes sharing a method and path are tried in order, the first that
+    /// root registered, paths in the order the modules come. Routes sharing a method and path
+    /// are tried in order, those that say which requests they accept first, the first that
     /// accepts the request answering.
     func registerModules(on router: Router<some PeerAddressRequestContext>) {
         var groups: [(key: String, routes: [EndpointRoute])] = []
@@ -22,7 +23,9 @@ extension SSORoutes {
                 groups.append((key, [route]))
             }
         }
-        for (_, routes) in groups {
+        for (_, sharing) in groups {
+            // Stable: routes with an `accepts` predicate are more specific than those without.
+            let routes = sharing.filter { $0.accepts != nil } + sharing.filter { $0.accepts == nil }
             let method: HTTPRequest.Method = routes[0].method == .get ? .get : .post
             // The path's `{name}` segments, found once here rather than on every request.
             let parameters = routes[0].path.split(separator: "/")

@@ -62,9 +62,11 @@ public struct SSORoutes: Sendable {
         router.add(middleware: RequestLimits<Context>(refuse: refuseOversized))
         if configuration.secureCookies { router.add(middleware: StrictTransportSecurity<Context>()) }
         router.add(middleware: UnauthorizedChallenge<Context>(realm: configuration.issuer))
+        // The router tries a path's components against the routes in the order they were added:
+        // the endpoints first, the server's own (token, userinfo, introspection, discovery) at the head.
+        registerModules(on: router)
         registerHealth(on: router)
         registerPages(on: router)
-        registerModules(on: router)
         knownRoutes.fill(from: router)
     }
 

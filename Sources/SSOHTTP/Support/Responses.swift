@@ -14,7 +14,7 @@ enum Responses {
         let status = HTTPResponse.Status(code: answer.status)
         var response: Response
         switch answer.body {
-        case .data(let data, let contentType) where MediaType.of(contentType) == "text/html":
+        case .data(let data, let contentType) where isHTML(contentType):
             // A module's own HTML gets the pages' headers (policy, framing, caching, referrer).
             response = html(String(decoding: data, as: UTF8.self), status: status)
         case .data(let data, let contentType):
@@ -30,6 +30,13 @@ enum Responses {
             if let field = fieldName(name) { response.headers.append(HTTPField(name: field, value: value)) }
         }
         return response
+    }
+
+    /// Whether `contentType` is HTML: JSON and the rest are told by their first letter, without
+    /// parsing the media type on every answer.
+    static func isHTML(_ contentType: String) -> Bool {
+        guard let first = contentType.utf8.first, first | 0x20 == UInt8(ascii: "t") else { return false }
+        return MediaType.of(contentType) == "text/html"
     }
 
     /// An OAuth error as JSON (RFC 6749 section 5.2), for the HTTP layer's own refusals.
