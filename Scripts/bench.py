@@ -20,6 +20,8 @@ from scriptlib import cli, free_port, pkce, wait_until_serving
 ROOT = Path(__file__).resolve().parents[1]
 WRK_DIR = ROOT / "Scripts" / "wrk"
 REDIRECT = "https://bench.example/cb"
+# Accounts the sign-in storm spreads over.
+STORM_USERS = 2000
 PASSWORD = "bench-password-1"
 # The scenarios by their short names, for --scenarios; "-default" ones use a client registered
 # with the defaults (RS256 ID tokens), the others one registered for ES256 ID tokens.
@@ -186,6 +188,10 @@ class Bench:
         page: one "cookie<TAB>form" line each, in a file for storm.lua."""
         lines = []
         for _ in range(count):
+            # Each form signs in a user of its own: a storm is many people, and one account's
+            # sign-ins in flight from one address are held to that account's failure limit.
+            self.storm_logins = getattr(self, "storm_logins", 0) + 1
+            login = f"storm-{self.storm_logins % STORM_USERS}"
             session = requests.Session()
             _, challenge = pkce()
             query = urlencode({"response_type": "code", "client_id": self.app["client_id"], "redirect_uri": REDIRECT,
@@ -194,7 +200,7 @@ class Bench:
             page = session.get(f"{self.issuer}/authorize?{query}")
             fields = dict(re.findall(r'name="(interaction|csrf)" value="([^"]+)"', page.text))
             cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
-            lines.append(cookie + "\t" + urlencode({**fields, "login": "bench", "password": PASSWORD}))
+            lines.append(cookie + "\t" + urlencode({**fields, "login": login, "password": PASSWORD}))
         path = self.data.parent / f"storm-{time.time_ns()}.txt"
         path.write_text("\n".join(lines) + "\n")
         return path
@@ -223,6 +229,11 @@ class Bench:
         passwords in a second (Argon2id alone, every core), each posting its next sign-in as soon
         as the last is answered, beside a probe of discovery, userinfo and refresh."""
         self.setup()
+        # The storm's users share the bench user's password and its hash (imported, not hashed again).
+        bench_hash = next(json.loads(line)["password_hash"] for line in cli(self.binary, self.data, "user", "export").splitlines()
+                          if json.loads(line)["login"] == "bench")
+        cli(self.binary, self.data, "user", "import", "--file", "-", stdin="".join(
+            json.dumps({"login": f"storm-{n}", "password_hash": bench_hash}) + "\n" for n in range(STORM_USERS)))
         hash_rate = json.loads(subprocess.run([self.binary, "bench", "hash", "--seconds", "4"], capture_output=True,
                                               text=True, check=True).stdout)
         self.start()
@@ -250,6 +261,7 @@ class Bench:
             rows.append(result)
             sign = (f"{result['signed_in'] / result['seconds']:>6.1f} sign-ins/s  p50 {result['p50_ms']:>7.1f} ms  "
                     f"p99 {result['p99_ms']:>7.1f} ms  refused {100 * result['refused'] / max(1, result['requests']):>3.0f}%  "
+                    f"other {result['other']}  "
                     if "signed_in" in result else "")
             print(f"{label:<22} {sign}probe p50/p99 ms: " + "  ".join(
                 f"{name} {result[name + '_p50']:.1f}/{result[name + '_p99']:.1f}" for name in probed)
