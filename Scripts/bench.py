@@ -261,7 +261,7 @@ class Bench:
             rows.append(result)
             sign = (f"{result['signed_in'] / result['seconds']:>6.1f} sign-ins/s  p50 {result['p50_ms']:>7.1f} ms  "
                     f"p99 {result['p99_ms']:>7.1f} ms  refused {100 * result['refused'] / max(1, result['requests']):>3.0f}%  "
-                    f"other {result['other']}  "
+                    f"other {result['other']}" + (f" ({result['other_status']})" if result['other'] else "") + "  "
                     if "signed_in" in result else "")
             print(f"{label:<22} {sign}probe p50/p99 ms: " + "  ".join(
                 f"{name} {result[name + '_p50']:.1f}/{result[name + '_p99']:.1f}" for name in probed)

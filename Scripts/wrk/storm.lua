@@ -21,7 +21,7 @@ function init(args)
       end
       i = i + 1
    end
-   signed_in, refused, other = 0, 0, 0
+   signed_in, refused, other, other_status = 0, 0, 0, 0
    wrk.method = "POST"
    wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 end
@@ -42,19 +42,21 @@ function response(status, headers, body)
       refused = refused + 1
    else
       other = other + 1
+      other_status = status
    end
 end
 
 function done(summary, latency, requests)
-   local s, r, o = 0, 0, 0
+   local s, r, o, last = 0, 0, 0, 0
    for _, thread in ipairs(threads) do
       s = s + thread:get("signed_in")
       r = r + thread:get("refused")
       o = o + thread:get("other")
+      if thread:get("other_status") ~= 0 then last = thread:get("other_status") end
    end
    local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
    io.write(string.format(
-      '{"requests":%d,"seconds":%.3f,"rps":%.1f,"p50_ms":%.2f,"p99_ms":%.2f,"errors":%d,"signed_in":%d,"refused":%d,"other":%d}\n',
+      '{"requests":%d,"seconds":%.3f,"rps":%.1f,"p50_ms":%.2f,"p99_ms":%.2f,"errors":%d,"signed_in":%d,"refused":%d,"other":%d,"other_status":%d}\n',
       summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
-      latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors, s, r, o))
+      latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors, s, r, o, last))
 end

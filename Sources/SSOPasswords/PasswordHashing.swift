@@ -45,6 +45,8 @@ public struct PasswordHashing: PasswordHasher {
         try await pool.run { [self] in check(password, hash: hash) }
     }
 
+    public func refusal() -> PasswordChecksBusy? { pool.refusal() }
+
     public func needsRehash(_ hash: String) -> Bool {
         guard let encoded = Argon2Encoded(hash) else { return true }
         return encoded.variant != .argon2id || encoded.version != 0x13 || encoded.parameters.isBelow(parameters)

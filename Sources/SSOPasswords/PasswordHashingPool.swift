@@ -117,14 +117,29 @@ public final class PasswordHashingPool: Sendable {
         }
     }
 
+    /// The refusal a hash asked for now would get, without admitting it.
+    public func refusal() -> PasswordChecksBusy? {
+        do {
+            try shared.state.withLock { state in try Self.check(state, limits: limits) }
+            return nil
+        } catch {
+            return error as? PasswordChecksBusy
+        }
+    }
+
+    private static func check(_ state: State, limits: Limits) throws {
+        // The newcomer waits for the admitted work to drain through the threads, then runs.
+        let threads = limits.threads
+        let expected = Double(state.admitted / threads + 1) * state.meanDuration
+        guard state.admitted < threads || expected <= limits.maximumWait else {
+            throw PasswordChecksBusy(retryAfter: Int((Double(state.admitted) / Double(threads) * state.meanDuration).rounded(.up)))
+        }
+    }
+
     private func admit() throws {
-        let threads = limits.threads, maximumWait = limits.maximumWait
+        let limits = self.limits
         try shared.state.withLock { state in
-            // The newcomer waits for the admitted work to drain through the threads, then runs.
-            let expected = Double(state.admitted / threads + 1) * state.meanDuration
-            guard state.admitted < threads || expected <= maximumWait else {
-                throw PasswordChecksBusy(retryAfter: Int((Double(state.admitted) / Double(threads) * state.meanDuration).rounded(.up)))
-            }
+            try Self.check(state, limits: limits)
             state.admitted += 1
         }
     }

@@ -27,6 +27,8 @@ struct LoginEndpoints: EndpointModule {
 
     @Sendable func submit(_ request: EndpointRequest) async throws -> EndpointResponse {
         guard let form = request.form else { return .errorPage(key: "error_bad_form") }
+        // A password sign-in past what the checks can take is refused before the interaction is read.
+        if form.field("password") != nil { try services.login.refuseWhenBusy() }
         guard let interaction = try await services.binding.interaction(
             form.field("interaction"), browserSecret: request.browserSecret, submittedCSRF: form.field("csrf") ?? ""),
             let client = try await services.clients.client(id: interaction.request.clientID)

@@ -65,7 +65,24 @@ struct PasswordHashingPoolTests {
         try await pool.run { Thread.sleep(forTimeInterval: 0.01) }
     }
 
-    @Test("a pool that is let go ends its threads")
+    @Test("asking whether a check would be refused admits nothing, and says so while the pool is full")
+    func refusalWithoutAdmission() async throws {
+        let pool = PasswordHashingPool(limits: .init(threads: 1, maximumWait: 0), expectedDuration: 0.05)
+        #expect(pool.refusal() == nil)
+        #expect(pool.admitted == 0)
+        let running = Task { try await pool.run { Thread.sleep(forTimeInterval: 0.3) } }
+        var busy: PasswordChecksBusy?
+        for _ in 0..<100 where busy == nil {
+            try await Task.sleep(for: .milliseconds(5))
+            busy = pool.refusal()
+        }
+        #expect(busy != nil)
+        #expect(pool.admitted == 1)
+        try await running.value
+        #expect(pool.refusal() == nil)
+    }
+
+        @Test("a pool that is let go ends its threads")
     func threadsEnd() async throws {
         do {
             let pool = PasswordHashingPool(limits: .init(threads: 3), expectedDuration: 0.01, name: "pool-end-test")

@@ -53,6 +53,7 @@ public struct LoginService: Sendable {
     public func authenticate(
         login: String, password: String, pin: String?, address: String?, clientID: String? = nil
     ) async throws -> LoginOutcome {
+        try refuseWhenBusy()
         let reservation: ThrottleReservation
         switch try await reserve(login: login, address: address) {
         case .refused(let wait): return .locked(retryAfter: wait)
@@ -78,6 +79,12 @@ public struct LoginService: Sendable {
             return .secondFactorRequired(user, upgrade: upgrade)
         }
         return try await verifySecondFactor(user, pin: pin, upgrade: upgrade, address: address, clientID: clientID, reservation)
+    }
+
+    /// Throws ``PasswordChecksBusy`` when a password check asked for now would be refused: a
+    /// storm's surplus sign-ins are answered before anything is read or counted for them.
+    public func refuseWhenBusy() throws {
+        if let busy = hasher.refusal() { throw busy }
     }
 
     /// The second step of the login page: the TOTP code of a user whose password was accepted,

@@ -14,4 +14,11 @@ public protocol PasswordHasher: Sendable {
     /// A hash of a value nobody knows, with the current algorithm and cost: checked when the
     /// login is unknown, so that the answer takes as long as for a real account.
     var decoyHash: String { get }
+    /// ``PasswordChecksBusy`` when a check asked for now would be refused: lets a sign-in be
+    /// refused before any other work is done for it (the check itself still decides).
+    func refusal() -> PasswordChecksBusy?
+}
+
+extension PasswordHasher {
+    public func refusal() -> PasswordChecksBusy? { nil }
 }
