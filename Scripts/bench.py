@@ -118,8 +118,11 @@ class Bench:
         self.issuer = f"http://127.0.0.1:{self.port}"
         self.log = open(self.data / "server.log", "w")
         started = time.perf_counter()
+        # The storm's clients all come from loopback: the per-address connection cap (for a server
+        # facing the internet) is lifted, as it is behind a proxy.
+        extra = ["--max-connections-per-address", "0"] if self.args.storm else []
         self.server = subprocess.Popen([self.binary, "serve", "--port", str(self.port), "--data", str(self.data),
-                                        "--log-format", "text"], stdout=self.log, stderr=self.log,
+                                        "--log-format", "text", *extra], stdout=self.log, stderr=self.log,
                                        env={**os.environ, "SSO_LOG_LEVEL": "warning"})
         # Polled every 2 ms: the start-up time is measured by this loop.
         wait_until_serving(self.issuer + "/.well-known/openid-configuration", self.server,
@@ -259,7 +262,8 @@ class Bench:
             result["label"] = label
             result["rss_mib"] = memory_kib(self.server.pid, "VmRSS") / 1024
             rows.append(result)
-            sign = (f"{result['signed_in'] / result['seconds']:>6.1f} sign-ins/s  p50 {result['p50_ms']:>7.1f} ms  "
+            sign = (f"{result['signed_in'] / result['seconds']:>6.1f} sign-ins/s of {result['rps']:>6.0f} posts/s  "
+                    f"p50 {result['p50_ms']:>7.1f} ms  "
                     f"p99 {result['p99_ms']:>7.1f} ms  refused {100 * result['refused'] / max(1, result['requests']):>3.0f}%  "
                     f"other {result['other']}" + (f" ({result['other_status']})" if result['other'] else "") + "  "
                     if "signed_in" in result else "")

@@ -1,6 +1,8 @@
 -- Sign-in storm: each request posts a prepared login form (BENCH_POOL: one "cookie<TAB>form"
 -- per line, the browser's binding cookie and its form), cycling through the pool: a refused
 -- form (503) is still good, a used one answers the expired page. Counts the answers by kind.
+-- A client refused with 503 tries again after its Retry-After (half to one and a half times
+-- it, as people do, not all at once); a client that signed in starts the next sign-in at once.
 local threads = {}
 local counter = 0
 
@@ -22,6 +24,8 @@ function init(args)
       i = i + 1
    end
    signed_in, refused, other, other_status = 0, 0, 0, 0
+   pauses = {}
+   math.randomseed(id)
    wrk.method = "POST"
    wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 end
@@ -35,11 +39,19 @@ function request()
    return wrk.format(nil, nil, headers, form.body)
 end
 
+-- The pause before a connection's next request. wrk asks each connection when it is ready to
+-- send again, after the answers of the loop's turn have been read: one pause is owed for every
+-- refusal read, and each goes to the next connection that asks.
+function delay()
+   return table.remove(pauses, 1) or 0
+end
+
 function response(status, headers, body)
    if status == 302 or status == 303 then
       signed_in = signed_in + 1
    elseif status == 503 then
       refused = refused + 1
+      pauses[#pauses + 1] = (tonumber(headers["Retry-After"]) or 1) * 1000 * (0.5 + math.random())
    else
       other = other + 1
       other_status = status
