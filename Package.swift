@@ -150,7 +150,7 @@ let package = Package(
         ),
         .target(
             name: "SSOTOTP",
-            dependencies: ["SSOCore", .product(name: "HummingbirdOTP", package: "hummingbird-auth")],
+            dependencies: ["SSOCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // WebAuthn Level 3 registration and assertion verification: pure values, no HTTP or storage.

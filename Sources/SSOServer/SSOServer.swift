@@ -61,7 +61,7 @@ public enum SSOServer {
         let throttle = Throttle(store: storage, clock: clock, limits: options.limits)
         let login = LoginService(
             users: storage, sessions: storage, hasher: hasher,
-            secondFactor: SecondFactorService(users: storage, sealer: sealer, algorithm: HummingbirdTOTP(), clock: clock,
+            secondFactor: SecondFactorService(users: storage, sealer: sealer, algorithm: RFC6238TOTP(), clock: clock,
                                               random: random),
             throttle: throttle, events: events, clock: clock, random: random, lifetimes: lifetimes)
         let flow = AuthorizationFlow(

@@ -89,7 +89,7 @@ public struct Harness: Sendable {
     public func enrollTOTP(_ login: String) async throws -> String {
         let sealer = try await DataDirectory(dataDirectory).keySealer(
             storage: storage, environment: [:], random: SystemSecureRandom())
-        let service = SecondFactorService(users: storage, sealer: sealer, algorithm: HummingbirdTOTP(), clock: clock,
+        let service = SecondFactorService(users: storage, sealer: sealer, algorithm: RFC6238TOTP(), clock: clock,
                                           random: SystemSecureRandom())
         guard let user = try await storage.user(login: login) else { throw FlowError("no user \(login)") }
         return try await service.enroll(user, issuer: "test").secret
@@ -97,7 +97,7 @@ public struct Harness: Sendable {
 
     /// The TOTP code of `secret` now (by the test clock), `offset` steps away.
     public func totp(_ secret: String, offset: Int = 0) -> String {
-        HummingbirdTOTP().code(secret: secret, at: clock.now().addingTimeInterval(TimeInterval(30 * offset)))
+        RFC6238TOTP().code(secret: secret, at: clock.now().addingTimeInterval(TimeInterval(30 * offset)))
     }
 
     /// Sets `port` to a port held for this harness (see `ReservedPort`) as long as it lives, for

@@ -99,7 +99,7 @@ struct TOTPCommand: AsyncParsableCommand {
         let random = SystemSecureRandom()
         let sealer = try await directory.keySealer(
             storage: storage, environment: ProcessInfo.processInfo.environment, random: random)
-        return (storage, SecondFactorService(users: storage, sealer: sealer, algorithm: HummingbirdTOTP(),
+        return (storage, SecondFactorService(users: storage, sealer: sealer, algorithm: RFC6238TOTP(),
                                              clock: SystemClock(), random: random))
     }
 }

@@ -119,16 +119,12 @@ struct UserRecord: Codable {
         return user
     }
 
-    /// The server keys TOTP's HMAC with the UTF-8 bytes of the stored secret text
-    /// (`SecondFactorService`, HummingbirdOTP); a seed whose bytes are not UTF-8 text would
-    /// give other codes than the user's authenticator app, so it is refused.
+    /// The seed's bytes, sealed as enrolment seals a secret: TOTP keys its HMAC with them, so
+    /// the user's authenticator app goes on giving the codes the server expects.
     static func sealedTOTP(_ base32: String, sealer: any SecretSealer) throws -> Data {
         guard let key = Base32.decode(base32) else { throw ImportRefusal("\"totp_secret\" is not base32") }
         guard (10...128).contains(key.count) else {
             throw ImportRefusal("\"totp_secret\" has \(key.count) bytes; 10 to 128 are accepted")
-        }
-        guard String(validating: key, as: UTF8.self) != nil else {
-            throw ImportRefusal("\"totp_secret\" decodes to bytes that are not UTF-8 text, which the server's TOTP cannot use as its key")
         }
         return try sealer.seal(Data(key))
     }

@@ -26,7 +26,7 @@ struct FlowFixture {
         let sealer = try KeySealer(keyMaterial: Data(repeating: 7, count: 32))
         login = LoginService(
             users: storage, sessions: storage, hasher: BcryptPasswordHasher(),
-            secondFactor: SecondFactorService(users: storage, sealer: sealer, algorithm: HummingbirdTOTP(), clock: clock,
+            secondFactor: SecondFactorService(users: storage, sealer: sealer, algorithm: RFC6238TOTP(), clock: clock,
                                               random: random),
             throttle: Throttle(store: storage, clock: clock), events: events, clock: clock, random: random,
             lifetimes: lifetimes)

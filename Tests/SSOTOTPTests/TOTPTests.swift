@@ -26,15 +26,37 @@ struct TOTPTests {
         let seed64 = String(repeating: "1234567890", count: 6) + "1234"
         for (time, sha1, sha256, sha512) in Self.vectors {
             let date = Date(timeIntervalSince1970: TimeInterval(time))
-            #expect(HummingbirdTOTP(digits: 8, hash: .sha1).code(secret: seed20, at: date) == sha1)
-            #expect(HummingbirdTOTP(digits: 8, hash: .sha256).code(secret: seed32, at: date) == sha256)
-            #expect(HummingbirdTOTP(digits: 8, hash: .sha512).code(secret: seed64, at: date) == sha512)
+            #expect(RFC6238TOTP(digits: 8, hash: .sha1).code(secret: seed20, at: date) == sha1)
+            #expect(RFC6238TOTP(digits: 8, hash: .sha256).code(secret: seed32, at: date) == sha256)
+            #expect(RFC6238TOTP(digits: 8, hash: .sha512).code(secret: seed64, at: date) == sha512)
+        }
+    }
+
+    /// Made with Python's hmac (RFC 4226's truncation) for the key bytes 00 01 … 13 ff fe, which
+    /// are not UTF-8: a seed another system drew at random.
+    static let byteKeyCodes = ("158154", "072232")
+
+    @Test("a key of any bytes: its codes, its base32 in the URI, and HummingbirdOTP agreeing on a text key")
+    func byteKeys() {
+        let key: [UInt8] = Array(0...19) + [0xFF, 0xFE]
+        let totp = RFC6238TOTP()
+        #expect(totp.code(key: key, at: Date(timeIntervalSince1970: 59)) == Self.byteKeyCodes.0)
+        #expect(totp.code(key: key, at: Date(timeIntervalSince1970: 1_234_567_890)) == Self.byteKeyCodes.1)
+        let uri = totp.provisioningURI(key: key, account: "alice", issuer: "UnifiedSSO")
+        #expect(uri.contains("secret=" + Base32.encode(key)))
+        #expect(Base32.decode(Base32.encode(key)) == key)
+        // An independent implementation on the server's own kind of secret.
+        for time in [0, 59, 1_111_111_109, 2_000_000_000] {
+            let date = Date(timeIntervalSince1970: TimeInterval(time))
+            let reference = String(TOTP(secret: "aB3dE5gH7jK9mN1pQ3sT5vW7yZ0bC2dE", length: 6).compute(date: date))
+            #expect(totp.code(secret: "aB3dE5gH7jK9mN1pQ3sT5vW7yZ0bC2dE", at: date)
+                    == String(repeating: "0", count: 6 - reference.count) + reference)
         }
     }
 
     @Test("6-digit codes keep their leading zeros, and the URI is what authenticator apps read")
     func format() {
-        let totp = HummingbirdTOTP()
+        let totp = RFC6238TOTP()
         #expect(totp.code(secret: "12345678901234567890", at: Date(timeIntervalSince1970: 1_111_111_109)) == "081804")
         let uri = totp.provisioningURI(secret: "12345678901234567890", account: "alice", issuer: "UnifiedSSO")
         #expect(uri.hasPrefix("otpauth://totp/UnifiedSSO:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"))
@@ -47,7 +69,7 @@ struct TOTPTests {
             .appendingPathComponent("sso-totp-\(UUID().uuidString).sqlite").path)
         let clock = TestClock()
         let service = SecondFactorService(
-            users: storage, sealer: try KeySealer(keyMaterial: Data(repeating: 5, count: 32)), algorithm: HummingbirdTOTP(),
+            users: storage, sealer: try KeySealer(keyMaterial: Data(repeating: 5, count: 32)), algorithm: RFC6238TOTP(),
             clock: clock, random: SystemSecureRandom())
         try await storage.insert(User(id: "u", login: "alice", passwordHash: nil, createdAt: clock.now()))
         let (secret, uri) = try await service.enroll(try #require(await storage.user(id: "u")), issuer: "SSO")
@@ -57,7 +79,7 @@ struct TOTPTests {
         #expect(user.hasTOTP)
         #expect(!String(decoding: user.totpSecretSealed!, as: UTF8.self).contains(secret))
 
-        let totp = HummingbirdTOTP()
+        let totp = RFC6238TOTP()
         let previous = totp.code(secret: secret, at: clock.now().addingTimeInterval(-30))
         let current = totp.code(secret: secret, at: clock.now())
         let tooOld = totp.code(secret: secret, at: clock.now().addingTimeInterval(-90))

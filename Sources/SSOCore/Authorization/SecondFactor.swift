@@ -1,13 +1,26 @@
 import Foundation
 
-/// The time-based one-time-password algorithm (RFC 6238): the code of a secret at an instant,
-/// and the `otpauth://` URI authenticator apps read. Implemented over HummingbirdOTP in `SSOTOTP`.
+/// The time-based one-time-password algorithm (RFC 6238): the code of a key at an instant, and
+/// the `otpauth://` URI authenticator apps read. Implemented in `SSOTOTP`.
+///
+/// The key is bytes: a seed another system drew at random (and an authenticator app holds as
+/// base32) is any bytes. The server's own enrolment draws a secret of letters and digits, whose
+/// key is their UTF-8 bytes (`secret:` below).
 public protocol TOTPAlgorithm: Sendable {
     /// Seconds per step (30).
     var period: Int { get }
-    /// The zero-padded code for `secret` at `date`.
-    func code(secret: String, at date: Date) -> String
-    func provisioningURI(secret: String, account: String, issuer: String) -> String
+    /// The zero-padded code for `key` at `date`.
+    func code(key: [UInt8], at date: Date) -> String
+    func provisioningURI(key: [UInt8], account: String, issuer: String) -> String
+}
+
+extension TOTPAlgorithm {
+    /// The code for the key that is `secret`'s UTF-8 bytes.
+    public func code(secret: String, at date: Date) -> String { code(key: Array(secret.utf8), at: date) }
+
+    public func provisioningURI(secret: String, account: String, issuer: String) -> String {
+        provisioningURI(key: Array(secret.utf8), account: account, issuer: issuer)
+    }
 }
 
 /// TOTP as a second factor: enrolment, and verification that accepts each code once and
@@ -55,12 +68,12 @@ public struct SecondFactorService: Sendable {
         guard let sealed = user.totpSecretSealed else { return false }
         let pin = pin.trimmingCharacters(in: .whitespaces)
         guard pin.count == 6, pin.allSatisfy(\.isASCII), pin.allSatisfy(\.isNumber) else { return false }
-        let secret = String(decoding: try sealer.unseal(sealed), as: UTF8.self)
+        let key = Array(try sealer.unseal(sealed))
         let now = clock.now()
         let current = Int64(now.timeIntervalSince1970) / Int64(algorithm.period)
         for step in [current - 1, current, current + 1] {
             let instant = Date(timeIntervalSince1970: TimeInterval(step * Int64(algorithm.period)))
-            if SecretDigest.constantTimeEquals(algorithm.code(secret: secret, at: instant), pin) {
+            if SecretDigest.constantTimeEquals(algorithm.code(key: key, at: instant), pin) {
                 return try await users.consumeTOTPStep(userID: user.id, step: step)
             }
         }

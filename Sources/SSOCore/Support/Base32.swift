@@ -1,9 +1,9 @@
 /// RFC 4648 base32, the encoding of TOTP seeds in `otpauth://` URIs and authenticator apps.
-enum Base32 {
+public enum Base32 {
     static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".utf8)
 
     /// The bytes of `text` (case and spaces ignored, padding optional), or `nil` if it is not base32.
-    static func decode(_ text: String) -> [UInt8]? {
+    public static func decode(_ text: String) -> [UInt8]? {
         var bytes: [UInt8] = []
         var buffer: UInt64 = 0
         var bits = 0
@@ -24,7 +24,7 @@ enum Base32 {
     }
 
     /// Base32 without padding.
-    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var text: [UInt8] = []
         var buffer: UInt64 = 0
         var bits = 0
