@@ -75,13 +75,18 @@ public final class PasswordHashingPool: Sendable {
 
     /// `expectedDuration`: seconds one hash takes, until hashes have been timed. The threads are
     /// named `name-0`, `name-1`… (as `top -H` and a debugger show them; 15 bytes at most).
-    public init(limits: Limits = Limits(), expectedDuration: Double, name: String = "password-hash") {
+    /// `threadEnded` runs on each thread as it ends, once the pool is gone (for tests).
+    public init(
+        limits: Limits = Limits(), expectedDuration: Double, name: String = "password-hash",
+        threadEnded: (@Sendable () -> Void)? = nil
+    ) {
         self.limits = limits
         self.shared = Shared(meanDuration: max(0.000_1, expectedDuration))
         for index in 0..<limits.threads {
             Thread { [shared] in
                 Thread.current.name = "\(name)-\(index)"
                 shared.work()
+                threadEnded?()
             }.start()
         }
     }
