@@ -88,10 +88,13 @@ final class SoftwarePasskey: @unchecked Sendable {
 extension Browser {
     /// A JSON call from the server's own page, with its CSRF token.
     func call(_ uri: String, _ body: [String: Any]) async throws -> Page {
+        try await call(uri, json: String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self))
+    }
+
+    func call(_ uri: String, json: String) async throws -> Page {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        let data = try JSONSerialization.data(withJSONObject: body)
-        return try await send(uri, method: .post, headers: headers, body: String(decoding: data, as: UTF8.self))
+        return try await send(uri, method: .post, headers: headers, body: json)
     }
 
     /// The browser's binding cookie, which the pages carry as their CSRF token.
