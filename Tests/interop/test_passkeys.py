@@ -91,3 +91,83 @@ def test_register_on_the_passkeys_page_then_sign_in_with_nothing_typed(data_dir,
     tokens, claims = third.tokens(callback, client["client_secret"])
     assert "pwd" not in claims["amr"] and "user" in claims["amr"], claims
     assert credentials(browser)[0]["signCount"] >= 2
+
+
+def test_python_fido2_client_registers_and_signs_in_through_the_json_calls(data_dir, localhost_server):
+    """A second, independent client: python-fido2 parses the server's options and encodes the
+    authenticator's answers (its CBOR, COSE key, authenticator data and client data), the key is
+    the cryptography package's; nothing of the server's own WebAuthn code is on this side."""
+    fido2 = pytest.importorskip("fido2")
+    import hashlib
+    import os
+    import re
+    from urllib.parse import urlparse
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from fido2.cose import ES256
+    from fido2.utils import websafe_decode, websafe_encode
+    from fido2.webauthn import (AttestationObject, AttestedCredentialData, AuthenticatorData, CollectedClientData,
+                                PublicKeyCredentialCreationOptions, PublicKeyCredentialRequestOptions)
+
+    from browserlib import single_values
+    from conftest import Browser as HTTPUserAgent
+    from conftest import REDIRECT
+
+    server = localhost_server
+    client = json.loads(cli(data_dir, "client", "add", "--id", "rp", "--name", "Relying Party",
+                            "--redirect-uri", REDIRECT, "--scope", "openid profile email", "--skip-consent"))
+    origin = server.issuer
+    flags = AuthenticatorData.FLAG
+
+    def call(agent, path, body):
+        return agent.http.post(server.issuer + path, json=body, allow_redirects=False)
+
+    # Registration after a password sign-in.
+    agent = HTTPUserAgent(server)
+    agent.follow(agent.open_authorize(Authorization(server, "rp", REDIRECT).url))
+    csrf = agent.http.cookies["sso_csrf"]
+    answer = call(agent, "/passkeys/register/options", {"csrf": csrf})
+    assert answer.status_code == 200, answer.text
+    creation = PublicKeyCredentialCreationOptions.from_dict(answer.json())
+    assert creation.rp.id == "localhost"
+    assert creation.authenticator_selection.resident_key == "required"
+    assert [p.alg for p in creation.pub_key_cred_params] == [-7, -8, -257]
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    credential_id = os.urandom(16)
+    rp_hash = hashlib.sha256(creation.rp.id.encode()).digest()
+    auth_data = AuthenticatorData.create(
+        rp_hash, flags.UP | flags.UV | flags.AT, 0,
+        AttestedCredentialData.create(b"\0" * 16, credential_id, ES256.from_cryptography_key(key.public_key())))
+    client_data = CollectedClientData.create("webauthn.create", creation.challenge, origin)
+    attestation = AttestationObject.create("none", auth_data, {})
+    answer = call(agent, "/passkeys/register", {"csrf": csrf, "name": "python-fido2", "credential": {
+        "id": websafe_encode(credential_id), "type": "public-key", "response": {
+            "clientDataJSON": websafe_encode(client_data), "attestationObject": websafe_encode(attestation),
+            "transports": ["usb"]}}})
+    assert answer.status_code == 201, answer.text
+
+    # Sign-in in a fresh user agent: the discoverable credential, nothing typed.
+    fresh = HTTPUserAgent(server)
+    authorization = Authorization(server, "rp", REDIRECT)
+    location = fresh.open_authorize(authorization.url).headers["Location"]
+    page = fresh.http.get(server.issuer + location)
+    interaction = re.search(r'name="interaction" value="([^"]+)"', page.text).group(1)
+    csrf = fresh.http.cookies["sso_csrf"]
+    answer = call(fresh, "/login/passkey/options", {"csrf": csrf, "interaction": interaction})
+    assert answer.status_code == 200, answer.text
+    request = PublicKeyCredentialRequestOptions.from_dict(answer.json())
+    assert request.rp_id == "localhost" and not request.allow_credentials
+    auth_data = AuthenticatorData.create(rp_hash, flags.UP | flags.UV, 1)
+    client_data = CollectedClientData.create("webauthn.get", request.challenge, origin)
+    signature = key.sign(bytes(auth_data) + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256()))
+    user_handle = websafe_decode(creation.user.id) if isinstance(creation.user.id, str) else creation.user.id
+    answer = call(fresh, "/login/passkey", {"csrf": csrf, "interaction": interaction, "credential": {
+        "id": websafe_encode(credential_id), "type": "public-key", "response": {
+            "clientDataJSON": websafe_encode(client_data), "authenticatorData": websafe_encode(auth_data),
+            "signature": websafe_encode(signature), "userHandle": websafe_encode(user_handle)}}})
+    assert answer.status_code == 200, answer.text
+    callback = single_values(urlparse(answer.json()["location"]).query)
+    tokens, claims = authorization.tokens(callback, client["client_secret"])
+    assert claims["amr"] == ["hwk", "user"], claims
