@@ -247,6 +247,22 @@ struct PasskeyTests {
         }
     }
 
+    @Test("no passkey, no passkey button on the second-factor page; the passkeys page needs a session")
+    func withoutPasskeys() async throws {
+        let harness = try await Self.harness()
+        _ = try await harness.enrollTOTP("bob")
+        try await harness.run { browser in
+            #expect(try await browser.get("/account/passkeys").status == .unauthorized)
+            #expect(try await browser.get("/passkeys").status == .unauthorized)
+            let interaction = try await Self.loginPage(browser, pkce: PKCEPair())
+            let totp = try await browser.post("/login", form: [
+                ("interaction", interaction), ("csrf", browser.csrf), ("login", "bob"), ("password", "builder-of-43"),
+            ])
+            #expect(totp.body.contains("name=\"totp\""))
+            #expect(!totp.body.contains("/static/passkey-login.js"))
+        }
+    }
+
     @Test("failed assertions count against the address's login-failure limit")
     func failureLimit() async throws {
         var harness = try await Self.harness()

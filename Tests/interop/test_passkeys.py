@@ -97,7 +97,7 @@ def test_python_fido2_client_registers_and_signs_in_through_the_json_calls(data_
     """A second, independent client: python-fido2 parses the server's options and encodes the
     authenticator's answers (its CBOR, COSE key, authenticator data and client data), the key is
     the cryptography package's; nothing of the server's own WebAuthn code is on this side."""
-    fido2 = pytest.importorskip("fido2")
+    pytest.importorskip("fido2")
     import hashlib
     import os
     import re
