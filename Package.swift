@@ -165,6 +165,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Passkeys: registration, the passkeys page and sign-in with a passkey, over SSOWebAuthn.
+        .target(
+            name: "SSOPasskeys", dependencies: ["SSOCore", "SSOEndpointModel", "SSOWebAuthn"], swiftSettings: swiftSettings),
         .target(
             name: "SSOHTTP",
             dependencies: [
@@ -182,7 +185,7 @@ let package = Package(
         .target(
             name: "SSOServer",
             dependencies: [
-                "SSOCore", "SSOEndpointModel", "SSOProtocolEndpoints", "SSOHTTP", "SSOStorageSQLite", "SSOStoragePostgres", "SSOTokens", "SSOPasswords", "SSOTOTP", "SSOLegacyAlor", "SSOFederation",
+                "SSOCore", "SSOEndpointModel", "SSOProtocolEndpoints", "SSOHTTP", "SSOStorageSQLite", "SSOStoragePostgres", "SSOTokens", "SSOPasswords", "SSOTOTP", "SSOLegacyAlor", "SSOFederation", "SSOPasskeys",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "SSOGrantAuthorizationCode", "SSOGrantRefreshToken", "SSOGrantClientCredentials",
                 "SSOGrantDeviceCode",
@@ -284,6 +287,7 @@ let package = Package(
             name: "SSOEndToEndTests",
             dependencies: [
                 "SSOServer", "SSOServerTesting", "SSOCore", "SSOStorageSQLite", "SSOTesting", "SSOHTTP", "SSOPasswords",
+                "SSOPasskeys", "SSOWebAuthn",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

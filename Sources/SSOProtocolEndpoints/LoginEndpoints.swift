@@ -21,7 +21,7 @@ struct LoginEndpoints: EndpointModule {
         guard let interaction = try await services.binding.interaction(
             request.query.field("interaction"), browserSecret: request.browserSecret)
         else { return Self.expired }
-        if interaction.pendingUserID != nil { return page("totp", interaction, request) }
+        if interaction.pendingUserID != nil { return try await secondFactorPage(interaction, request) }
         return try await loginPage(interaction, request, login: interaction.request.loginHint, error: nil)
     }
 
@@ -58,7 +58,7 @@ struct LoginEndpoints: EndpointModule {
             pending.pendingUserID = user.id
             pending.pendingPasswordUpgrade = upgrade
             try await services.interactions.update(pending)
-            return page("totp", pending, request)
+            return try await secondFactorPage(pending, request)
         case .locked(let seconds):
             return page("login", interaction, request, values: ["login": login, "client": client.name],
                         messages: ["error": .key("login_error_locked", argument: String(seconds))], status: 429)
@@ -78,11 +78,11 @@ struct LoginEndpoints: EndpointModule {
         case .success(let user, let methods, let upgrade):
             return try await signedIn(user, methods: methods, upgrade: upgrade, interaction: interaction, client: client, request)
         case .locked(let seconds):
-            return page("totp", interaction, request, messages: ["error": .key("login_error_locked", argument: String(seconds))],
-                        status: 429)
+            return try await secondFactorPage(
+                interaction, request, messages: ["error": .key("login_error_locked", argument: String(seconds))], status: 429)
                 .adding(header: "Retry-After", String(seconds))
         default:
-            return page("totp", interaction, request, messages: ["error": "totp_error_invalid"])
+            return try await secondFactorPage(interaction, request, messages: ["error": "totp_error_invalid"])
         }
     }
 
@@ -97,6 +97,19 @@ struct LoginEndpoints: EndpointModule {
         var response = EndpointResponse.redirect(step.location)
         response.sessionCookie = .set(secret)
         return response
+    }
+
+    /// The second factor's page: the TOTP form, and a passkey button when the user whose
+    /// password was accepted has a passkey.
+    private func secondFactorPage(
+        _ interaction: Interaction, _ request: EndpointRequest, messages: [String: PageMessage] = [:], status: Int = 200
+    ) async throws -> EndpointResponse {
+        var values: [String: String] = [:]
+        if let userID = interaction.pendingUserID, let passkeys = services.passkeys,
+            try await !passkeys.passkeys(userID: userID).isEmpty {
+            values["hasPasskey"] = "true"
+        }
+        return page("totp", interaction, request, values: values, messages: messages, status: status)
     }
 
     private func loginPage(

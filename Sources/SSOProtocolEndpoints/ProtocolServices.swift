@@ -25,6 +25,8 @@ public struct ProtocolServices: Sendable {
     public var providers: (any ProviderStore)?
     /// Registered scopes, for discovery.
     public var scopes: (any ScopeStore)?
+    /// Users' passkeys, for the second-factor page's passkey button; `nil` without passkeys.
+    public var passkeys: (any PasskeyStore)?
     /// Told the grant type of every token response, for the metrics.
     public var tokenIssued: @Sendable (String) -> Void
 
@@ -33,7 +35,7 @@ public struct ProtocolServices: Sendable {
         validator: AuthorizationRequestValidator, flow: AuthorizationFlow, binding: InteractionBinding,
         login: LoginService, logout: LogoutFlow, tokenEndpoint: TokenEndpoint, userInfo: UserInfoService,
         introspection: TokenIntrospection, authenticator: ClientAuthenticator, signer: any TokenSigner,
-        providers: (any ProviderStore)? = nil, scopes: (any ScopeStore)? = nil,
+        providers: (any ProviderStore)? = nil, scopes: (any ScopeStore)? = nil, passkeys: (any PasskeyStore)? = nil,
         tokenIssued: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.issuer = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
@@ -52,6 +54,7 @@ public struct ProtocolServices: Sendable {
         self.signer = signer
         self.providers = providers
         self.scopes = scopes
+        self.passkeys = passkeys
         self.tokenIssued = tokenIssued
     }
 

@@ -10,6 +10,7 @@ import SSOProtocolEndpoints
 import SSOFederation
 import SSOHTTP
 import SSOLegacyAlor
+import SSOPasskeys
 import SSOPasswords
 import SSOStorageSQLite
 import SSOTOTP
@@ -98,6 +99,12 @@ public enum SSOServer {
             consents: storage, authenticator: authenticator, login: login,
             flow: flow, issuer: issuer, throttle: throttle, events: events, clock: clock, random: random))
 
+        let binding = InteractionBinding(interactions: storage, clients: storage, login: login, clock: clock)
+        modules.append(PasskeyEndpoints(
+            service: PasskeyService(store: storage, users: storage, events: events, clock: clock, random: random,
+                                    settings: PasskeySettings(issuer: options.issuer)),
+            login: login, binding: binding, flow: flow, clients: storage, users: storage, throttle: throttle))
+
         let validator = AccessTokenValidator(
             issuer: options.issuer, signer: signer, references: storage, grants: storage, clock: clock)
         let userInfo = UserInfoService(validator: validator, users: storage)
@@ -109,11 +116,10 @@ public enum SSOServer {
         let protocolServices = ProtocolServices(
             issuer: options.issuer, clients: storage, users: storage, interactions: storage,
             validator: AuthorizationRequestValidator(clients: storage, scopes: storage), flow: flow,
-            binding: InteractionBinding(interactions: storage, clients: storage, login: login, clock: clock),
-            login: login,
+            binding: binding, login: login,
             logout: LogoutFlow(clients: storage, sessions: storage, signer: signer, login: login, events: events, clock: clock),
             tokenEndpoint: tokenEndpoint, userInfo: userInfo, introspection: introspection, authenticator: authenticator,
-            signer: signer, providers: storage, scopes: storage,
+            signer: signer, providers: storage, scopes: storage, passkeys: storage,
             tokenIssued: { [metrics] grantType in metrics.tokenIssued(grantType: grantType) })
         let metadata = modules.reduce(into: [String: String]()) { all, module in
             all.merge(module.metadata) { first, _ in first }

@@ -250,6 +250,7 @@ extension PostgresStorage: HousekeepingStore {
             ("interactions", "expires_at < $1"),
             ("federation_states", "expires_at < $1"),
             ("device_authorizations", "expires_at < $1"),
+            ("passkey_challenges", "expires_at < $1"),
             ("sessions", "expires_at < $1 OR absolute_expires_at < $1"),
             ("reference_tokens", "expires_at < $1 OR absolute_expires_at < $1"),
             ("refresh_tokens", "expires_at < $2"),

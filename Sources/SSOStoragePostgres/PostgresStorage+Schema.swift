@@ -268,6 +268,39 @@ extension PostgresStorage {
         ("federation-api", ["ALTER TABLE clients ADD COLUMN federation_api boolean NOT NULL DEFAULT false"]),
         // A sign-in waiting for its second factor carries the replacement of an outdated password hash.
         ("password-upgrade", ["ALTER TABLE interactions ADD COLUMN pending_password_upgrade text"]),
+        // WebAuthn credentials, and the challenges issued for them until their one use.
+        ("passkeys", [
+            """
+            CREATE TABLE passkeys (
+                id text PRIMARY KEY,
+                user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                credential_id text NOT NULL UNIQUE,
+                public_key text NOT NULL,
+                algorithm bigint NOT NULL,
+                sign_count bigint NOT NULL,
+                aaguid text NOT NULL,
+                backup_eligible boolean NOT NULL,
+                backup_state boolean NOT NULL,
+                transports text NOT NULL DEFAULT '',
+                name text NOT NULL,
+                created_at double precision NOT NULL,
+                last_used_at double precision
+            )
+            """,
+            "CREATE INDEX passkeys_user ON passkeys (user_id)",
+            """
+            CREATE TABLE passkey_challenges (
+                digest text PRIMARY KEY,
+                purpose text NOT NULL,
+                browser_binding text NOT NULL,
+                user_id text,
+                session_id text,
+                interaction_id text,
+                expires_at double precision NOT NULL
+            )
+            """,
+            "CREATE INDEX passkey_challenges_expiry ON passkey_challenges (expires_at)",
+        ]),
     ]
 
     /// Applies the migrations not yet applied, each in the transaction that records it. Several

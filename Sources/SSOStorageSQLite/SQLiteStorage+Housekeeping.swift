@@ -13,6 +13,7 @@ extension SQLiteStorage: HousekeepingStore {
             ("interactions", "expires_at < ?", [now]),
             ("federation_states", "expires_at < ?", [now]),
             ("device_authorizations", "expires_at < ?", [now]),
+            ("passkey_challenges", "expires_at < ?", [now]),
             ("sessions", "expires_at < ? OR absolute_expires_at < ?", [now, now]),
             ("reference_tokens", "expires_at < ? OR absolute_expires_at < ?", [now, now]),
             // Kept past expiry for the token lifetime: the last refresh token of a grant marks

@@ -272,6 +272,37 @@ extension SQLiteStorage {
             // A sign-in waiting for its second factor carries the replacement of an outdated password hash.
             try db.execute(sql: "ALTER TABLE interactions ADD COLUMN pending_password_upgrade TEXT")
         }
+        migrator.registerMigration("passkeys") { db in
+            // WebAuthn credentials, and the challenges issued for them until their one use.
+            try db.execute(sql: """
+                CREATE TABLE passkeys (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    credential_id TEXT NOT NULL UNIQUE,
+                    public_key TEXT NOT NULL,
+                    algorithm INTEGER NOT NULL,
+                    sign_count INTEGER NOT NULL,
+                    aaguid TEXT NOT NULL,
+                    backup_eligible INTEGER NOT NULL,
+                    backup_state INTEGER NOT NULL,
+                    transports TEXT NOT NULL DEFAULT '',
+                    name TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    last_used_at REAL
+                );
+                CREATE INDEX passkeys_user ON passkeys(user_id);
+                CREATE TABLE passkey_challenges (
+                    digest TEXT PRIMARY KEY NOT NULL,
+                    purpose TEXT NOT NULL,
+                    browser_binding TEXT NOT NULL,
+                    user_id TEXT,
+                    session_id TEXT,
+                    interaction_id TEXT,
+                    expires_at REAL NOT NULL
+                );
+                CREATE INDEX passkey_challenges_expiry ON passkey_challenges(expires_at);
+                """)
+        }
         return migrator
     }
 }

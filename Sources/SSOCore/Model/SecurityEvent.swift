@@ -21,6 +21,14 @@ public struct SecurityEvent: Sendable, Codable, Equatable {
         /// An upstream account was connected to a local one, after that account signed in.
         public static let federationLinked: Kind = "federation.linked"
         public static let totpDisabled: Kind = "totp.disabled"
+        /// A user registered, renamed or removed a passkey (a WebAuthn credential).
+        public static let passkeyRegistered: Kind = "passkey.registered"
+        public static let passkeyRenamed: Kind = "passkey.renamed"
+        public static let passkeyRemoved: Kind = "passkey.removed"
+        /// A passkey assertion was refused (bad signature, unknown credential, stale challenge).
+        public static let passkeyFailed: Kind = "login.passkey_failed"
+        /// A passkey's signature counter did not increase: the authenticator may have been cloned.
+        public static let passkeySignCountRegressed: Kind = "passkey.sign_count_regressed"
         public static let consentGranted: Kind = "consent.granted"
         public static let consentDenied: Kind = "consent.denied"
         public static let tokenIssued: Kind = "token.issued"

@@ -13,7 +13,7 @@ public protocol SecurityEventStore: Sendable {
 public protocol SSOStore: ClientStore, UserStore, SessionStore, InteractionStore, AuthorizationCodeStore, GrantStore,
     RefreshTokenStore, ReferenceTokenStore, ConsentStore, SigningKeyStore, SecurityEventStore, ThrottleStore,
     ProviderStore, FederatedIdentityStore, FederationStateStore, ScopeStore, HousekeepingStore, LogoutDeliveryStore,
-    DeviceAuthorizationStore
+    DeviceAuthorizationStore, PasskeyStore
 {
     /// Whether anything stored was sealed with the key-encryption key (signing keys, TOTP
     /// seeds, provider secrets): a missing key-encryption key may then not be replaced.
