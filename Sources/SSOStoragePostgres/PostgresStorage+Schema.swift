@@ -268,6 +268,9 @@ extension PostgresStorage {
         ("federation-api", ["ALTER TABLE clients ADD COLUMN federation_api boolean NOT NULL DEFAULT false"]),
         // A sign-in waiting for its second factor carries the replacement of an outdated password hash.
         ("password-upgrade", ["ALTER TABLE interactions ADD COLUMN pending_password_upgrade text"]),
+        // A client's default and minimum assurance level (acr); existing clients have neither.
+        ("client-assurance", ["ALTER TABLE clients ADD COLUMN default_acr text",
+                              "ALTER TABLE clients ADD COLUMN minimum_acr text"]),
     ]
 
     /// Applies the migrations not yet applied, each in the transaction that records it. Several

@@ -272,6 +272,11 @@ extension SQLiteStorage {
             // A sign-in waiting for its second factor carries the replacement of an outdated password hash.
             try db.execute(sql: "ALTER TABLE interactions ADD COLUMN pending_password_upgrade TEXT")
         }
+        migrator.registerMigration("client-assurance") { db in
+            // A client's default and minimum assurance level (acr); existing clients have neither.
+            try db.execute(sql: "ALTER TABLE clients ADD COLUMN default_acr TEXT")
+            try db.execute(sql: "ALTER TABLE clients ADD COLUMN minimum_acr TEXT")
+        }
         return migrator
     }
 }
