@@ -355,11 +355,11 @@ enum Settings {
                 details: "Codes, tokens, sessions, interactions, federation states and throttle counters, in batches of "
                     + "500 rows, one short transaction each."),
         Setting("acr_levels", .list, default: .list(AssuranceLevels.standard.entries), option: "acr-level",
-                defaultText: AssuranceLevels.standard.entries.joined(separator: ", "), into: \.assuranceLevels,
+                defaultText: AssuranceLevels.standard.names.joined(separator: ", "), into: \.assuranceLevels,
                 "An assurance level (acr value) requests may ask for and clients may require, weakest first (repeatable; the variable is comma-separated).",
                 details: "Each is `name=methods|methods`: the level is reached by a sign-in whose authentication methods "
                     + "(`amr`) include every method of one alternative, methods joined by `+` (`urn:unifiedsso:acr:mfa=pwd+otp|hwk+user`). "
-                    + "Published as `acr_values_supported`; see docs/step-up.md.",
+                    + "The default levels are defined in docs/step-up.md. Published as `acr_values_supported`.",
                 check: { value in
                     guard case .list(let entries) = value, AssuranceLevels(entries: entries) != nil else {
                         return "must be entries of the form name=pwd+otp|hwk, each name once"
