@@ -68,7 +68,7 @@ public struct AssuranceLevels: Sendable, Equatable {
         for entry in entries {
             guard let equals = entry.firstIndex(of: "=") else { return nil }
             let name = entry[..<equals].trimmingCharacters(in: .whitespaces)
-            let alternatives = entry[entry.index(after: equals)...].split(separator: "|").map { alternative in
+            let alternatives = entry[entry.index(after: equals)...].split(separator: "|", omittingEmptySubsequences: false).map { alternative in
                 Set(alternative.split(separator: "+").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
             }
             guard !name.isEmpty, !name.contains(" "), !alternatives.isEmpty, !alternatives.contains(where: \.isEmpty),
