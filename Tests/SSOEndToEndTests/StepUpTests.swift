@@ -104,6 +104,25 @@ struct StepUpTests {
         }
     }
 
+    @Test("the code of a step-up adds to the browser's session and never opens one without it")
+    func stepUpNeedsTheSession() async throws {
+        let harness = try await Self.harness()
+        try await harness.run { browser in
+            _ = try await Self.passwordSession(browser)
+            let totp = try await harness.enrollTOTP("alice")
+            let start = try await browser.authorize(client: "app", extra: [("acr_values", Self.mfa)])
+            let loginURL = try #require(start.location)
+            let page = try await browser.get(loginURL)
+            let interaction = try #require(page.hidden("interaction"))
+            let csrf = try #require(page.hidden("csrf"))
+            browser.setCookie("sso_session", "")
+            let done = try await browser.post("/login", form: [("interaction", interaction), ("csrf", csrf),
+                                                                ("totp", harness.totp(totp))])
+            #expect(done.redirectParameters["code"] == nil)
+            #expect(done.location == nil, "the expired page, no redirect: \(done.status)")
+        }
+    }
+
     @Test("prompt=none with a session below the requested level: login_required at the redirect URI")
     func promptNone() async throws {
         let harness = try await Self.harness()

@@ -52,14 +52,6 @@ public struct AssuranceLevels: Sendable, Equatable {
         levels.last { $0.isSatisfied(by: methods) }?.name
     }
 
-    /// The `acr` to report for a sign-in with `methods` when `requested` (known names, in order
-    /// of preference) was asked: the strongest requested level the methods reach, else the
-    /// session's own strongest.
-    public func acr(for methods: [String], requested: [String]) -> String? {
-        let reached = requested.filter { level(named: $0)?.isSatisfied(by: methods) ?? false }
-        return reached.max { (rank(of: $0) ?? 0) < (rank(of: $1) ?? 0) } ?? highest(satisfiedBy: methods)
-    }
-
     /// Reads the setting's form: one entry a level, `name=pwd+otp|hwk+user` (alternatives split
     /// by `|`, methods of one alternative joined by `+`), weakest first. `nil` when an entry is
     /// malformed or a name repeats.
