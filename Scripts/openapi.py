@@ -152,7 +152,9 @@ S["Profile"] = {"type": "object", "required": ["id", "login", "accounts", "appli
         "application": {"type": "object", "additionalProperties": False, "properties": {"status": string}}}}
 S["Introspection"] = {"type": "object", "required": ["active"], "additionalProperties": False, "properties": {
     "active": {"type": "boolean"}, "scope": string, "client_id": string, "username": string, "token_type": string,
-    "exp": {"type": "integer"}, "iat": {"type": "integer"}, "sub": string, "aud": string, "iss": string, "jti": string}}
+    "exp": {"type": "integer"}, "iat": {"type": "integer"}, "sub": string, "aud": string, "iss": string, "jti": string,
+    # The sign-in behind an access token (RFC 9470 section 6).
+    "acr": string, "amr": {"type": "array", "items": string}, "auth_time": {"type": "integer"}}}
 S["Health"] = {"type": "object", "required": ["status"], "additionalProperties": False, "properties": {
     "status": {"type": "string", "enum": ["ok", "ready", "unavailable"]},
     "checks": {"type": "object", "additionalProperties": string}}}

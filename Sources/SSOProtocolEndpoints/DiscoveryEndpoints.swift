@@ -28,7 +28,8 @@ struct DiscoveryEndpoints: EndpointModule {
             userinfo_endpoint: issuer + "/userinfo", jwks_uri: issuer + "/jwks",
             introspection_endpoint: issuer + "/introspect", revocation_endpoint: issuer + "/revoke",
             end_session_endpoint: issuer + "/logout",
-            grant_types_supported: services.tokenEndpoint.grantTypes)
+            grant_types_supported: services.tokenEndpoint.grantTypes,
+            acr_values_supported: services.flow.levels.names)
     }
 
     var routes: [EndpointRoute] {
@@ -83,7 +84,8 @@ struct DiscoveryEndpoints: EndpointModule {
         var token_endpoint_auth_methods_supported = ClientAuthMethod.allCases.map(\.rawValue)
         var code_challenge_methods_supported = [PKCE.s256]
         var scopes_supported = ["openid", "profile", "email", "offline_access", "ordersread", "trades", "personal", "accounts"]
-        var claims_supported = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "amr", "azp",
+        var acr_values_supported: [String]
+        var claims_supported = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "amr", "acr", "azp",
                                 "name", "preferred_username", "email", "email_verified"]
         var prompt_values_supported = ["none", "login", "consent", "select_account"]
         var ui_locales_supported = ["en", "ru"]

@@ -72,10 +72,22 @@ struct LoginEndpoints: EndpointModule {
         _ form: RequestParameters, userID: String, interaction: Interaction, client: Client, _ request: EndpointRequest
     ) async throws -> EndpointResponse {
         guard let user = try await services.users.user(id: userID) else { return Self.expired }
+        // A step-up (the flow asked a signed-in user for the code): the code alone adds to that
+        // session and never opens one, so the browser must still hold it.
+        let stepUp = interaction.sessionID != nil
+        if let sessionID = interaction.sessionID {
+            guard let session = try await services.login.activeSession(secret: request.sessionSecret),
+                session.id == sessionID, session.userID == userID
+            else { return Self.expired }
+        }
         switch try await services.login.checkSecondFactor(
             user, pin: form.field("totp") ?? "", upgrade: interaction.pendingPasswordUpgrade,
             address: request.clientAddress, clientID: client.id) {
         case .success(let user, let methods, let upgrade):
+            if stepUp {
+                return try await signedIn(user, methods: ["otp"], upgrade: nil, interaction: interaction, client: client,
+                                          request, stepUp: true)
+            }
             return try await signedIn(user, methods: methods, upgrade: upgrade, interaction: interaction, client: client, request)
         case .locked(let seconds):
             return try await secondFactorPage(
@@ -89,10 +101,11 @@ struct LoginEndpoints: EndpointModule {
     /// Signs the browser in and continues the authorization.
     private func signedIn(
         _ user: User, methods: [String], upgrade: PasswordUpgrade?, interaction: Interaction, client: Client,
-        _ request: EndpointRequest
+        _ request: EndpointRequest, stepUp: Bool = false
     ) async throws -> EndpointResponse {
         let (session, secret) = try await services.login.signIn(
-            user, methods: methods, clientID: client.id, upgrade: upgrade, existingSecret: request.sessionSecret)
+            user, methods: methods, clientID: client.id, upgrade: upgrade, existingSecret: request.sessionSecret,
+            stepUp: stepUp)
         let step = try await services.flow.loginSucceeded(interaction, client: client, session: session)
         var response = EndpointResponse.redirect(step.location)
         response.sessionCookie = .set(secret)

@@ -58,7 +58,8 @@ public enum SSOServer {
 
         let issuer = DefaultTokenIssuer(
             issuer: options.issuer, signer: signer, refreshTokens: storage, references: storage, users: storage,
-            events: events, clock: clock, random: random, lifetimes: lifetimes, refreshGrantType: GrantModules.refreshGrantType)
+            events: events, clock: clock, random: random, lifetimes: lifetimes, refreshGrantType: GrantModules.refreshGrantType,
+            levels: options.assuranceLevels)
         let throttle = Throttle(store: storage, clock: clock, limits: options.limits)
         let login = LoginService(
             users: storage, sessions: storage, hasher: hasher,
@@ -67,7 +68,8 @@ public enum SSOServer {
             throttle: throttle, events: events, clock: clock, random: random, lifetimes: lifetimes)
         let flow = AuthorizationFlow(
             issuer: options.issuer, interactions: storage, codes: storage, consents: storage,
-            events: events, clock: clock, random: random, lifetimes: lifetimes)
+            events: events, clock: clock, random: random, lifetimes: lifetimes, levels: options.assuranceLevels,
+            users: storage)
         let authenticator = ClientAuthenticator(clients: storage, events: events, clock: clock, throttle: throttle)
 
         let context = GrantContext(

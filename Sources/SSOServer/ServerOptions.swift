@@ -41,6 +41,8 @@ public struct ServerOptions: Sendable {
     /// Days security events are kept in the audit table; fractions allowed (a deployment that
     /// ships the JSON log to a collector may keep only hours).
     public var auditRetentionDays: Double
+    /// The assurance levels (`acr` values) requests may ask for and clients may require, weakest first.
+    public var assuranceLevels: AssuranceLevels = .standard
     /// Seconds between reads of the back-channel logout outbox; fractions allowed (tests).
     public var logoutDeliveryInterval: Double
     /// Idle and request-read timeouts, and the caps on open connections.

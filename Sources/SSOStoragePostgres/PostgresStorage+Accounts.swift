@@ -15,13 +15,14 @@ extension PostgresStorage: ClientStore {
             INSERT INTO clients (id, name, secret_digest, redirect_uris, scopes, grant_types, auth_method,
                 auth_method_pinned, skip_consent, pkce_required, id_token_alg, access_token_ttl, access_token_format,
                 sliding_max_ttl, refresh_token_ttl, post_logout_redirect_uris, created_at, backchannel_logout_uri, audience,
-                resource_audience, federation_api)
+                resource_audience, federation_api, default_acr, minimum_acr)
             VALUES (\(client.id), \(client.name), \(client.secretDigest), \(redirectURIs), \(client.allowedScopes.description),
                 \(client.grantTypes.joined(separator: " ")), \(client.authMethod.rawValue), \(client.authMethodPinned),
                 \(client.skipConsent), \(client.pkceRequired), \(client.idTokenSigningAlgorithm.rawValue),
                 \(client.accessTokenTTL), \(client.accessTokenFormat.rawValue), \(client.slidingMaxTTL),
                 \(client.refreshTokenTTL), \(postLogoutURIs), \(Self.time(client.createdAt)), \(client.backchannelLogoutURI),
-                \(client.audience), \(client.resourceAudience), \(client.federationAPI))
+                \(client.audience), \(client.resourceAudience), \(client.federationAPI),
+                \(client.defaultACR), \(client.minimumACR))
             ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, secret_digest = EXCLUDED.secret_digest,
                 redirect_uris = EXCLUDED.redirect_uris, scopes = EXCLUDED.scopes, grant_types = EXCLUDED.grant_types,
                 auth_method = EXCLUDED.auth_method, auth_method_pinned = EXCLUDED.auth_method_pinned,
@@ -31,7 +32,8 @@ extension PostgresStorage: ClientStore {
                 refresh_token_ttl = EXCLUDED.refresh_token_ttl, post_logout_redirect_uris = EXCLUDED.post_logout_redirect_uris,
                 created_at = EXCLUDED.created_at, backchannel_logout_uri = EXCLUDED.backchannel_logout_uri,
                 audience = EXCLUDED.audience, resource_audience = EXCLUDED.resource_audience,
-                federation_api = EXCLUDED.federation_api
+                federation_api = EXCLUDED.federation_api, default_acr = EXCLUDED.default_acr,
+                minimum_acr = EXCLUDED.minimum_acr
             """)
     }
 

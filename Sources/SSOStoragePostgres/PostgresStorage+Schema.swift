@@ -301,6 +301,9 @@ extension PostgresStorage {
             """,
             "CREATE INDEX passkey_challenges_expiry ON passkey_challenges (expires_at)",
         ]),
+        // A client's default and minimum assurance level (acr); existing clients have neither.
+        ("client-assurance", ["ALTER TABLE clients ADD COLUMN default_acr text",
+                              "ALTER TABLE clients ADD COLUMN minimum_acr text"]),
     ]
 
     /// Applies the migrations not yet applied, each in the transaction that records it. Several

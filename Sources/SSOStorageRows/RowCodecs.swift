@@ -25,7 +25,8 @@ public enum RowCodec {
             slidingMaxTTL: try row.optionalInt("sliding_max_ttl"),
             backchannelLogoutURI: try row.optionalString("backchannel_logout_uri"),
             audience: try row.optionalString("audience"), resourceAudience: try row.optionalString("resource_audience"),
-            federationAPI: try row.bool("federation_api"), createdAt: try row.date("created_at"))
+            federationAPI: try row.bool("federation_api"), defaultACR: try row.optionalString("default_acr"),
+            minimumACR: try row.optionalString("minimum_acr"), createdAt: try row.date("created_at"))
     }
 
     @inlinable

@@ -21,8 +21,8 @@ extension SQLiteStorage: ClientStore {
                     INSERT OR REPLACE INTO clients (id, name, secret_digest, redirect_uris, scopes, grant_types,
                         auth_method, auth_method_pinned, skip_consent, pkce_required, id_token_alg, access_token_ttl,
                         access_token_format, sliding_max_ttl, refresh_token_ttl, post_logout_redirect_uris, created_at,
-                        backchannel_logout_uri, audience, resource_audience, federation_api)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        backchannel_logout_uri, audience, resource_audience, federation_api, default_acr, minimum_acr)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     client.id, client.name, client.secretDigest, try Self.json(client.redirectURIs),
@@ -32,6 +32,7 @@ extension SQLiteStorage: ClientStore {
                     client.slidingMaxTTL, client.refreshTokenTTL,
                     try Self.json(client.postLogoutRedirectURIs), Self.time(client.createdAt),
                     client.backchannelLogoutURI, client.audience, client.resourceAudience, client.federationAPI,
+                    client.defaultACR, client.minimumACR,
                 ]
             )
         }

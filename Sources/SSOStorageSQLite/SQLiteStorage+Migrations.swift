@@ -303,6 +303,11 @@ extension SQLiteStorage {
                 CREATE INDEX passkey_challenges_expiry ON passkey_challenges(expires_at);
                 """)
         }
+        migrator.registerMigration("client-assurance") { db in
+            // A client's default and minimum assurance level (acr); existing clients have neither.
+            try db.execute(sql: "ALTER TABLE clients ADD COLUMN default_acr TEXT")
+            try db.execute(sql: "ALTER TABLE clients ADD COLUMN minimum_acr TEXT")
+        }
         return migrator
     }
 }

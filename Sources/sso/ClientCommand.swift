@@ -160,6 +160,8 @@ struct ClientJSON: PrintedJSON {
     var audience: String?
     var resource_server: String?
     var federation_api: Bool
+    var default_acr: String?
+    var minimum_acr: String?
 
     init(_ client: Client, secret: String?) {
         client_id = client.id
@@ -181,6 +183,8 @@ struct ClientJSON: PrintedJSON {
         audience = client.audience
         resource_server = client.resourceAudience
         federation_api = client.federationAPI
+        default_acr = client.defaultACR
+        minimum_acr = client.minimumACR
     }
 
 }

@@ -51,6 +51,12 @@ struct ClientPolicyOptions: ParsableArguments {
     @Flag(name: .customLong("federation-api"), inversion: .prefixedNo,
           help: "Allow the federation JSON API (/api/v1/oauth/authorize-url/ and /api/v1/oauth/authorize/) (default off).")
     var federationAPI: Bool?
+    @Option(name: .customLong("default-acr"),
+            help: "The assurance level (acr) asked for when a request names none of the server's levels; '' removes it.")
+    var defaultACR: String?
+    @Option(name: .customLong("minimum-acr"),
+            help: "The weakest assurance level (acr) this client accepts: never a code below it; '' removes it.")
+    var minimumACR: String?
 
     var parsedGrantTypes: [String] {
         grantTypes.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
@@ -73,6 +79,11 @@ struct ClientPolicyOptions: ParsableArguments {
         }
         if let resourceAudience, resourceAudience.contains(where: { $0.isWhitespace || $0.isNewline }) {
             throw ValidationError("--resource-server is one URI or name, without spaces.")
+        }
+        for (flag, value) in [("--default-acr", defaultACR), ("--minimum-acr", minimumACR)] {
+            if let value, value.contains(where: { $0.isWhitespace || $0.isNewline }) {
+                throw ValidationError("\(flag) is one acr value (a level of the server's acr_levels), without spaces.")
+            }
         }
         if let pkce, !["required", "optional"].contains(pkce) { throw ValidationError("--pkce is required or optional.") }
         for type in parsedGrantTypes where !Self.grantTypes.contains(type) {
@@ -132,6 +143,8 @@ struct ClientPolicyOptions: ParsableArguments {
         if let audience { client.audience = audience.isEmpty ? nil : audience }
         if let resourceAudience { client.resourceAudience = resourceAudience.isEmpty ? nil : resourceAudience }
         if let federationAPI { client.federationAPI = federationAPI }
+        if let defaultACR { client.defaultACR = defaultACR.isEmpty ? nil : defaultACR }
+        if let minimumACR { client.minimumACR = minimumACR.isEmpty ? nil : minimumACR }
     }
 
     /// The grant types the client will have: a client without authorization_code (a machine

@@ -42,14 +42,18 @@ struct Setting: Sendable {
     let help: String
     /// What the reference says beyond the help.
     let details: String?
+    /// What is wrong with a value of the right kind (`must be …`); `nil` when it is fine.
+    let check: (@Sendable (SettingValue) -> String?)?
     /// Puts the value where `serve` reads it.
     let apply: @Sendable (inout ServerOptions, SettingValue) -> Void
 
     init<Value: SettingConvertible>(
         _ key: String, _ kind: Kind, default defaultValue: SettingValue? = nil, option: String? = nil,
         environment: String? = nil, defaultText: String? = nil, unit: String? = nil, valueName: String? = nil,
-        into path: any WritableKeyPath<ServerOptions, Value> & Sendable, _ help: String, details: String? = nil
+        into path: any WritableKeyPath<ServerOptions, Value> & Sendable, _ help: String, details: String? = nil,
+        check: (@Sendable (SettingValue) -> String?)? = nil
     ) {
+        self.check = check
         self.key = key
         self.name = option ?? key.replacingOccurrences(of: "_", with: "-")
         self.environment = environment ?? "SSO_" + key.uppercased()
@@ -186,13 +190,28 @@ extension SettingConvertible where Self: RawRepresentable, RawValue == String {
     }
 }
 
+/// The `acr_levels` entries, weakest first.
+extension AssuranceLevels: SettingConvertible {
+    init?(setting value: SettingValue) {
+        guard case .list(let entries) = value else { return nil }
+        self.init(entries: entries)
+    }
+}
+
 extension Logger.Level: SettingConvertible {}
 extension LogFormat: SettingConvertible {}
 
 extension Setting {
-    /// Reads `raw` (a file's value or an environment variable's text) as this setting's kind;
-    /// the reason otherwise.
+    /// Reads `raw` (a file's value or an environment variable's text) as this setting's kind
+    /// and checks it; the reason otherwise.
     func read(_ raw: Any) -> Result<SettingValue, SettingProblem> {
+        readKind(raw).flatMap { value in
+            guard let message = check?(value) else { return .success(value) }
+            return .failure(SettingProblem(key: key, message: message))
+        }
+    }
+
+    private func readKind(_ raw: Any) -> Result<SettingValue, SettingProblem> {
         func problem(_ expected: String) -> Result<SettingValue, SettingProblem> {
             .failure(SettingProblem(key: key, message: "must be \(expected) (got \(Self.describe(raw)))"))
         }
@@ -335,6 +354,18 @@ enum Settings {
         seconds("purge_interval", 60, into: \.purgeInterval, "Seconds between background purges of expired rows.",
                 details: "Codes, tokens, sessions, interactions, federation states and throttle counters, in batches of "
                     + "500 rows, one short transaction each."),
+        Setting("acr_levels", .list, default: .list(AssuranceLevels.standard.entries), option: "acr-level",
+                defaultText: AssuranceLevels.standard.names.joined(separator: ", "), into: \.assuranceLevels,
+                "An assurance level (acr value) requests may ask for and clients may require, weakest first (repeatable; the variable is comma-separated).",
+                details: "Each is `name=methods|methods`: the level is reached by a sign-in whose authentication methods "
+                    + "(`amr`) include every method of one alternative, methods joined by `+` (`urn:unifiedsso:acr:mfa=pwd+otp|hwk+user`). "
+                    + "The default levels are defined in docs/step-up.md. Published as `acr_values_supported`.",
+                check: { value in
+                    guard case .list(let entries) = value, AssuranceLevels(entries: entries) != nil else {
+                        return "must be entries of the form name=pwd+otp|hwk, each name once"
+                    }
+                    return nil
+                }),
         Setting("audit_retention_days", .number(0.001...36500), default: 90.0, unit: "days", into: \.auditRetentionDays,
                 "Days security events are kept in the audit table (fractions allowed: 0.25 is six hours).",
                 details: "For deployments that ship the JSON log to a collector."),

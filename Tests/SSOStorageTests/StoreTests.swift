@@ -189,6 +189,7 @@ struct StoreTests {
                             allowedScopes: ScopeSet(["openid", "trades"]), grantTypes: ["authorization_code"],
                             authMethod: .clientSecretPost, skipConsent: true, pkceRequired: false,
                             idTokenSigningAlgorithm: .es256, audience: "https://api.example", federationAPI: true,
+                            defaultACR: "urn:unifiedsso:acr:mfa", minimumACR: "urn:unifiedsso:acr:password",
                             createdAt: now)
         try await storage.save(client)
         #expect(try await storage.client(id: "c") == client)

@@ -234,3 +234,17 @@ def test_files_in_an_existing_data_directory_are_the_owners_alone(tmp_path):
         assert stat.S_IMODE((data / "sso.sqlite").stat().st_mode) == 0o600
     finally:
         os.umask(old)
+
+
+def test_client_default_and_minimum_acr(tmp_path):
+    added = json.loads(cli(tmp_path, "client", "add", "--id", "trading", "--redirect-uri", "https://t.example/cb",
+                           "--minimum-acr", "urn:unifiedsso:acr:mfa"))
+    assert added["minimum_acr"] == "urn:unifiedsso:acr:mfa" and added.get("default_acr") is None
+    updated = json.loads(cli(tmp_path, "client", "update", "--id", "trading",
+                             "--default-acr", "urn:unifiedsso:acr:phishing-resistant", "--minimum-acr", ""))
+    assert updated["default_acr"] == "urn:unifiedsso:acr:phishing-resistant"
+    assert updated.get("minimum_acr") is None
+    with sqlite3.connect(tmp_path / "sso.sqlite") as db:
+        row = db.execute("SELECT default_acr, minimum_acr FROM clients WHERE id = 'trading'").fetchone()
+    assert row == ("urn:unifiedsso:acr:phishing-resistant", None)
+    assert run(tmp_path, "client", "update", "--id", "trading", "--default-acr", "two words").returncode != 0

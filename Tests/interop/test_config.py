@@ -214,3 +214,15 @@ def test_every_target_declares_what_it_imports_and_imports_what_it_declares():
         if declared - imported:
             problems.append(f"{target['name']} declares {sorted(declared - imported)} and imports none of them")
     assert not problems, "\n".join(problems)
+
+
+def test_acr_levels_are_read_as_name_and_alternatives_and_checked(tmp_path):
+    good = tmp_path / "levels.yaml"
+    good.write_text('acr_levels: ["urn:example:basic=pwd|fed", "urn:example:strong=pwd+otp|hwk+user"]\n')
+    result = sso("config", "check", "--file", str(good))
+    assert result.returncode == 0, result.stderr
+    assert "acr_levels = [urn:example:basic=pwd|fed, urn:example:strong=pwd+otp|hwk+user]  (file)" in result.stdout
+    for bad in ('acr_levels: ["no-equals-sign"]', 'acr_levels: ["a=pwd", "a=otp"]', 'acr_levels: ["a=pwd||otp"]'):
+        good.write_text(bad + "\n")
+        result = sso("config", "check", "--file", str(good))
+        assert result.returncode == 1 and "'acr_levels' must be entries of the form" in result.stderr, (bad, result.stderr)

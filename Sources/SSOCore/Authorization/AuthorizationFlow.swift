@@ -31,12 +31,19 @@ public struct AuthorizationFlow: Sendable {
     let clock: any SSOClock
     let random: any SecureRandom
     let lifetimes: Lifetimes
+    /// The assurance levels requests may name (`acr_values`) and clients may require.
+    public let levels: AssuranceLevels
+    /// Where the flow learns which further factor a signed-in user could add; without it no
+    /// step-up is offered.
+    let users: (any UserStore)?
 
     public init(
         issuer: String, interactions: any InteractionStore, codes: any AuthorizationCodeStore,
         consents: any ConsentStore, events: any SecurityEventRecorder, clock: any SSOClock, random: any SecureRandom,
-        lifetimes: Lifetimes
+        lifetimes: Lifetimes, levels: AssuranceLevels = .standard, users: (any UserStore)? = nil
     ) {
+        self.levels = levels
+        self.users = users
         self.issuer = issuer
         self.interactions = interactions
         self.codes = codes
@@ -64,7 +71,8 @@ public struct AuthorizationFlow: Sendable {
             let interaction = try await newInteraction(request, browserBinding: browserBinding, sessionID: nil)
             return .login(interactionID: interaction.id)
         }
-        return try await proceed(request, client: client, session: session!, interaction: nil, browserBinding: browserBinding)
+        return try await checkAssurance(request, client: client, session: session!, interaction: nil,
+                                        browserBinding: browserBinding)
     }
 
     /// Sign in, then go to `url` (which the caller checked belongs to `client`): the personal
@@ -91,8 +99,9 @@ public struct AuthorizationFlow: Sendable {
         var updated = interaction
         updated.sessionID = session.id
         updated.pendingUserID = nil
-        return try await proceed(interaction.request, client: client, session: session, interaction: updated,
-                                 browserBinding: interaction.browserBinding)
+        updated.pendingPasswordUpgrade = nil
+        return try await checkAssurance(interaction.request, client: client, session: session, interaction: updated,
+                                        browserBinding: interaction.browserBinding)
     }
 
     /// The user answered the consent page.
@@ -138,6 +147,64 @@ public struct AuthorizationFlow: Sendable {
     /// The redirect that carries `error` to the client of `request`.
     public func errorRedirect(_ request: AuthorizationRequest, _ error: OAuthError) -> AuthorizationStep {
         .redirect(RedirectURL.errorRedirect(request.redirectURI, error: error, state: request.state, issuer: issuer))
+    }
+
+    /// The signed-in `session` against the assurance the request asks (``AssuranceDemand``): on
+    /// to consent and the code when it is met; the missing step when the user can add it (the
+    /// same session, its `sid` kept); `login_required` for `prompt=none`; `access_denied` when
+    /// the client's minimum cannot be reached; otherwise on, since requested levels are voluntary
+    /// and the `acr` claim tells the client what the sign-in reached.
+    private func checkAssurance(
+        _ request: AuthorizationRequest, client: Client, session: SSOSession, interaction: Interaction?,
+        browserBinding: String
+    ) async throws -> AuthorizationStep {
+        let demand = AssuranceDemand(request, client: client, levels: levels)
+        if demand.isMet(by: session.methods, levels: levels) {
+            return try await proceed(request, client: client, session: session, interaction: interaction,
+                                     browserBinding: browserBinding)
+        }
+        let addable = try await addableMethods(userID: session.userID, having: session.methods)
+        let reachable = session.methods + addable
+        let essentialMet = demand.isEssentialMet(by: session.methods, levels: levels)
+        let stepUp = !addable.isEmpty
+            && (demand.isMet(by: reachable, levels: levels)
+                || (!essentialMet && demand.isEssentialMet(by: reachable, levels: levels)))
+        if stepUp || !essentialMet, request.prompt.contains("none") {
+            return errorRedirect(request, OAuthError(
+                .loginRequired, "The session does not reach the requested authentication level."))
+        }
+        if stepUp {
+            var pending: Interaction
+            if let interaction {
+                pending = interaction
+            } else {
+                pending = try await newInteraction(request, browserBinding: browserBinding, sessionID: session.id)
+            }
+            pending.sessionID = session.id
+            pending.pendingUserID = session.userID
+            pending.pendingPasswordUpgrade = nil
+            try await interactions.update(pending)
+            return .login(interactionID: pending.id)
+        }
+        if !essentialMet {
+            if let interaction { try await interactions.removeInteraction(id: interaction.id) }
+            await events.record(SecurityEvent(kind: .assuranceUnreachable, at: clock.now(), userID: session.userID,
+                                              clientID: client.id,
+                                              detail: "the account cannot reach \(demand.essential ?? "")"))
+            return errorRedirect(request, OAuthError(
+                .accessDenied, "This application requires a stronger sign-in than this account can provide."))
+        }
+        return try await proceed(request, client: client, session: session, interaction: interaction,
+                                 browserBinding: browserBinding)
+    }
+
+    /// The methods the signed-in user could add on the login page: the one-time code, when the
+    /// account has TOTP and the session has not used it.
+    private func addableMethods(userID: String, having methods: [String]) async throws -> [String] {
+        guard !methods.contains("otp"), let users, let user = try await users.user(id: userID), user.hasTOTP else {
+            return []
+        }
+        return ["otp"]
     }
 
     private func proceed(

@@ -12,11 +12,15 @@ public struct AuthorizationRequest: Sendable, Codable, Equatable {
     public var prompt: Set<String>
     public var maxAge: Int?
     public var loginHint: String?
+    /// `acr_values` as sent, in order of preference (unknown values included: the flow ignores
+    /// them); `nil` when the request named none.
+    public var acrValues: [String]?
 
     public init(
         clientID: String, redirectURI: String, redirectURIWasSent: Bool = true, scopes: ScopeSet,
         state: String? = nil, nonce: String? = nil, codeChallenge: String? = nil, prompt: Set<String> = [],
-        maxAge: Int? = nil, loginHint: String? = nil
+        maxAge: Int? = nil, loginHint: String? = nil,
+        acrValues: [String]? = nil
     ) {
         self.clientID = clientID
         self.redirectURI = redirectURI
@@ -28,6 +32,7 @@ public struct AuthorizationRequest: Sendable, Codable, Equatable {
         self.prompt = prompt
         self.maxAge = maxAge
         self.loginHint = loginHint
+        self.acrValues = acrValues
     }
 }
 

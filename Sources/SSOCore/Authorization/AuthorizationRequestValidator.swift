@@ -91,7 +91,8 @@ public struct AuthorizationRequestValidator: Sendable {
         }
         let nonce = try parameters.value("nonce")
         let loginHint = try parameters.value("login_hint")
-        for (name, value) in [("state", state), ("nonce", nonce), ("login_hint", loginHint)] {
+        let acrText = try parameters.value("acr_values")
+        for (name, value) in [("state", state), ("nonce", nonce), ("login_hint", loginHint), ("acr_values", acrText)] {
             if let value, value.utf8.count > Self.maxParameterLength {
                 throw .invalidRequest("The '\(name)' parameter is too long.")
             }
@@ -99,7 +100,8 @@ public struct AuthorizationRequestValidator: Sendable {
         return AuthorizationRequest(
             clientID: client.id, redirectURI: redirectURI, redirectURIWasSent: parameters.contains("redirect_uri"),
             scopes: scopes, state: state, nonce: nonce, codeChallenge: challenge, prompt: prompt, maxAge: maxAge,
-            loginHint: loginHint
+            loginHint: loginHint,
+            acrValues: acrText.map { $0.split(separator: " ").map(String.init) }.flatMap { $0.isEmpty ? nil : $0 }
         )
     }
 

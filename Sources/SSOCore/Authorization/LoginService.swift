@@ -190,9 +190,13 @@ public struct LoginService: Sendable {
     ///
     /// `upgrade` (from ``authenticate``) replaces the user's password hash in the same
     /// transaction as the session, and is recorded as a security event.
+    ///
+    /// `stepUp`: `methods` were added to the session for a stronger assurance level (the
+    /// one-time code after a password): the session keeps its methods and gains these, and its
+    /// upstream provider is kept.
     public func signIn(
         _ user: User, methods: [String], identityProvider: String? = nil, clientID: String? = nil,
-        upgrade: PasswordUpgrade? = nil, existingSecret: String?
+        upgrade: PasswordUpgrade? = nil, existingSecret: String?, stepUp: Bool = false
     ) async throws -> (SSOSession, secret: String) {
         if let old = try await activeSession(secret: existingSecret) {
             if old.userID == user.id {
@@ -201,13 +205,18 @@ public struct LoginService: Sendable {
                 var renewed = old
                 renewed.secretDigest = SecretDigest.sha256(secret)
                 renewed.authTime = now
-                renewed.methods = methods
-                renewed.identityProvider = identityProvider
+                if stepUp {
+                    renewed.methods = old.methods + methods.filter { !old.methods.contains($0) }
+                } else {
+                    renewed.methods = methods
+                    renewed.identityProvider = identityProvider
+                }
                 renewed.expiresAt = now.addingTimeInterval(TimeInterval(lifetimes.sessionIdle))
                 renewed.absoluteExpiresAt = now.addingTimeInterval(TimeInterval(lifetimes.sessionAbsolute))
                 if try await sessions.reauthenticate(renewed, upgrading: upgrade) {
                     await events.record(SecurityEvent(kind: .loginSucceeded, at: now, userID: user.id, clientID: clientID,
-                                                      detail: methods.joined(separator: "+") + " (same session)"))
+                                                      detail: renewed.methods.joined(separator: "+")
+                                                          + (stepUp ? " (same session, stepped up)" : " (same session)")))
                     await recordUpgrade(upgrade, clientID: clientID, at: now)
                     return (renewed, secret)
                 }

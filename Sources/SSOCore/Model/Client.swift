@@ -52,6 +52,13 @@ public struct Client: Sendable, Codable, Equatable {
     /// `/api/v1/oauth/authorize/`), which signs users in through an upstream provider without
     /// our login page. Off unless switched on for the client.
     public var federationAPI: Bool
+    /// The assurance level (`acr`) asked for this client when its request names none of the
+    /// server's levels; `nil`: none is asked.
+    public var defaultACR: String?
+    /// The weakest assurance level this client accepts: a request for less, or for nothing, is
+    /// treated as a request for this one, and no code is issued below it (an essential claim,
+    /// OpenID Connect Core 5.5.1.1); `nil`: no minimum.
+    public var minimumACR: String?
     public var createdAt: Date
 
     public init(
@@ -62,7 +69,8 @@ public struct Client: Sendable, Codable, Equatable {
         pkceRequired: Bool = true, idTokenSigningAlgorithm: SigningAlgorithm = .rs256, accessTokenTTL: Int? = nil,
         refreshTokenTTL: Int? = nil, postLogoutRedirectURIs: [String] = [], accessTokenFormat: AccessTokenFormat = .jwt,
         slidingMaxTTL: Int? = nil, backchannelLogoutURI: String? = nil, audience: String? = nil,
-        resourceAudience: String? = nil, federationAPI: Bool = false, createdAt: Date
+        resourceAudience: String? = nil, federationAPI: Bool = false, defaultACR: String? = nil, minimumACR: String? = nil,
+        createdAt: Date
     ) {
         self.id = id
         self.name = name
@@ -84,6 +92,8 @@ public struct Client: Sendable, Codable, Equatable {
         self.audience = audience
         self.resourceAudience = resourceAudience
         self.federationAPI = federationAPI
+        self.defaultACR = defaultACR
+        self.minimumACR = minimumACR
         self.createdAt = createdAt
     }
 

@@ -15,6 +15,9 @@ public struct SecurityEvent: Sendable, Codable, Equatable {
         /// A password hash of an older algorithm or lower parameters was replaced at sign-in.
         public static let passwordRehashed: Kind = "login.password_rehashed"
         public static let secondFactorFailed: Kind = "login.second_factor_failed"
+        /// An authorization was refused: the client's minimum assurance level is beyond what the
+        /// account can sign in with.
+        public static let assuranceUnreachable: Kind = "login.assurance_unreachable"
         public static let accountLocked: Kind = "login.locked"
         public static let totpEnrolled: Kind = "totp.enrolled"
         public static let federatedLogin: Kind = "login.federated"

@@ -15,11 +15,17 @@ public struct AccessTokenClaims: Sendable, Codable, Equatable {
     public var grantID: String?
     /// The user's authorities (the old endpoints' `authorities`), when the user has any.
     public var roles: [String]?
+    /// The assurance level of the sign-in and its methods (RFC 9068 section 2.2.1), so a
+    /// resource server can ask for a stronger sign-in (RFC 9470).
+    public var acr: String?
+    public var amr: [String]?
 
     public init(
         iss: String, sub: String, aud: String, exp: Int, iat: Int, jti: String, clientID: String, scope: String,
-        authTime: Int?, sid: String?, grantID: String?, roles: [String]? = nil
+        authTime: Int?, sid: String?, grantID: String?, roles: [String]? = nil, acr: String? = nil, amr: [String]? = nil
     ) {
+        self.acr = acr
+        self.amr = amr
         self.iss = iss
         self.sub = sub
         self.aud = aud
@@ -35,7 +41,7 @@ public struct AccessTokenClaims: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case iss, sub, aud, exp, iat, jti, scope, sid, roles
+        case iss, sub, aud, exp, iat, jti, scope, sid, roles, acr, amr
         case clientID = "client_id"
         case authTime = "auth_time"
         case grantID = "gid"
@@ -44,6 +50,8 @@ public struct AccessTokenClaims: Sendable, Codable, Equatable {
     /// The JWT payload: the Codable form's members, by name, without `JSONEncoder`.
     public var jsonObject: [UInt8] {
         var json = JSONObjectWriter()
+        json.add("acr", acr)
+        json.add("amr", amr)
         json.add("aud", aud)
         json.add("auth_time", authTime)
         json.add("client_id", clientID)
@@ -74,14 +82,17 @@ public struct IDTokenClaims: Sendable, Codable, Equatable {
     public var azp: String?
     public var sid: String?
     public var amr: [String]?
+    /// The assurance level the sign-in reached (OpenID Connect Core 2).
+    public var acr: String?
     /// The upstream identity provider the user signed in through.
     public var idp: String?
     public var user: UserClaims?
 
     public init(
         iss: String, sub: String, aud: String, exp: Int, iat: Int, authTime: Int?, nonce: String?, atHash: String?,
-        azp: String?, sid: String?, amr: [String]?, idp: String? = nil, user: UserClaims?
+        azp: String?, sid: String?, amr: [String]?, acr: String? = nil, idp: String? = nil, user: UserClaims?
     ) {
+        self.acr = acr
         self.iss = iss
         self.sub = sub
         self.aud = aud
@@ -98,7 +109,7 @@ public struct IDTokenClaims: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case iss, sub, aud, exp, iat, nonce, azp, sid, amr, idp
+        case iss, sub, aud, exp, iat, nonce, azp, sid, amr, acr, idp
         case authTime = "auth_time"
         case atHash = "at_hash"
     }
@@ -116,6 +127,7 @@ public struct IDTokenClaims: Sendable, Codable, Equatable {
         azp = try c.decodeIfPresent(String.self, forKey: .azp)
         sid = try c.decodeIfPresent(String.self, forKey: .sid)
         amr = try c.decodeIfPresent([String].self, forKey: .amr)
+        acr = try c.decodeIfPresent(String.self, forKey: .acr)
         idp = try c.decodeIfPresent(String.self, forKey: .idp)
         user = try UserClaims(from: decoder)
     }
@@ -133,6 +145,7 @@ public struct IDTokenClaims: Sendable, Codable, Equatable {
         try c.encodeIfPresent(azp, forKey: .azp)
         try c.encodeIfPresent(sid, forKey: .sid)
         try c.encodeIfPresent(amr, forKey: .amr)
+        try c.encodeIfPresent(acr, forKey: .acr)
         try c.encodeIfPresent(idp, forKey: .idp)
         try user?.encode(to: encoder)
     }
@@ -141,6 +154,7 @@ public struct IDTokenClaims: Sendable, Codable, Equatable {
     /// without `JSONEncoder`.
     public var jsonObject: [UInt8] {
         var json = JSONObjectWriter()
+        json.add("acr", acr)
         json.add("amr", amr)
         json.add("at_hash", atHash)
         json.add("aud", aud)

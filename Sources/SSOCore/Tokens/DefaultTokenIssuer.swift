@@ -14,6 +14,8 @@ public struct DefaultTokenIssuer: TokenIssuer {
     let random: any SecureRandom
     let lifetimes: Lifetimes
     let refreshGrantType: GrantType?
+    /// The levels the `acr` claim is named from.
+    let levels: AssuranceLevels
 
     /// `refreshGrantType` is the grant type that redeems the refresh tokens this issuer mints (the
     /// refresh module's): a client gets refresh tokens only when it is registered for it, and
@@ -21,8 +23,10 @@ public struct DefaultTokenIssuer: TokenIssuer {
     public init(
         issuer: String, signer: any TokenSigner, refreshTokens: any RefreshTokenStore,
         references: any ReferenceTokenStore, users: any UserStore, events: any SecurityEventRecorder,
-        clock: any SSOClock, random: any SecureRandom, lifetimes: Lifetimes, refreshGrantType: GrantType?
+        clock: any SSOClock, random: any SecureRandom, lifetimes: Lifetimes, refreshGrantType: GrantType?,
+        levels: AssuranceLevels = .standard
     ) {
+        self.levels = levels
         self.issuer = issuer
         self.signer = signer
         self.refreshTokens = refreshTokens
@@ -46,7 +50,8 @@ public struct DefaultTokenIssuer: TokenIssuer {
             iss: issuer, sub: subject, aud: grant.audience ?? issuer, exp: iat + lifetime, iat: iat,
             jti: random.token(byteCount: 16), clientID: client.id, scope: grant.scopes.description,
             authTime: grant.authTime.map { Int($0.timeIntervalSince1970) }, sid: grant.sessionID,
-            grantID: grant.grantID, roles: user.flatMap { $0.roles.isEmpty ? nil : $0.roles }
+            grantID: grant.grantID, roles: user.flatMap { $0.roles.isEmpty ? nil : $0.roles },
+            acr: acr(of: grant), amr: grant.methods.isEmpty ? nil : grant.methods
         )
         let accessToken = try await mintAccessToken(accessClaims, grant: grant, client: client, now: now)
         let idToken = try await mintIDToken(grant, user: user, client: client, accessToken: accessToken, iat: iat,
@@ -116,9 +121,14 @@ public struct DefaultTokenIssuer: TokenIssuer {
             iss: issuer, sub: user.id, aud: client.id, exp: iat + lifetime, iat: iat,
             authTime: grant.authTime.map { Int($0.timeIntervalSince1970) }, nonce: grant.nonce,
             atHash: Self.atHash(accessToken, algorithm: client.idTokenSigningAlgorithm), azp: client.id, sid: grant.sessionID,
-            amr: grant.methods.isEmpty ? nil : grant.methods, idp: grant.identityProvider, user: UserClaims(user: user, scopes: grant.scopes)
+            amr: grant.methods.isEmpty ? nil : grant.methods, acr: acr(of: grant), idp: grant.identityProvider, user: UserClaims(user: user, scopes: grant.scopes)
         )
         return try await signer.signIDToken(claims, algorithm: client.idTokenSigningAlgorithm)
+    }
+
+    /// The strongest configured level the sign-in's methods reach; `nil` without a user's sign-in.
+    private func acr(of grant: AuthorizedGrant) -> String? {
+        grant.userID == nil || grant.methods.isEmpty ? nil : levels.highest(satisfiedBy: grant.methods)
     }
 
     /// `at_hash` (OpenID Connect Core 3.1.3.6): the left half of the hash of the access token,

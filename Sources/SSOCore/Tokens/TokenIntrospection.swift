@@ -14,13 +14,21 @@ public struct IntrospectionResponse: Sendable, Encodable, Equatable {
     public var aud: String?
     public var iss: String?
     public var jti: String?
+    /// The sign-in behind an access token (RFC 9470 section 6): its assurance level, methods and time.
+    public var acr: String?
+    public var amr: [String]?
+    public var authTime: Int?
 
     public static let inactive = IntrospectionResponse(active: false)
 
     public init(
         active: Bool, scope: String? = nil, clientID: String? = nil, username: String? = nil, tokenType: String? = nil,
-        exp: Int? = nil, iat: Int? = nil, sub: String? = nil, aud: String? = nil, iss: String? = nil, jti: String? = nil
+        exp: Int? = nil, iat: Int? = nil, sub: String? = nil, aud: String? = nil, iss: String? = nil, jti: String? = nil,
+        acr: String? = nil, amr: [String]? = nil, authTime: Int? = nil
     ) {
+        self.acr = acr
+        self.amr = amr
+        self.authTime = authTime
         self.active = active
         self.scope = scope
         self.clientID = clientID
@@ -35,7 +43,8 @@ public struct IntrospectionResponse: Sendable, Encodable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case active, scope, username, exp, iat, sub, aud, iss, jti
+        case active, scope, username, exp, iat, sub, aud, iss, jti, acr, amr
+        case authTime = "auth_time"
         case clientID = "client_id"
         case tokenType = "token_type"
     }
@@ -44,8 +53,11 @@ public struct IntrospectionResponse: Sendable, Encodable, Equatable {
     /// directly: resource servers introspect on every call they serve.
     public var jsonObject: [UInt8] {
         var json = JSONObjectWriter(capacity: 384)
+        json.add("acr", acr)
         json.add("active", active)
+        json.add("amr", amr)
         json.add("aud", aud)
+        json.add("auth_time", authTime)
         json.add("client_id", clientID)
         json.add("exp", exp)
         json.add("iat", iat)
@@ -93,7 +105,8 @@ public struct TokenIntrospection: Sendable {
             let username = try await users.user(id: claims.sub)?.login
             return IntrospectionResponse(
                 active: true, scope: claims.scope, clientID: claims.clientID, username: username, tokenType: "Bearer",
-                exp: claims.exp, iat: claims.iat, sub: claims.sub, aud: claims.aud, iss: claims.iss, jti: claims.jti)
+                exp: claims.exp, iat: claims.iat, sub: claims.sub, aud: claims.aud, iss: claims.iss, jti: claims.jti,
+                acr: claims.acr, amr: claims.amr, authTime: claims.authTime)
         }
         // A refresh token is for its client alone: no resource server is its audience.
         guard let record = try await liveRefreshToken(token), record.clientID == client.id else { return .inactive }
