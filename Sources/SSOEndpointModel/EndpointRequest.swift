@@ -52,6 +52,11 @@ public struct EndpointRequest: Sendable {
         return FormDecoding.parse(String(decoding: body, as: UTF8.self))
     }
 
+    /// Where a sign-in by this request comes from, kept with the session it opens.
+    public var sessionOrigin: SessionOrigin {
+        SessionOrigin(address: clientAddress, userAgent: headers["user-agent"])
+    }
+
     /// The browser's preferred languages (`Accept-Language`), for text a module writes itself.
     public var acceptLanguage: String? { headers["accept-language"] }
 

@@ -101,7 +101,7 @@ extension FederationModule {
     ) async throws -> EndpointResponse {
         let (session, secret) = try await login.signIn(
             user, methods: methods, identityProvider: provider.name, clientID: client.id,
-            existingSecret: request.sessionSecret)
+            existingSecret: request.sessionSecret, origin: request.sessionOrigin)
         await events.record(SecurityEvent(kind: .federatedLogin, at: clock.now(), userID: user.id, clientID: client.id,
                                           detail: provider.name))
         var response = EndpointResponse.redirect(

@@ -62,7 +62,8 @@ extension LegacyAlorModule {
         switch outcome {
         case .success(let user, let methods, let upgrade):
             let (session, secret) = try await login.signIn(
-                user, methods: methods, clientID: client.id, upgrade: upgrade, existingSecret: request.sessionSecret)
+                user, methods: methods, clientID: client.id, upgrade: upgrade, existingSecret: request.sessionSecret,
+                origin: request.sessionOrigin)
             var tokens = try await issueForSession(session, client: client)
             tokens.redirectUrl = redirectURL
             var response = try EndpointResponse.json(tokens)

@@ -43,7 +43,8 @@ extension PasskeyEndpoints {
         if proof.secondFactor { methods.append("mfa") }
         let (session, secret) = try await login.signIn(
             proof.user, methods: methods, clientID: client.id,
-            upgrade: proof.secondFactor ? interaction.pendingPasswordUpgrade : nil, existingSecret: request.sessionSecret)
+            upgrade: proof.secondFactor ? interaction.pendingPasswordUpgrade : nil, existingSecret: request.sessionSecret,
+            origin: request.sessionOrigin)
         let step = try await flow.loginSucceeded(interaction, client: client, session: session)
         var response = try EndpointResponse.json(["location": step.location])
         response.sessionCookie = .set(secret)

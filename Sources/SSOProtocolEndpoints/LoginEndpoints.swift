@@ -105,7 +105,7 @@ struct LoginEndpoints: EndpointModule {
     ) async throws -> EndpointResponse {
         let (session, secret) = try await services.login.signIn(
             user, methods: methods, clientID: client.id, upgrade: upgrade, existingSecret: request.sessionSecret,
-            stepUp: stepUp)
+            stepUp: stepUp, origin: request.sessionOrigin)
         let step = try await services.flow.loginSucceeded(interaction, client: client, session: session)
         var response = EndpointResponse.redirect(step.location)
         response.sessionCookie = .set(secret)

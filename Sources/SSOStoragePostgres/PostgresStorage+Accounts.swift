@@ -225,6 +225,25 @@ extension PostgresStorage: ConsentStore {
                 """, on: connection)
         }
     }
+
+    public func consents(userID: String) async throws -> [Consent] {
+        try await rows("SELECT * FROM consents WHERE user_id = \(userID) ORDER BY updated_at DESC").map(RowCodec.consent)
+    }
+
+    public func withdrawConsent(userID: String, clientID: String, at: Date) async throws -> Int {
+        let now = Self.time(at)
+        return try await transaction { connection in
+            try await run("DELETE FROM consents WHERE user_id = \(userID) AND client_id = \(clientID)", on: connection)
+            try await run("""
+                UPDATE refresh_tokens SET rotated_at = \(now) WHERE rotated_at IS NULL AND grant_id IN
+                    (SELECT id FROM grants WHERE user_id = \(userID) AND client_id = \(clientID) AND revoked_at IS NULL)
+                """, on: connection)
+            return try await run("""
+                UPDATE grants SET revoked_at = \(now)
+                WHERE user_id = \(userID) AND client_id = \(clientID) AND revoked_at IS NULL RETURNING 1
+                """, on: connection)
+        }
+    }
 }
 
 extension PostgresStorage: ScopeStore {
@@ -287,6 +306,18 @@ extension PostgresStorage: FederatedIdentityStore {
         } catch let error where newUser != nil && Self.isUniqueViolation(error, constraint: "users_login") {
             throw DuplicateLoginError(login: newUser?.login ?? "")
         }
+    }
+
+    public func links(userID: String) async throws -> [FederatedLink] {
+        try await rows("SELECT * FROM federated_identities WHERE user_id = \(userID) ORDER BY created_at")
+            .map(RowCodec.federatedLink)
+    }
+
+    public func unlink(provider: String, subject: String, userID: String) async throws -> Bool {
+        try await run("""
+            DELETE FROM federated_identities
+            WHERE provider = \(provider) AND subject = \(subject) AND user_id = \(userID) RETURNING 1
+            """) == 1
     }
 }
 

@@ -304,6 +304,10 @@ extension PostgresStorage {
         // A client's default and minimum assurance level (acr); existing clients have neither.
         ("client-assurance", ["ALTER TABLE clients ADD COLUMN default_acr text",
                               "ALTER TABLE clients ADD COLUMN minimum_acr text"]),
+        ("session-origin", ["ALTER TABLE sessions ADD COLUMN address text",
+                            "ALTER TABLE sessions ADD COLUMN user_agent text",
+                            "CREATE INDEX grants_user ON grants (user_id)",
+                            "CREATE INDEX federated_identities_user ON federated_identities (user_id)"]),
     ]
 
     /// Applies the migrations not yet applied, each in the transaction that records it. Several

@@ -7,10 +7,11 @@ extension PostgresStorage: SessionStore {
     public func insert(_ session: SSOSession, upgrading upgrade: PasswordUpgrade?) async throws {
         let insert: PostgresQuery = """
             INSERT INTO sessions (id, secret_digest, user_id, auth_time, methods, identity_provider, created_at,
-                expires_at, absolute_expires_at, revoked_at)
+                expires_at, absolute_expires_at, revoked_at, address, user_agent)
             VALUES (\(session.id), \(session.secretDigest), \(session.userID), \(Self.time(session.authTime)),
                 \(session.methods.joined(separator: " ")), \(session.identityProvider), \(Self.time(session.createdAt)),
-                \(Self.time(session.expiresAt)), \(Self.time(session.absoluteExpiresAt)), \(Self.time(session.revokedAt)))
+                \(Self.time(session.expiresAt)), \(Self.time(session.absoluteExpiresAt)), \(Self.time(session.revokedAt)),
+                \(session.address), \(session.userAgent))
             """
         guard let upgrade else {
             try await run(insert)
@@ -42,7 +43,8 @@ extension PostgresStorage: SessionStore {
         let update: PostgresQuery = """
             UPDATE sessions SET secret_digest = \(session.secretDigest), auth_time = \(Self.time(session.authTime)),
                 methods = \(session.methods.joined(separator: " ")), identity_provider = \(session.identityProvider),
-                expires_at = \(Self.time(session.expiresAt)), absolute_expires_at = \(Self.time(session.absoluteExpiresAt))
+                expires_at = \(Self.time(session.expiresAt)), absolute_expires_at = \(Self.time(session.absoluteExpiresAt)),
+                address = \(session.address), user_agent = \(session.userAgent)
             WHERE id = \(session.id) AND user_id = \(session.userID) AND revoked_at IS NULL RETURNING 1
             """
         guard let upgrade else { return try await run(update) == 1 }

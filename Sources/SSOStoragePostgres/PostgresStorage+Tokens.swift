@@ -61,6 +61,11 @@ extension PostgresStorage: GrantStore {
         }
     }
 
+    public func liveGrants(userID: String) async throws -> [GrantRecord] {
+        try await rows("SELECT * FROM grants WHERE user_id = \(userID) AND revoked_at IS NULL ORDER BY created_at DESC")
+            .map(RowCodec.grant)
+    }
+
     static func insertGrant(_ grant: GrantRecord) -> PostgresQuery { "\(insert: grant)" }
 }
 

@@ -52,7 +52,8 @@ public enum RowCodec {
             authTime: try row.date("auth_time"), methods: try row.words("methods"),
             identityProvider: try row.optionalString("identity_provider"), createdAt: try row.date("created_at"),
             expiresAt: try row.date("expires_at"), absoluteExpiresAt: try row.date("absolute_expires_at"),
-            revokedAt: try row.optionalDate("revoked_at"))
+            revokedAt: try row.optionalDate("revoked_at"), address: try row.optionalString("address"),
+            userAgent: try row.optionalString("user_agent"))
     }
 
     /// An interaction; its id is not stored (only its digest), so the caller, who looked it up
@@ -208,6 +209,20 @@ public enum RowCodec {
     @inlinable
     public static func consentedScopes(_ row: some StoredRow) throws -> ScopeSet {
         try Columns(row, table: "consents").scopes("scopes")
+    }
+
+    @inlinable
+    public static func consent(_ row: some StoredRow) throws -> Consent {
+        let row = Columns(row, table: "consents")
+        return Consent(clientID: try row.string("client_id"), scopes: try row.scopes("scopes"),
+                       updatedAt: try row.date("updated_at"))
+    }
+
+    @inlinable
+    public static func federatedLink(_ row: some StoredRow) throws -> FederatedLink {
+        let row = Columns(row, table: "federated_identities")
+        return FederatedLink(provider: try row.string("provider"), subject: try row.string("subject"),
+                             linkedAt: try row.date("created_at"))
     }
 
     @inlinable

@@ -23,4 +23,27 @@ extension SQLiteStorage: ConsentStore {
             )
         }
     }
+
+    public func consents(userID: String) async throws -> [Consent] {
+        try await pool.read { db in
+            try Row.fetchAll(db, cached: "SELECT * FROM consents WHERE user_id = ? ORDER BY updated_at DESC",
+                             arguments: [userID], RowCodec.consent)
+        }
+    }
+
+    public func withdrawConsent(userID: String, clientID: String, at: Date) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(cached: "DELETE FROM consents WHERE user_id = ? AND client_id = ?", arguments: [userID, clientID])
+            try db.execute(
+                cached: """
+                    UPDATE refresh_tokens SET rotated_at = ? WHERE rotated_at IS NULL AND grant_id IN
+                        (SELECT id FROM grants WHERE user_id = ? AND client_id = ? AND revoked_at IS NULL)
+                    """,
+                arguments: [Self.time(at), userID, clientID])
+            try db.execute(
+                cached: "UPDATE grants SET revoked_at = ? WHERE user_id = ? AND client_id = ? AND revoked_at IS NULL",
+                arguments: [Self.time(at), userID, clientID])
+            return db.changesCount
+        }
+    }
 }

@@ -54,6 +54,22 @@ extension SQLiteStorage: FederatedIdentityStore {
             throw error
         }
     }
+
+    public func links(userID: String) async throws -> [FederatedLink] {
+        try await pool.read { db in
+            try Row.fetchAll(db, cached: "SELECT * FROM federated_identities WHERE user_id = ? ORDER BY created_at",
+                             arguments: [userID], RowCodec.federatedLink)
+        }
+    }
+
+    public func unlink(provider: String, subject: String, userID: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                cached: "DELETE FROM federated_identities WHERE provider = ? AND subject = ? AND user_id = ?",
+                arguments: [provider, subject, userID])
+            return db.changesCount == 1
+        }
+    }
 }
 
 /// Federation states are stored under the digest of the `state` value, whole, as JSON.

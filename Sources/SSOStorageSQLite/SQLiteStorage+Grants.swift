@@ -27,6 +27,14 @@ extension SQLiteStorage: GrantStore {
         }
     }
 
+    public func liveGrants(userID: String) async throws -> [GrantRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, cached: "SELECT * FROM grants WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at DESC",
+                arguments: [userID], RowCodec.grant)
+        }
+    }
+
     static func insertGrant(_ grant: GrantRecord, db: Database) throws {
         try db.execute(
             cached: """

@@ -308,6 +308,15 @@ extension SQLiteStorage {
             try db.execute(sql: "ALTER TABLE clients ADD COLUMN default_acr TEXT")
             try db.execute(sql: "ALTER TABLE clients ADD COLUMN minimum_acr TEXT")
         }
+        migrator.registerMigration("session-origin") { db in
+            // Where each session signed in from, for the user's account page; older sessions have none.
+            try db.execute(sql: """
+                ALTER TABLE sessions ADD COLUMN address TEXT;
+                ALTER TABLE sessions ADD COLUMN user_agent TEXT;
+                CREATE INDEX grants_user ON grants(user_id);
+                CREATE INDEX federated_identities_user ON federated_identities(user_id);
+                """)
+        }
         return migrator
     }
 }

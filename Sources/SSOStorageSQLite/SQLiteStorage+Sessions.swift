@@ -9,12 +9,13 @@ extension SQLiteStorage: SessionStore {
             try db.execute(
                 cached: """
                     INSERT INTO sessions (id, secret_digest, user_id, auth_time, methods, identity_provider, created_at,
-                        expires_at, absolute_expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        expires_at, absolute_expires_at, revoked_at, address, user_agent)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     session.id, session.secretDigest, session.userID, Self.time(session.authTime),
                     session.methods.joined(separator: " "), session.identityProvider, Self.time(session.createdAt), Self.time(session.expiresAt),
-                    Self.time(session.absoluteExpiresAt), Self.time(session.revokedAt),
+                    Self.time(session.absoluteExpiresAt), Self.time(session.revokedAt), session.address, session.userAgent,
                 ]
             )
             if let upgrade { try Self.upgradePassword(upgrade, db) }
@@ -38,13 +39,13 @@ extension SQLiteStorage: SessionStore {
             try db.execute(
                 cached: """
                     UPDATE sessions SET secret_digest = ?, auth_time = ?, methods = ?, identity_provider = ?,
-                        expires_at = ?, absolute_expires_at = ?
+                        expires_at = ?, absolute_expires_at = ?, address = ?, user_agent = ?
                     WHERE id = ? AND user_id = ? AND revoked_at IS NULL
                     """,
                 arguments: [
                     session.secretDigest, Self.time(session.authTime), session.methods.joined(separator: " "),
                     session.identityProvider, Self.time(session.expiresAt), Self.time(session.absoluteExpiresAt),
-                    session.id, session.userID,
+                    session.address, session.userAgent, session.id, session.userID,
                 ]
             )
             guard db.changesCount == 1 else { return false }

@@ -15,6 +15,14 @@ public enum LoginOutcome: Sendable, Equatable {
     case locked(retryAfter: Int)
 }
 
+/// What checking a signed-in user's current password came to.
+public enum PasswordConfirmation: Sendable, Equatable {
+    case confirmed
+    case wrong
+    /// Too many failures for this account or address: try again after this many seconds.
+    case locked(retryAfter: Int)
+}
+
 /// Checks passwords and second factors under the failure limits, and opens, finds and slides
 /// SSO sessions. The HTML login page and the legacy endpoints both sign in through here.
 public struct LoginService: Sendable {
@@ -112,6 +120,34 @@ public struct LoginService: Sendable {
         return .success(user, methods: ["pwd", "otp"], upgrade: upgrade)
     }
 
+    /// Checks the current password of a signed-in `user` (before the password is changed) under
+    /// the login page's failure limits, so a stolen session guesses no faster than the login form.
+    /// - Throws: ``PasswordChecksBusy`` (the attempt is given back) when the server is checking
+    ///   too many passwords to take this one.
+    public func confirmPassword(_ password: String, of user: User, address: String?) async throws -> PasswordConfirmation {
+        try refuseWhenBusy()
+        let reservation: ThrottleReservation
+        switch try await reserve(login: user.login, address: address) {
+        case .refused(let wait): return .locked(retryAfter: wait)
+        case .granted(let reserved): reservation = reserved
+        }
+        let valid: Bool
+        do {
+            valid = try await hasher.verify(password, hash: user.passwordHash ?? hasher.decoyHash) && user.passwordHash != nil
+        } catch {
+            await throttle.release(reservation)
+            throw error
+        }
+        guard valid else {
+            await events.record(SecurityEvent(kind: .loginFailed, at: clock.now(), userID: user.id,
+                                              detail: "wrong current password at a password change"))
+            await failed(login: user.login, address: address, reservation)
+            return .wrong
+        }
+        await succeeded(login: user.login, address: address, reservation)
+        return .confirmed
+    }
+
     /// Counts one attempt, before it is checked, against the account from this address
     /// (strict while the account is locked for every address: an address that already failed
     /// at it waits, one that did not still gets its try). The address's own limit is checked
@@ -196,7 +232,7 @@ public struct LoginService: Sendable {
     /// upstream provider is kept.
     public func signIn(
         _ user: User, methods: [String], identityProvider: String? = nil, clientID: String? = nil,
-        upgrade: PasswordUpgrade? = nil, existingSecret: String?, stepUp: Bool = false
+        upgrade: PasswordUpgrade? = nil, existingSecret: String?, stepUp: Bool = false, origin: SessionOrigin? = nil
     ) async throws -> (SSOSession, secret: String) {
         if let old = try await activeSession(secret: existingSecret) {
             if old.userID == user.id {
@@ -213,6 +249,10 @@ public struct LoginService: Sendable {
                 }
                 renewed.expiresAt = now.addingTimeInterval(TimeInterval(lifetimes.sessionIdle))
                 renewed.absoluteExpiresAt = now.addingTimeInterval(TimeInterval(lifetimes.sessionAbsolute))
+                if let origin {
+                    renewed.address = origin.address
+                    renewed.userAgent = origin.userAgent
+                }
                 if try await sessions.reauthenticate(renewed, upgrading: upgrade) {
                     await events.record(SecurityEvent(kind: .loginSucceeded, at: now, userID: user.id, clientID: clientID,
                                                       detail: renewed.methods.joined(separator: "+")
@@ -228,7 +268,8 @@ public struct LoginService: Sendable {
             }
         }
         return try await openSession(
-            for: user, methods: methods, identityProvider: identityProvider, clientID: clientID, upgrade: upgrade)
+            for: user, methods: methods, identityProvider: identityProvider, clientID: clientID, upgrade: upgrade,
+            origin: origin)
     }
 
     private func recordUpgrade(_ upgrade: PasswordUpgrade?, clientID: String?, at now: Date) async {
@@ -251,7 +292,7 @@ public struct LoginService: Sendable {
     /// Browsers sign in through `signIn`, which keeps or ends the session they already have.
     public func openSession(
         for user: User, methods: [String], identityProvider: String? = nil, clientID: String? = nil,
-        upgrade: PasswordUpgrade? = nil
+        upgrade: PasswordUpgrade? = nil, origin: SessionOrigin? = nil
     ) async throws -> (SSOSession, secret: String) {
         let now = clock.now()
         await events.record(SecurityEvent(kind: .loginSucceeded, at: now, userID: user.id, clientID: clientID,
@@ -260,7 +301,8 @@ public struct LoginService: Sendable {
         let session = SSOSession(
             id: random.token(byteCount: 16), secretDigest: SecretDigest.sha256(secret), userID: user.id, authTime: now,
             methods: methods, identityProvider: identityProvider, createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.sessionIdle)),
-            absoluteExpiresAt: now.addingTimeInterval(TimeInterval(lifetimes.sessionAbsolute))
+            absoluteExpiresAt: now.addingTimeInterval(TimeInterval(lifetimes.sessionAbsolute)),
+            address: origin?.address, userAgent: origin?.userAgent
         )
         try await sessions.insert(session, upgrading: upgrade)
         await recordUpgrade(upgrade, clientID: clientID, at: now)

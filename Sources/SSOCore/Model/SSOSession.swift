@@ -20,10 +20,18 @@ public struct SSOSession: Sendable, Codable, Equatable {
     public var expiresAt: Date
     public var absoluteExpiresAt: Date
     public var revokedAt: Date?
+    /// Where the browser signed in from, as the user sees it on the account page: its address
+    /// (through trusted proxies) and its `User-Agent`, both as they were at the last sign-in.
+    public var address: String?
+    public var userAgent: String?
+
+    /// A sensitive change (a second factor, a passkey) needs a sign-in at most this many seconds old.
+    public static let recentSignIn = 600
 
     public init(
         id: String, secretDigest: String, userID: String, authTime: Date, methods: [String],
-        identityProvider: String? = nil, createdAt: Date, expiresAt: Date, absoluteExpiresAt: Date, revokedAt: Date? = nil
+        identityProvider: String? = nil, createdAt: Date, expiresAt: Date, absoluteExpiresAt: Date, revokedAt: Date? = nil,
+        address: String? = nil, userAgent: String? = nil
     ) {
         self.id = id
         self.secretDigest = secretDigest
@@ -35,9 +43,28 @@ public struct SSOSession: Sendable, Codable, Equatable {
         self.expiresAt = expiresAt
         self.absoluteExpiresAt = absoluteExpiresAt
         self.revokedAt = revokedAt
+        self.address = address
+        self.userAgent = userAgent
     }
 
     public func isActive(at now: Date) -> Bool {
         revokedAt == nil && now < expiresAt && now < absoluteExpiresAt
+    }
+
+    /// Whether the user proved who they are at most ``recentSignIn`` seconds before `now`.
+    public func signedInRecently(at now: Date) -> Bool {
+        now.timeIntervalSince(authTime) <= TimeInterval(Self.recentSignIn)
+    }
+}
+
+/// Where a sign-in came from: kept with the session for the user's own list of sessions.
+public struct SessionOrigin: Sendable, Equatable {
+    public var address: String?
+    public var userAgent: String?
+
+    /// `userAgent` is cut to 300 characters: it is shown, never parsed for decisions.
+    public init(address: String?, userAgent: String?) {
+        self.address = address
+        self.userAgent = userAgent.map { String($0.prefix(300)) }
     }
 }

@@ -14,6 +14,23 @@ public protocol FederatedIdentityStore: Sendable {
     /// Links (provider, subject) to `userID`, first inserting `newUser` when given: one
     /// transaction, so a failed sign-in leaves no user without a link.
     func link(provider: String, subject: String, userID: String, creating newUser: User?, at: Date) async throws
+    /// The upstream accounts linked to `userID`, oldest first.
+    func links(userID: String) async throws -> [FederatedLink]
+    /// Removes the link of (provider, subject) when it is `userID`'s; `false` when it was not there.
+    func unlink(provider: String, subject: String, userID: String) async throws -> Bool
+}
+
+/// An upstream account linked to a local user.
+public struct FederatedLink: Sendable, Equatable {
+    public var provider: String
+    public var subject: String
+    public var linkedAt: Date
+
+    public init(provider: String, subject: String, linkedAt: Date) {
+        self.provider = provider
+        self.subject = subject
+        self.linkedAt = linkedAt
+    }
 }
 
 /// Pending upstream sign-ins, single use.

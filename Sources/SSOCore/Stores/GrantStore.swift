@@ -7,6 +7,9 @@ public protocol GrantStore: Sendable {
     /// Stores a grant made without a code (a session-based issuance of the legacy endpoints).
     func insertGrant(_ grant: GrantRecord) async throws
     func revokeGrant(id: String, at: Date) async throws
+    /// The user's grants that are not revoked, newest first: the applications each session
+    /// signed in to, and the user's connected applications.
+    func liveGrants(userID: String) async throws -> [GrantRecord]
 }
 
 extension GrantStore {
