@@ -104,6 +104,37 @@ struct StepUpTests {
         }
     }
 
+    @Test("a reference access token's introspection carries acr, amr and auth_time from its grant")
+    func referenceTokenIntrospection() async throws {
+        let harness = try await Self.harness()
+        var opaque = try await harness.addClient("opaque", secret: Self.secret, skipConsent: true)
+        opaque.accessTokenFormat = .reference
+        try await harness.storage.save(opaque)
+        let totp = try await harness.enrollTOTP("alice")
+        try await harness.run { browser in
+            let pkce = PKCEPair()
+            let start = try await browser.authorize(client: "opaque", pkce: pkce)
+            let form = try await browser.get(try #require(start.location))
+            let interaction = try #require(form.hidden("interaction"))
+            let csrf = try #require(form.hidden("csrf"))
+            _ = try await browser.post("/login", form: [("interaction", interaction), ("csrf", csrf), ("login", "alice"),
+                                                        ("password", "wonderland-42")])
+            let done = try await browser.post("/login", form: [("interaction", interaction), ("csrf", csrf),
+                                                               ("totp", harness.totp(totp))])
+            let code = try #require(done.redirectParameters["code"], "\(done.status) \(done.location ?? "")")
+            let json = try await browser.exchange(code: code, pkce: pkce, client: "opaque", secret: Self.secret).json
+            let accessToken = try #require(json["access_token"] as? String)
+            #expect(accessToken.split(separator: ".").count == 1, "an opaque token")
+            let introspected = try await browser.post(
+                "/introspect", form: [("token", accessToken)], headers: [.authorization: Browser.basic("opaque", Self.secret)]
+            ).json
+            #expect(introspected["active"] as? Bool == true)
+            #expect(introspected["acr"] as? String == Self.mfa)
+            #expect(introspected["amr"] as? [String] == ["pwd", "otp"])
+            #expect(introspected["auth_time"] is Int)
+        }
+    }
+
     @Test("the code of a step-up adds to the browser's session and never opens one without it")
     func stepUpNeedsTheSession() async throws {
         let harness = try await Self.harness()

@@ -9,9 +9,12 @@ public struct AccessTokenValidator: Sendable {
     let references: any ReferenceTokenStore
     let grants: any GrantStore
     let clock: any SSOClock
+    /// The levels a reference token's `acr` is named from (a JWT carries its own).
+    let levels: AssuranceLevels
 
     public init(issuer: String, signer: any TokenSigner, references: any ReferenceTokenStore, grants: any GrantStore,
-                clock: any SSOClock) {
+                clock: any SSOClock, levels: AssuranceLevels = .standard) {
+        self.levels = levels
         self.issuer = issuer
         self.signer = signer
         self.references = references
@@ -19,7 +22,6 @@ public struct AccessTokenValidator: Sendable {
         self.clock = clock
     }
 
-    /// The claims of a live access token, or `nil`.
     /// The claims of a live access token, or `nil`. A sliding reference token is renewed by
     /// its use (`renew`), never by a look at it (introspection).
     public func validate(_ token: String, renew: Bool = true) async throws -> AccessTokenClaims? {
@@ -36,7 +38,13 @@ public struct AccessTokenValidator: Sendable {
         let digest = SecretDigest.sha256(token)
         guard var record = try await references.referenceToken(digest: digest) else { return nil }
         let now = clock.now()
-        guard now < record.expiresAt, try await grants.isLive(record.grantID) else { return nil }
+        guard now < record.expiresAt else { return nil }
+        // The grant tells whether the token still counts and how its user signed in (`amr`, `acr`).
+        var methods: [String] = []
+        if let grantID = record.grantID {
+            guard let grant = try await grants.grant(id: grantID), grant.revokedAt == nil else { return nil }
+            if record.userID != nil { methods = grant.methods }
+        }
         if renew, let ttl = record.slidingTTL {
             var renewed = now.addingTimeInterval(TimeInterval(ttl))
             if let cap = record.absoluteExpiresAt { renewed = min(renewed, cap) }
@@ -49,6 +57,7 @@ public struct AccessTokenValidator: Sendable {
             iss: issuer, sub: record.userID ?? record.clientID, aud: record.audience ?? issuer, exp: Int(record.expiresAt.timeIntervalSince1970),
             iat: Int(record.createdAt.timeIntervalSince1970), jti: String(digest.prefix(16)), clientID: record.clientID,
             scope: record.scopes.description, authTime: record.authTime.map { Int($0.timeIntervalSince1970) },
-            sid: record.sessionID, grantID: record.grantID)
+            sid: record.sessionID, grantID: record.grantID,
+            acr: methods.isEmpty ? nil : levels.highest(satisfiedBy: methods), amr: methods.isEmpty ? nil : methods)
     }
 }
