@@ -165,6 +165,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // QR codes for TOTP enrolment, from the system's libqrencode.
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        // The user's own account page: sessions, applications, password, second factor, linked accounts.
+        .target(
+            name: "SSOAccount", dependencies: ["SSOCore", "SSOEndpointModel", "CQRencode"], swiftSettings: swiftSettings),
         // Passkeys: registration, the passkeys page and sign-in with a passkey, over SSOWebAuthn.
         .target(
             name: "SSOPasskeys", dependencies: ["SSOCore", "SSOEndpointModel", "SSOWebAuthn"], swiftSettings: swiftSettings),
@@ -185,7 +190,7 @@ let package = Package(
         .target(
             name: "SSOServer",
             dependencies: [
-                "SSOCore", "SSOEndpointModel", "SSOProtocolEndpoints", "SSOHTTP", "SSOStorageSQLite", "SSOStoragePostgres", "SSOTokens", "SSOPasswords", "SSOTOTP", "SSOLegacyAlor", "SSOFederation", "SSOPasskeys",
+                "SSOCore", "SSOEndpointModel", "SSOProtocolEndpoints", "SSOHTTP", "SSOStorageSQLite", "SSOStoragePostgres", "SSOTokens", "SSOPasswords", "SSOTOTP", "SSOLegacyAlor", "SSOFederation", "SSOPasskeys", "SSOAccount",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "SSOGrantAuthorizationCode", "SSOGrantRefreshToken", "SSOGrantClientCredentials",
                 "SSOGrantDeviceCode",
@@ -244,6 +249,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "SSOAccountTests", dependencies: ["SSOAccount"], swiftSettings: swiftSettings),
         .testTarget(name: "SSOPasswordsTests", dependencies: ["SSOPasswords", "SSOCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SSOTOTPTests",

@@ -43,7 +43,8 @@ public struct PasskeyEndpoints: EndpointModule {
 
     @Sendable func page(_ request: EndpointRequest) async throws -> EndpointResponse {
         guard let (user, session) = try await signedIn(request) else {
-            return .errorPage(key: "passkeys_signin_required", status: 401)
+            // Signed out: the account page's sign-in, which comes back here.
+            return .redirect("/account/sign-in-again?return=/account/passkeys")
         }
         let passkeys = try await service.passkeys(of: user).map { passkey in
             ["id": passkey.id, "name": passkey.name,

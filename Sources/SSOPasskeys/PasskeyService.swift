@@ -27,7 +27,7 @@ public struct PasskeyService: Sendable {
     /// How long a challenge may be answered.
     public static let challengeLifetime = 300
     /// A registration needs a sign-in at most this many seconds old.
-    public static let recentSignIn = 600
+    public static let recentSignIn = SSOSession.recentSignIn
     static let algorithms: [COSEAlgorithm] = [.es256, .edDSA, .rs256]
 
     let store: any PasskeyStore
@@ -51,7 +51,7 @@ public struct PasskeyService: Sendable {
 
     /// Whether `session` signed in recently enough to add a passkey.
     public func isRecent(_ session: SSOSession) -> Bool {
-        clock.now().timeIntervalSince(session.authTime) <= TimeInterval(Self.recentSignIn)
+        session.signedInRecently(at: clock.now())
     }
 
     // MARK: Registration

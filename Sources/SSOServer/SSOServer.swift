@@ -11,6 +11,7 @@ import SSOFederation
 import SSOHTTP
 import SSOLegacyAlor
 import SSOPasskeys
+import SSOAccount
 import SSOPasswords
 import SSOStorageSQLite
 import SSOTOTP
@@ -61,11 +62,10 @@ public enum SSOServer {
             events: events, clock: clock, random: random, lifetimes: lifetimes, refreshGrantType: GrantModules.refreshGrantType,
             levels: options.assuranceLevels)
         let throttle = Throttle(store: storage, clock: clock, limits: options.limits)
+        let secondFactor = SecondFactorService(users: storage, sealer: sealer, algorithm: RFC6238TOTP(), clock: clock,
+                                               random: random)
         let login = LoginService(
-            users: storage, sessions: storage, hasher: hasher,
-            secondFactor: SecondFactorService(users: storage, sealer: sealer, algorithm: RFC6238TOTP(), clock: clock,
-                                              random: random),
-            throttle: throttle, events: events, clock: clock, random: random, lifetimes: lifetimes)
+            users: storage, sessions: storage, hasher: hasher, secondFactor: secondFactor, throttle: throttle, events: events, clock: clock, random: random, lifetimes: lifetimes)
         let flow = AuthorizationFlow(
             issuer: options.issuer, interactions: storage, codes: storage, consents: storage,
             events: events, clock: clock, random: random, lifetimes: lifetimes, levels: options.assuranceLevels,
@@ -107,8 +107,19 @@ public enum SSOServer {
                                     settings: PasskeySettings(issuer: options.issuer)),
             login: login, binding: binding, flow: flow, clients: storage, users: storage, throttle: throttle))
 
+        // The account page signs in as its own built-in client, kept in the store like any other.
+        try await ensureAccountClient(storage: storage, issuer: options.issuer, clock: clock)
+        modules.append(AccountEndpoints(
+            issuer: options.issuer,
+            service: AccountService(
+                users: storage, sessions: storage, grants: storage, consents: storage, clients: storage, identities: storage,
+                passkeys: storage, login: login, hasher: hasher, secondFactor: secondFactor, events: events, clock: clock,
+                lifetimes: lifetimes),
+            login: login, flow: flow, clients: storage, users: storage, random: random))
+
         let validator = AccessTokenValidator(
-            issuer: options.issuer, signer: signer, references: storage, grants: storage, clock: clock)
+            issuer: options.issuer, signer: signer, references: storage, grants: storage, clock: clock,
+            levels: options.assuranceLevels)
         let userInfo = UserInfoService(validator: validator, users: storage)
         let introspection = TokenIntrospection(
             issuer: options.issuer, validator: validator, refreshTokens: storage,
@@ -204,6 +215,18 @@ public enum SSOServer {
     /// How long a token signed now may live: the default access-token lifetime or the longest
     /// a client registered (ID tokens live as long as access tokens). A replaced signing key
     /// stays published this long.
+    /// The account page's client, written when missing or when the issuer (and so its address)
+    /// changed; an operator's edits to anything else are overwritten the same way, since the
+    /// page depends on exactly this record.
+    static func ensureAccountClient(storage: any SSOStore, issuer: String, clock: any SSOClock) async throws {
+        let wanted = AccountEndpoints.client(issuer: issuer, at: clock.now())
+        if var stored = try await storage.client(id: wanted.id) {
+            stored.createdAt = wanted.createdAt
+            guard stored != wanted else { return }
+        }
+        try await storage.save(wanted)
+    }
+
     public static func tokenRetention(storage: any SSOStore, lifetimes: Lifetimes) async -> TimeInterval {
         TimeInterval(max(lifetimes.accessToken, (try? await storage.longestAccessTokenTTL()) ?? 0))
     }

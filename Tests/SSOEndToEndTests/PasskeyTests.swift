@@ -247,12 +247,15 @@ struct PasskeyTests {
         }
     }
 
-    @Test("no passkey, no passkey button on the second-factor page; the passkeys page needs a session")
+    @Test("no passkey, no passkey button on the second-factor page; the passkeys page signs in first")
     func withoutPasskeys() async throws {
         let harness = try await Self.harness()
         _ = try await harness.enrollTOTP("bob")
         try await harness.run { browser in
-            #expect(try await browser.get("/account/passkeys").status == .unauthorized)
+            let signedOut = try await browser.get("/account/passkeys")
+            #expect(signedOut.location == "/account/sign-in-again?return=/account/passkeys")
+            let signIn = try await browser.get(try #require(signedOut.location))
+            #expect(signIn.location?.hasPrefix("/login?interaction=") == true, "to the login page, and back here after")
             #expect(try await browser.get("/passkeys").status == .unauthorized)
             let interaction = try await Self.loginPage(browser, pkce: PKCEPair())
             let totp = try await browser.post("/login", form: [

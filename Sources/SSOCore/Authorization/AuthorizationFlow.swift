@@ -76,14 +76,18 @@ public struct AuthorizationFlow: Sendable {
     }
 
     /// Sign in, then go to `url` (which the caller checked belongs to `client`): the personal
-    /// cabinet's `/login?url=` entry. With a live session the browser goes there at once.
+    /// cabinet's `/login?url=` entry and the account page. With a live session the browser goes
+    /// there at once, unless `again` (a sensitive change wants a fresh sign-in: the same user
+    /// signing in keeps the session and renews its `auth_time`).
     public func signInThenReturn(
-        to url: String, client: Client, session: SSOSession?, browserBinding: String
+        to url: String, client: Client, session: SSOSession?, browserBinding: String, again: Bool = false,
+        loginHint: String? = nil
     ) async throws -> AuthorizationStep {
-        if session != nil { return .redirect(url) }
+        if session != nil, !again { return .redirect(url) }
         let now = clock.now()
         let interaction = Interaction(
-            id: random.token(), request: AuthorizationRequest(clientID: client.id, redirectURI: url, scopes: ScopeSet([])),
+            id: random.token(),
+            request: AuthorizationRequest(clientID: client.id, redirectURI: url, scopes: ScopeSet([]), loginHint: loginHint),
             browserBinding: browserBinding, createdAt: now,
             expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.interaction)), returnTo: url)
         try await interactions.insert(interaction)

@@ -24,6 +24,12 @@ public struct SecurityEvent: Sendable, Codable, Equatable {
         /// An upstream account was connected to a local one, after that account signed in.
         public static let federationLinked: Kind = "federation.linked"
         public static let totpDisabled: Kind = "totp.disabled"
+        /// A user changed their password on the account page.
+        public static let passwordChanged: Kind = "password.changed"
+        /// A user disconnected an application: its consent and grants ended.
+        public static let consentWithdrawn: Kind = "consent.withdrawn"
+        /// A user unlinked an upstream account from theirs.
+        public static let federationUnlinked: Kind = "federation.unlinked"
         /// A user registered, renamed or removed a passkey (a WebAuthn credential).
         public static let passkeyRegistered: Kind = "passkey.registered"
         public static let passkeyRenamed: Kind = "passkey.renamed"
