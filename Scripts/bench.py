@@ -262,6 +262,7 @@ class Bench:
             result["label"] = label
             result["rss_mib"] = memory_kib(self.server.pid, "VmRSS") / 1024
             rows.append(result)
+            self.storm_rows = rows
             sign = (f"{result['signed_in'] / result['seconds']:>6.1f} sign-ins/s of {result['rps']:>6.0f} posts/s  "
                     f"p50 {result['p50_ms']:>7.1f} ms  "
                     f"p99 {result['p99_ms']:>7.1f} ms  refused {100 * result['refused'] / max(1, result['requests']):>3.0f}%  "
@@ -284,6 +285,7 @@ class Bench:
                 output = subprocess.run(command, capture_output=True, text=True, env=environment, check=True).stdout
                 return json.loads(next(l for l in output.splitlines() if l.startswith("{")))
             measure(f"{level}x ({clients} at once)", load)
+        passkeys = self.passkey_storm(measure) if self.args.passkey_signins else None
         peak = memory_kib(self.server.pid, "VmHWM") / 1024
         print(f"peak resident memory: {peak:.0f} MiB")
         self.server.terminate()
@@ -306,8 +308,54 @@ class Bench:
             else:
                 lines.append(f"| {row['label']} | | | | | {row['discovery_p99']:.1f} / {row['userinfo_p99']:.1f} / "
                              f"{row['refresh_p99']:.1f} | {row['rss_mib']:.0f} |")
-        lines += ["", f"- Peak resident memory {peak:.0f} MiB.", ""]
-        return lines
+        lines += ["", f"- Peak resident memory {peak:.0f} MiB."]
+        if passkeys:
+            lines.append(f"- Passkey sign-ins: {passkeys['prepare_us']:.0f} us of server CPU to prepare one (/authorize, "
+                         f"the login page, the challenge) and {passkeys['post_us']:.0f} us to verify it and open the "
+                         f"session: {passkeys['capacity']:.0f} whole sign-ins a second on {passkeys['cores']} cores.")
+        return lines + [""]
+
+    def passkey_storm(self, measure):
+        """Passkey sign-ins posted by many clients at once (see bench_passkeys): sign-ins a second,
+        and the server's CPU per whole sign-in."""
+        import bench_passkeys
+        _, challenge = pkce()
+        client = self.app["client_id"]
+        users = [bench_passkeys.register(self.issuer, client, REDIRECT, challenge, f"storm-{n}", PASSWORD)
+                 for n in range(50)]
+        count = self.args.passkey_signins
+        before = cpu_seconds(self.server.pid)
+        started = time.time()
+        lines = bench_passkeys.prepare_all(self.issuer, client, REDIRECT, challenge, users, count)
+        prepare_us = 1e6 * (cpu_seconds(self.server.pid) - before) / count
+        print(f"{count} passkey sign-ins prepared in {time.time() - started:.0f} s", flush=True)
+        path = self.data.parent / f"passkeys-{time.time_ns()}.txt"
+        path.write_text("\n".join(lines) + "\n")
+        clients = 64
+        seconds = min(self.args.seconds, 5)
+        command = ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--latency", "-s",
+                   str(WRK_DIR / "storm.lua"), self.issuer + "/login/passkey"]
+        environment = {**os.environ, "BENCH_WRK_DIR": str(WRK_DIR), "BENCH_THREADS": "2", "BENCH_POOL": str(path),
+                       "BENCH_CONTENT_TYPE": "application/json", "BENCH_SUCCESS": "200"}
+        posted = {}
+
+        def load():
+            cpu = cpu_seconds(self.server.pid)
+            output = subprocess.run(command, capture_output=True, text=True, env=environment, check=True).stdout
+            result = json.loads(next(l for l in output.splitlines() if l.startswith("{")))
+            posted["cpu"] = cpu_seconds(self.server.pid) - cpu
+            return result
+        measure(f"passkeys ({clients} at once)", load)
+        row = self.storm_rows[-1]
+        if row["other"]:
+            print(f"warning: {row['other']} answers were not sign-ins (status {row['other_status']}): "
+                  f"raise --passkey-signins above {count} if the prepared ones ran out", flush=True)
+        post_us = 1e6 * posted["cpu"] / max(1, row["signed_in"])
+        cores = os.cpu_count()
+        capacity = cores * 1e6 / (prepare_us + post_us)
+        print(f"passkey sign-in: {prepare_us:.0f} us server CPU to prepare, {post_us:.0f} us to verify: "
+              f"{capacity:.0f} whole sign-ins/s on {cores} cores", flush=True)
+        return {"prepare_us": prepare_us, "post_us": post_us, "capacity": capacity, "cores": cores}
 
     def run(self):
         if self.args.storm:
@@ -402,6 +450,8 @@ def main():
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--storm", action="store_true",
                         help="only the sign-in storm: 1x, 3x and 10x a second's worth of sign-ins at once")
+    parser.add_argument("--passkey-signins", type=int, default=12000,
+                        help="passkey sign-ins the storm prepares and posts (0: no passkey storm)")
     parser.add_argument("--scenarios", type=lambda text: text.split(","), default=[],
                         help=f"only these, comma-separated: {','.join(SCENARIOS)} (default: all)")
     args = parser.parse_args()

@@ -1,6 +1,8 @@
 -- Sign-in storm: each request posts a prepared login form (BENCH_POOL: one "cookie<TAB>form"
 -- per line, the browser's binding cookie and its form), cycling through the pool: a refused
 -- form (503) is still good, a used one answers the expired page. Counts the answers by kind.
+-- BENCH_CONTENT_TYPE and BENCH_SUCCESS (statuses, comma-separated) change what is posted and
+-- what counts as signed in: the passkey storm posts JSON assertions, answered 200.
 -- A client refused with 503 tries again after its Retry-After (half to one and a half times
 -- it, as people do, not all at once); a client that signed in starts the next sign-in at once.
 local threads = {}
@@ -26,8 +28,10 @@ function init(args)
    signed_in, refused, other, other_status = 0, 0, 0, 0
    pauses = {}
    math.randomseed(id)
+   success = {}
+   for status in (os.getenv("BENCH_SUCCESS") or "302,303"):gmatch("%d+") do success[tonumber(status)] = true end
    wrk.method = "POST"
-   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+   wrk.headers["Content-Type"] = os.getenv("BENCH_CONTENT_TYPE") or "application/x-www-form-urlencoded"
 end
 
 function request()
@@ -47,7 +51,7 @@ function delay()
 end
 
 function response(status, headers, body)
-   if status == 302 or status == 303 then
+   if success[status] then
       signed_in = signed_in + 1
    elseif status == 503 then
       refused = refused + 1
