@@ -126,6 +126,51 @@ paths["/api/v1/oauth/authorize"] = {"post": {"summary": "Federation API: exchang
                   "502": resp("The upstream provider failed", ref("OAuthError")),
                   "504": resp("The upstream provider did not answer in time", ref("OAuthError"))}}}
 
+# Passkeys: JSON calls of the server's own pages, authorized by the browser's session cookie and
+# the page's CSRF token (the binding cookie) in the body.
+session_cookie = [{"sessionCookie": []}]
+passkey_call = lambda required: jsonbody({"type": "object", "required": required, "properties": {
+    "csrf": {"type": "string", "description": "The page's CSRF token: the value of the browser's sso_csrf cookie"},
+    "interaction": string, "name": {"type": "string", "maxLength": 64},
+    "credential": {"$ref": "#/components/schemas/PasskeyCredential"}}})
+signin_required = resp("Not signed in, or the CSRF token is not this browser's", {"$ref": "#/components/schemas/OAuthError"})
+passkey_400 = resp("The body is not a passkey call, or the credential was refused", {"$ref": "#/components/schemas/OAuthError"})
+paths["/passkeys"] = {"get": {"summary": "The signed-in user's passkeys", "tags": ["passkeys"], "security": session_cookie,
+    "responses": {"200": resp("The passkeys, without key material", {"type": "object", "required": ["passkeys"],
+                                                                     "properties": {"passkeys": {"type": "array", "items": {"$ref": "#/components/schemas/PasskeySummary"}}}}),
+                  "401": signin_required}}}
+paths["/passkeys/register/options"] = {"post": {"summary": "Options for navigator.credentials.create(): a single-use challenge",
+    "tags": ["passkeys"], "security": session_cookie, "requestBody": passkey_call(["csrf"]),
+    "responses": {"200": resp("PublicKeyCredentialCreationOptionsJSON", {"$ref": "#/components/schemas/PasskeyCreationOptions"}),
+                  "400": passkey_400, "401": signin_required,
+                  "403": resp("The last sign-in is not recent: sign in again first", {"$ref": "#/components/schemas/OAuthError"})}}}
+paths["/passkeys/register"] = {"post": {"summary": "Registers the new credential (none or packed attestation)",
+    "tags": ["passkeys"], "security": session_cookie, "requestBody": passkey_call(["csrf", "credential"]),
+    "responses": {"201": resp("The passkey", {"$ref": "#/components/schemas/PasskeySummary"}),
+                  "400": passkey_400, "401": signin_required,
+                  "403": resp("The last sign-in is not recent: sign in again first", {"$ref": "#/components/schemas/OAuthError"})}}}
+for action, member in [("rename", "renamed"), ("remove", "removed")]:
+    paths[f"/passkeys/{{id}}/{action}"] = {"post": {"summary": f"The user's own passkey {action}d", "tags": ["passkeys"],
+        "security": session_cookie, "parameters": [{"name": "id", "in": "path", "required": True, "schema": string}],
+        "requestBody": passkey_call(["csrf"]),
+        "responses": {"200": resp("Done", {"type": "object", "required": [member], "additionalProperties": False,
+                                           "properties": {member: {"type": "boolean"}}}),
+                      "400": passkey_400, "401": signin_required,
+                      "404": resp("No such passkey of this user", {"$ref": "#/components/schemas/OAuthError"})}}}
+paths["/login/passkey/options"] = {"post": {"summary": "Options for navigator.credentials.get() on the login page",
+    "tags": ["passkeys"], "requestBody": passkey_call(["csrf", "interaction"]),
+    "responses": {"200": resp("PublicKeyCredentialRequestOptionsJSON", {"$ref": "#/components/schemas/PasskeyRequestOptions"}),
+                  "400": resp("The body is not a passkey call, or the interaction expired or belongs to another browser",
+                              {"$ref": "#/components/schemas/OAuthError"})}}}
+paths["/login/passkey"] = {"post": {"summary": "Signs in with a passkey: the login page's interaction continues",
+    "tags": ["passkeys"], "requestBody": passkey_call(["csrf", "interaction", "credential"]),
+    "responses": {"200": resp("Signed in (the session cookie is set): where the browser goes next",
+                              {"type": "object", "required": ["location"], "additionalProperties": False,
+                               "properties": {"location": string}}),
+                  "400": passkey_400,
+                  "403": resp("The passkey was not accepted", {"$ref": "#/components/schemas/OAuthError"}),
+                  "429": resp("Too many refused sign-ins from this address", {"$ref": "#/components/schemas/OAuthError"})}}}
+
 S = {}
 S["OAuthError"] = {"type": "object", "required": ["error"], "properties": {
     "error": string, "error_description": string}}
@@ -188,20 +233,42 @@ S["FederationTokens"] = {"type": "object", "required": ["access_token", "token_t
     "additionalProperties": False, "properties": {"access_token": string, "refresh_token": string, "token_type": string,
                                                   "expires_in": {"type": "integer"}, "scope": string}}
 
+b64url = {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"}
+S["PasskeyCredential"] = {"type": "object", "required": ["id", "type", "response"], "properties": {
+    "id": b64url, "rawId": b64url, "type": {"type": "string", "enum": ["public-key"]},
+    "response": {"type": "object", "required": ["clientDataJSON"], "properties": {
+        "clientDataJSON": b64url, "attestationObject": b64url, "transports": {"type": "array", "items": string},
+        "authenticatorData": b64url, "signature": b64url, "userHandle": b64url}}}}
+S["PasskeySummary"] = {"type": "object", "required": ["id", "name", "synced", "createdAt"], "additionalProperties": False,
+    "properties": {"id": string, "name": string, "synced": {"type": "boolean"}, "createdAt": {"type": "integer"},
+                   "lastUsedAt": {"type": "integer"}}}
+descriptor = {"type": "object", "required": ["type", "id"], "properties": {
+    "type": string, "id": b64url, "transports": {"type": "array", "items": string}}}
+S["PasskeyCreationOptions"] = {"type": "object", "required": ["rp", "user", "challenge", "pubKeyCredParams"], "properties": {
+    "rp": {"type": "object", "required": ["name"]}, "user": {"type": "object", "required": ["id", "name"]},
+    "challenge": b64url, "pubKeyCredParams": {"type": "array", "items": {"type": "object", "required": ["type", "alg"]}},
+    "timeout": {"type": "integer"}, "excludeCredentials": {"type": "array", "items": descriptor},
+    "authenticatorSelection": {"type": "object"}, "attestation": string}}
+S["PasskeyRequestOptions"] = {"type": "object", "required": ["challenge", "rpId"], "properties": {
+    "challenge": b64url, "rpId": string, "timeout": {"type": "integer"}, "userVerification": string,
+    "allowCredentials": {"type": "array", "items": descriptor}}}
+
 # No "servers": the server splices in its own issuer when it loads this file.
 doc = {"openapi": "3.1.0",
        "info": {"title": "UnifiedSSO", "version": "1.0.0",
                 "description": "The JSON endpoints of UnifiedSSO: OAuth 2.0 and OpenID Connect, the partners' conventions, "
-                               "the legacy endpoints kept for existing clients, upstream sign-in (the federation JSON API) and the "
-                               "operator's probes. Browser pages (/authorize, /login, /consent, /logout) are HTML and not "
+                               "the legacy endpoints kept for existing clients, upstream sign-in (the federation JSON API), the "
+                               "passkey calls of the server's own pages and the operator's probes. Browser pages (/authorize, /login, /consent, /logout) are HTML and not "
                                "described here. Every answer carries X-Request-Id."},
-       "tags": [{"name": t} for t in ["discovery", "oauth", "oidc", "partners", "legacy", "federation", "operations"]],
+       "tags": [{"name": t} for t in ["discovery", "oauth", "oidc", "partners", "legacy", "federation", "passkeys", "operations"]],
        "paths": paths,
        "components": {"schemas": S, "securitySchemes": {
            "clientSecretBasic": {"type": "http", "scheme": "basic", "description": "client_id and client_secret, form-urlencoded, as Basic credentials"},
            "clientSecretPost": {"type": "apiKey", "in": "query", "name": "client_secret",
                                 "description": "client_id and client_secret in the form body (modelled as a key; OpenAPI has no body scheme)"},
-           "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT or opaque reference token"}}}}
+           "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT or opaque reference token"},
+           "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "sso_session",
+                             "description": "The browser's session at the authorization site"}}}}
 TARGET = Path(__file__).resolve().parents[1] / "Resources" / "openapi.json"
 TEXT = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 if __name__ == "__main__":

@@ -21,13 +21,17 @@ public struct AccountEndpoints: EndpointModule {
     let clients: any ClientStore
     let users: any UserStore
     let random: any SecureRandom
+    /// Upstream providers, for the buttons that link one; `nil`: no linking offered.
+    let providers: (any ProviderStore)?
     /// The name authenticator apps show beside a TOTP account.
     let authenticatorLabel: String
 
     public init(
         issuer: String, service: AccountService, login: LoginService, flow: AuthorizationFlow, clients: any ClientStore,
-        users: any UserStore, random: any SecureRandom, authenticatorLabel: String = "UnifiedSSO"
+        users: any UserStore, random: any SecureRandom, providers: (any ProviderStore)? = nil,
+        authenticatorLabel: String = "UnifiedSSO"
     ) {
+        self.providers = providers
         self.issuer = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
         self.service = service
         self.login = login
@@ -73,7 +77,7 @@ public struct AccountEndpoints: EndpointModule {
     /// What `?done=` may name: the notice of the change just made.
     static let notices: Set<String> = [
         "session_ended", "sessions_ended", "application_disconnected", "password_changed", "totp_enabled", "totp_removed",
-        "unlinked",
+        "unlinked", "linked",
     ]
 
     func accountPage(
@@ -94,16 +98,28 @@ public struct AccountEndpoints: EndpointModule {
             ["client": application.clientID, "name": application.name,
              "scopes": application.scopes.description, "since": Self.minute(application.since)]
         }
+        let configured = try await providers?.providers() ?? []
+        let label = { (name: String) in configured.first { $0.name == name }?.displayName ?? name }
         let links = overview.links.map { link -> [String: String] in
-            ["provider": link.provider, "subject": link.subject, "since": Self.minute(link.linkedAt)]
+            ["provider": link.provider, "label": label(link.provider), "subject": link.subject,
+             "since": Self.minute(link.linkedAt)]
         }
-        return .page(Page("account", values: [
+        // Linking needs this browser's own credentials, recently: the provider's buttons say so.
+        let linkable = configured.filter { provider in !overview.links.contains { $0.provider == provider.name } }
+            .map { ["name": RedirectURL.percentEncode($0.name), "label": $0.displayName] }
+        var page = Page("account", values: [
             "csrf": request.browserSecret ?? "", "login": user.login, "email": user.email ?? "", "name": user.name ?? "",
             "hasPassword": user.passwordHash == nil ? "" : "true", "hasTOTP": user.hasTOTP ? "true" : "",
             "passkeys": String(overview.passkeyCount), "recent": service.isRecent(session) ? "true" : "",
             "hasOtherSessions": overview.sessions.count > 1 ? "true" : "",
             "hasApplications": applications.isEmpty ? "" : "true", "hasLinks": links.isEmpty ? "" : "true",
-        ], lists: ["sessions": sessions, "applications": applications, "links": links], messages: messages), status: status)
+            "hasLinkable": linkable.isEmpty ? "" : "true",
+        ], lists: ["sessions": sessions, "applications": applications, "links": links, "linkable": linkable],
+        messages: messages)
+        // A link button's form ends at the provider's authorization endpoint.
+        page.otherFormTargets = configured.filter { provider in !overview.links.contains { $0.provider == provider.name } }
+            .map(\.authorizeURL)
+        return .page(page, status: status)
     }
 
     // MARK: Signing in

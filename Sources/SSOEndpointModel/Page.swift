@@ -16,6 +16,9 @@ public struct Page: Sendable {
     /// Where the page's form may end up besides this server: the relying party's redirect URI
     /// when the form's answer is the redirect back to it (the page's policy allows it).
     public var formTarget: String?
+    /// More places the page's forms may end up (the account page's link buttons lead to the
+    /// upstream providers' authorization endpoints).
+    public var otherFormTargets: [String] = []
 
     public init(
         _ template: String, values: [String: String] = [:], lists: [String: [[String: String]]] = [:],

@@ -48,6 +48,7 @@ extension FederationModule {
         if let error = try request.query.value("error") {
             return EndpointResponse(status: 400, body: .errorPage(.text("The provider did not sign you in (\(error)).")))
         }
+        if let sessionID = state.linkingSessionID { return try await finishLink(state, sessionID: sessionID, request: request) }
         guard let code = try request.query.value("code"), let provider = try await providers.provider(name: state.provider),
             let interactionID = state.interactionID, let interaction = try await interactions.interaction(id: interactionID),
             clock.now() < interaction.expiresAt, let client = try await clients.client(id: interaction.request.clientID)

@@ -54,6 +54,7 @@ public struct FederationModule: EndpointModule {
     public var routes: [EndpointRoute] {
         [
             EndpointRoute(.get, "/federation/{provider}/start", handler: start),
+            EndpointRoute(.post, "/federation/{provider}/link", handler: startLink),
             EndpointRoute(.get, "/federation/{provider}/callback") { request in
                 try await limitingFailures(request, audience: .browser) { try await callback(request) }
             },

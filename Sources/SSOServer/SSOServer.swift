@@ -115,7 +115,7 @@ public enum SSOServer {
                 users: storage, sessions: storage, grants: storage, consents: storage, clients: storage, identities: storage,
                 passkeys: storage, login: login, hasher: hasher, secondFactor: secondFactor, events: events, clock: clock,
                 lifetimes: lifetimes),
-            login: login, flow: flow, clients: storage, users: storage, random: random))
+            login: login, flow: flow, clients: storage, users: storage, random: random, providers: storage))
 
         let validator = AccessTokenValidator(
             issuer: options.issuer, signer: signer, references: storage, grants: storage, clock: clock,

@@ -354,3 +354,78 @@ struct FederationAPIClientTests {
         return try await FederationAPITests.exchange(browser, provider: "yandex", state: state, code: code, headers: headers)
     }
 }
+
+/// Linking an upstream account from the account page.
+@Suite("Linking an upstream account from the account page")
+struct AccountLinkingTests {
+    /// Signs `login` in on the account page; returns the page.
+    static func signedIn(_ browser: Browser, login: String, password: String) async throws -> Browser.Page {
+        let start = try await browser.get("/account")
+        let form = try await browser.get(try #require(start.location))
+        let done = try await browser.post("/login", form: [
+            ("interaction", try #require(form.hidden("interaction"))), ("csrf", try #require(form.hidden("csrf"))),
+            ("login", login), ("password", password)])
+        return try await browser.get(try #require(AccountTests.path(done.location)))
+    }
+
+    /// The account page's link button for the fake provider, through the provider, to our callback.
+    static func link(_ browser: Browser) async throws -> Browser.Page {
+        let csrf = try #require(try await browser.get("/account").hidden("csrf"))
+        let toProvider = try await browser.post("/federation/fakeid/link", form: [("csrf", csrf)])
+        let location = try #require(toProvider.location, "\(toProvider.status) \(toProvider.body)")
+        guard location.hasPrefix("http") else { return toProvider }
+        return try await browser.follow(try await fetchRedirect(location))
+    }
+
+    @Test("a recent local sign-in links the upstream account to this user; the form's CSP allows the provider")
+    func links() async throws {
+        let fake = FakeProvider()
+        let harness = try await FederationAPITests.setUp(fake, oidc: true)
+        let user = try await harness.addUser("olga", password: "local-password-1")
+        try await fake.run {
+            try await harness.run { browser in
+                let page = try await Self.signedIn(browser, login: "olga", password: "local-password-1")
+                #expect(page.body.contains("action=\"/federation/fakeid/link\""))
+                let policy = try #require(FormActionPolicyTests.formAction(page))
+                #expect(policy.hasPrefix("form-action 'self' http://127.0.0.1:"), "the provider's origin: \(policy)")
+
+                let back = try await Self.link(browser)
+                #expect(back.location == "/account?done=linked#links", "\(back.status) \(back.body)")
+                #expect(try await harness.storage.linkedUserID(provider: "fakeid", subject: "oidc-sub-1") == user.id)
+                #expect(try await harness.storage.securityEvents(limit: 50).contains { $0.kind == .federationLinked })
+                let after = try await browser.get("/account?done=linked")
+                #expect(!after.body.contains("action=\"/federation/fakeid/link\""), "no button for a linked provider")
+            }
+        }
+    }
+
+    @Test("no link without the page's CSRF token, after a stale sign-in, or to an upstream account someone else holds")
+    func refuses() async throws {
+        let fake = FakeProvider()
+        let harness = try await FederationAPITests.setUp(fake, oidc: true)
+        let olga = try await harness.addUser("olga", password: "local-password-1")
+        let petr = try await harness.addUser("petr", password: "local-password-2")
+        try await fake.run {
+            try await harness.run { browser in
+                _ = try await Self.signedIn(browser, login: "olga", password: "local-password-1")
+                let forged = try await browser.post("/federation/fakeid/link", form: [("csrf", "forged")])
+                #expect(forged.status == .forbidden)
+
+                harness.clock.advance(seconds: 660)
+                let stale = try await Self.link(browser)
+                #expect(stale.location?.hasPrefix("/account/sign-in-again") == true)
+                #expect(try await harness.storage.linkedUserID(provider: "fakeid", subject: "oidc-sub-1") == nil)
+
+                // The upstream account is petr's already: olga's link is refused, petr keeps it.
+                try await harness.storage.link(provider: "fakeid", subject: "oidc-sub-1", userID: petr.id, creating: nil,
+                                               at: harness.clock.now())
+                let fresh = Browser(transport: browser.transport, port: browser.port)
+                _ = try await Self.signedIn(fresh, login: "olga", password: "local-password-1")
+                let taken = try await Self.link(fresh)
+                #expect(taken.status == .conflict)
+                #expect(try await harness.storage.linkedUserID(provider: "fakeid", subject: "oidc-sub-1") == petr.id)
+                #expect(try await harness.storage.links(userID: olga.id).isEmpty)
+            }
+        }
+    }
+}

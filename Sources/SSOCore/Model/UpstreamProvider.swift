@@ -80,6 +80,9 @@ public struct FederationState: Sendable, Codable, Equatable {
     public var scopes: ScopeSet?
     /// Browser flow, after the provider answered: what the local account still owes.
     public var pending: PendingFederatedSignIn?
+    /// Linking from the account page: the session (signed in locally, recently) whose user the
+    /// upstream account is linked to; the callback must come back to that same session.
+    public var linkingSessionID: String? = nil
     public var createdAt: Date
     public var expiresAt: Date
 

@@ -19,7 +19,7 @@ struct PageRenderer: Sendable {
     /// page's policy.
     func render(
         _ template: String, _ context: [String: Any], acceptLanguage: String?, status: HTTPResponse.Status = .ok,
-        formTarget: String? = nil
+        formTarget: String? = nil, otherFormTargets: [String] = []
     ) -> Response {
         let language = localizer.language(for: acceptLanguage)
         var full = context
@@ -28,7 +28,7 @@ struct PageRenderer: Sendable {
         guard let html = library.render(full, withTemplate: template) else {
             return Response(status: .internalServerError)
         }
-        return Responses.html(html, status: status, formTargets: formTarget.map { [$0] } ?? [])
+        return Responses.html(html, status: status, formTargets: (formTarget.map { [$0] } ?? []) + otherFormTargets)
     }
 
     func render(_ template: String, _ context: [String: Any], request: Request, status: HTTPResponse.Status = .ok) -> Response {

@@ -157,7 +157,7 @@ extension SSORoutes {
             }
         }
         return pages.render(page.template, context, acceptLanguage: acceptLanguage, status: status,
-                            formTarget: page.formTarget)
+                            formTarget: page.formTarget, otherFormTargets: page.otherFormTargets)
     }
 
     /// Each scope's name and description in the browser's language: the operator's registered
