@@ -114,14 +114,18 @@ def test_python_fido2_client_registers_and_signs_in_through_the_json_calls(data_
     from conftest import Browser as HTTPUserAgent
     from conftest import REDIRECT
 
+    from test_openapi import Conformance
+
     server = localhost_server
+    spec = Conformance(server)
     client = json.loads(cli(data_dir, "client", "add", "--id", "rp", "--name", "Relying Party",
                             "--redirect-uri", REDIRECT, "--scope", "openid profile email", "--skip-consent"))
     origin = server.issuer
     flags = AuthenticatorData.FLAG
 
     def call(agent, path, body):
-        return agent.http.post(server.issuer + path, json=body, allow_redirects=False)
+        # Every answer is also checked against the OpenAPI description of its status.
+        return spec.check(agent.http.post(server.issuer + path, json=body, allow_redirects=False), path, "POST")
 
     # Registration after a password sign-in.
     agent = HTTPUserAgent(server)
