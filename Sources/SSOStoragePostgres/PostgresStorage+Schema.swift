@@ -317,7 +317,10 @@ extension PostgresStorage {
             func run(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
                 try await connection.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
             }
-            // Any fixed number will do; it only has to be the same for every instance.
+            // Any fixed number will do; it only has to be the same for every instance. An instance
+            // that cannot have the lock within a minute (another is stuck holding it) fails to
+            // start with PostgreSQL's reason instead of waiting for ever.
+            _ = try await run("SET LOCAL lock_timeout = '60s'")
             _ = try await run("SELECT pg_advisory_xact_lock(7331001)")
             if let schema {
                 // `schema` was checked to be a plain identifier (PostgresURL).
