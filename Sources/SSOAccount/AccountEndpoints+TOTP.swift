@@ -47,10 +47,12 @@ extension AccountEndpoints {
     func enrolmentPage(
         _ proposal: TOTPProposal, _ request: EndpointRequest, messages: [String: PageMessage] = [:], status: Int = 200
     ) -> EndpointResponse {
-        let grouped = stride(from: 0, to: proposal.secret.count, by: 4).map { start -> String in
-            let from = proposal.secret.index(proposal.secret.startIndex, offsetBy: start)
-            let to = proposal.secret.index(from, offsetBy: min(4, proposal.secret.count - start))
-            return String(proposal.secret[from..<to])
+        // The key as authenticator apps take it typed: base32 of its bytes, as in the QR code's URI.
+        let key = Base32.encode(Array(proposal.secret.utf8))
+        let grouped = stride(from: 0, to: key.count, by: 4).map { start -> String in
+            let from = key.index(key.startIndex, offsetBy: start)
+            let to = key.index(from, offsetBy: min(4, key.count - start))
+            return String(key[from..<to])
         }.joined(separator: " ")
         return .page(Page("account_totp", values: [
             "csrf": request.browserSecret ?? "", "proposal": proposal.sealed, "secret": grouped, "uri": proposal.uri,

@@ -257,10 +257,20 @@ class Chromium:
         """Clicks and waits until the page has been replaced by the next one, or a form was refused."""
         from selenium.webdriver.support import expected_conditions
 
+        from selenium.common.exceptions import WebDriverException
+
         old = self.element("html")
         self.element(css).click()
-        self.wait(lambda b: expected_conditions.staleness_of(old)(b.driver) and b.ready(),
-                  f"a new page after clicking {css}")
+
+        def replaced(browser):
+            try:
+                return expected_conditions.staleness_of(old)(browser.driver) and browser.ready()
+            except WebDriverException as error:
+                # Mid-navigation Chromium may report the old page's node as belonging to no document.
+                if "does not belong to the document" in str(error):
+                    return False
+                raise
+        self.wait(replaced, f"a new page after clicking {css}")
 
     def submit_to(self, css, site, url, not_via=()):
         """Presses a form's button whose answer is a redirect to the relying party's `url`."""

@@ -144,8 +144,10 @@ extension SSORoutes {
     /// A module's page: its values and lists, its messages in the browser's language, its
     /// scopes described as on the consent page.
     func render(_ page: Page, acceptLanguage: String?, status: HTTPResponse.Status, request: Request) async -> Response {
-        var context: [String: Any] = page.values
-        for (name, list) in page.lists { context[name] = list }
+        // An empty value is left out, so that it is false for a section as Page promises (the
+        // template engine would open a section for any string, the empty one too).
+        var context: [String: Any] = page.values.filter { !$0.value.isEmpty }
+        for (name, list) in page.lists { context[name] = list.map { $0.filter { !$0.value.isEmpty } } }
         for (name, message) in page.messages { context[name] = text(message, acceptLanguage: acceptLanguage) }
         if let scopes = page.scopes {
             do {
