@@ -84,6 +84,10 @@ struct AccountTests {
             #expect(page.body.contains("Chrome, Linux"), "the device named from the User-Agent")
             #expect(page.body.components(separatedBy: "class=\"session\"").count == 2, "one session")
             #expect(page.body.contains("class=\"tag\""), "marked as this device")
+            // Off states render as off: an empty value is false for a section.
+            #expect(page.body.contains("id=\"totp-enrol\"") && !page.body.contains("id=\"totp-remove\""))
+            #expect(!page.body.contains("id=\"end-others\""), "one session: nothing else to end")
+            #expect(!page.body.contains("id=\"sign-in-again\""), "the sign-in is recent")
             // The built-in client is in the store, and nothing can be issued to it.
             let client = try #require(try await harness.storage.client(id: "sso-account"))
             #expect(client.grantTypes.isEmpty)
