@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode, urlparse
 
@@ -70,9 +71,16 @@ def register(issuer, client_id, redirect, challenge, login, password):
     return PasskeyUser(login, key, credential_id, websafe_decode(handle) if isinstance(handle, str) else handle)
 
 
+LOCAL = threading.local()
+
+
 def prepare(issuer, client_id, redirect, challenge, user):
-    """One sign-in up to the assertion: "cookie<TAB>json" for storm.lua."""
-    session = requests.Session()
+    """One sign-in up to the assertion: "cookie<TAB>json" for storm.lua. Each sign-in is a new
+    browser (no cookies) over a kept-open connection of this thread, as browsers arrive through
+    a proxy that keeps its connections to the server open."""
+    session = getattr(LOCAL, "session", None) or requests.Session()
+    LOCAL.session = session
+    session.cookies.clear()
     interaction, csrf = login_page(session, authorize_url(issuer, client_id, redirect, challenge))
     answer = session.post(f"{issuer}/login/passkey/options", json={"csrf": csrf, "interaction": interaction})
     answer.raise_for_status()
