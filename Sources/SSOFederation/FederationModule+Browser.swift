@@ -146,6 +146,7 @@ extension FederationModule {
             values["login"] = login
         case .secondFactor:
             template = "totp"
+            values["hasTOTP"] = "true"
         }
         return EndpointResponse(status: status, body: .page(Page(
             template, values: values, messages: error.map { ["error": .key($0)] } ?? [:],

@@ -38,6 +38,21 @@ extension PasskeyEndpoints {
             return proof
         }
         let method = proof.passkey.authenticationMethod
+        // A step-up (the flow asked a signed-in user for a further factor): the passkey adds to
+        // that session and never opens one, so the browser must still hold it.
+        if let sessionID = interaction.sessionID {
+            guard let current = try await login.activeSession(secret: request.sessionSecret), current.id == sessionID,
+                current.userID == proof.user.id
+            else { return Self.expired }
+            let added = proof.userVerified ? [method, "user"] : [method]
+            let (session, secret) = try await login.signIn(
+                proof.user, methods: added, clientID: client.id, existingSecret: request.sessionSecret, stepUp: true,
+                origin: request.sessionOrigin)
+            let step = try await flow.loginSucceeded(interaction, client: client, session: session)
+            var response = try EndpointResponse.json(["location": step.location])
+            response.sessionCookie = .set(secret)
+            return response
+        }
         var methods = proof.secondFactor ? ["pwd", method] : [method]
         if proof.userVerified { methods.append("user") }
         if proof.secondFactor { methods.append("mfa") }

@@ -112,12 +112,15 @@ struct LoginEndpoints: EndpointModule {
         return response
     }
 
-    /// The second factor's page: the TOTP form, and a passkey button when the user whose
-    /// password was accepted has a passkey.
+    /// The second factor's page: the TOTP form when the user has TOTP, and a passkey button when
+    /// the user whose password was accepted (or who is stepping up) has a passkey.
     private func secondFactorPage(
         _ interaction: Interaction, _ request: EndpointRequest, messages: [String: PageMessage] = [:], status: Int = 200
     ) async throws -> EndpointResponse {
         var values: [String: String] = [:]
+        if let userID = interaction.pendingUserID, try await services.users.user(id: userID)?.hasTOTP ?? false {
+            values["hasTOTP"] = "true"
+        }
         if let userID = interaction.pendingUserID, let passkeys = services.passkeys,
             try await !passkeys.passkeys(userID: userID).isEmpty {
             values["hasPasskey"] = "true"

@@ -69,7 +69,7 @@ public enum SSOServer {
         let flow = AuthorizationFlow(
             issuer: options.issuer, interactions: storage, codes: storage, consents: storage,
             events: events, clock: clock, random: random, lifetimes: lifetimes, levels: options.assuranceLevels,
-            users: storage)
+            users: storage, passkeys: storage)
         let authenticator = ClientAuthenticator(clients: storage, events: events, clock: clock, throttle: throttle)
 
         let context = GrantContext(

@@ -12,6 +12,7 @@ import Testing
 struct PasskeyIDToken: JWTPayload {
     var sub: String
     var amr: [String]?
+    var acr: String?
     func verify(using algorithm: some JWTAlgorithm) async throws {}
 }
 
@@ -288,6 +289,55 @@ struct PasskeyTests {
             let locked = try await browser.call("/login/passkey",
                                                 ["interaction": interaction, "csrf": browser.csrf, "credential": genuine])
             #expect(locked.status == .tooManyRequests && locked.headers[.retryAfter] != nil)
+        }
+    }
+}
+
+/// A passkey as the further factor a client's level asks for.
+@Suite("Step-up with a passkey")
+struct PasskeyStepUpTests {
+    static let phishingResistant = "urn:unifiedsso:acr:phishing-resistant"
+
+    @Test("a password session asked for a phishing-resistant sign-in gets the passkey step on the same session")
+    func passkeyStep() async throws {
+        let harness = try await PasskeyTests.harness()
+        let passkey = SoftwarePasskey()
+        try await harness.run { browser in
+            try await PasskeyTests.register(passkey, in: browser)
+            let alice = try #require(try await harness.storage.user(login: "alice"))
+            let before = try #require(try await harness.storage.sessions(userID: alice.id).first)
+            #expect(before.methods == ["pwd"])
+
+            let pkce = PKCEPair()
+            let start = try await browser.authorize(client: "app", pkce: pkce, extra: [("acr_values", Self.phishingResistant)])
+            let loginURL = try #require(start.location)
+            #expect(loginURL.hasPrefix("/login?interaction="), "the missing step, not the code")
+            let page = try await browser.get(loginURL)
+            #expect(!page.body.contains("name=\"password\""), "the password is not asked again")
+            #expect(!page.body.contains("name=\"totp\""), "no code form for an account without TOTP")
+            #expect(page.body.contains("id=\"passkey-signin\""))
+            #expect(page.body.contains("Confirm with your passkey"))
+            let interaction = try #require(page.body.components(separatedBy: "data-interaction=\"").dropFirst().first?
+                .components(separatedBy: "\"").first)
+
+            // Without the session the step belongs to, the passkey opens nothing.
+            let other = Browser(transport: browser.transport, port: browser.port)
+            other.setCookie("sso_csrf", browser.csrf)
+            let (_, stolen) = try await PasskeyTests.assertion(passkey, browser, interaction: interaction)
+            let refused = try await other.call("/login/passkey",
+                                               ["interaction": interaction, "csrf": browser.csrf, "credential": stolen])
+            #expect(refused.status == .badRequest)
+
+            let (_, credential) = try await PasskeyTests.assertion(passkey, browser, interaction: interaction)
+            let done = try await browser.call("/login/passkey",
+                                              ["interaction": interaction, "csrf": browser.csrf, "credential": credential])
+            try #require(done.status == .ok, "\(done.status) \(done.body)")
+            let location = try #require(done.json["location"] as? String)
+            let token = try await PasskeyTests.idToken(browser, location: location, pkce: pkce)
+            #expect(token.amr == ["pwd", "hwk", "user"])
+            #expect(token.acr == Self.phishingResistant)
+            let after = try #require(try await harness.storage.session(id: before.id))
+            #expect(after.revokedAt == nil && after.methods == ["pwd", "hwk", "user"], "the same session, stepped up")
         }
     }
 }

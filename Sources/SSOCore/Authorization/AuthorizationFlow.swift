@@ -36,14 +36,18 @@ public struct AuthorizationFlow: Sendable {
     /// Where the flow learns which further factor a signed-in user could add; without it no
     /// step-up is offered.
     let users: (any UserStore)?
+    /// The users' passkeys, a further factor too; without it none is offered.
+    let passkeys: (any PasskeyStore)?
 
     public init(
         issuer: String, interactions: any InteractionStore, codes: any AuthorizationCodeStore,
         consents: any ConsentStore, events: any SecurityEventRecorder, clock: any SSOClock, random: any SecureRandom,
-        lifetimes: Lifetimes, levels: AssuranceLevels = .standard, users: (any UserStore)? = nil
+        lifetimes: Lifetimes, levels: AssuranceLevels = .standard, users: (any UserStore)? = nil,
+        passkeys: (any PasskeyStore)? = nil
     ) {
         self.levels = levels
         self.users = users
+        self.passkeys = passkeys
         self.issuer = issuer
         self.interactions = interactions
         self.codes = codes
@@ -203,12 +207,18 @@ public struct AuthorizationFlow: Sendable {
     }
 
     /// The methods the signed-in user could add on the login page: the one-time code, when the
-    /// account has TOTP and the session has not used it.
+    /// account has TOTP and the session has not used it; a passkey (`hwk` or `swk`, with user
+    /// verification), when the account has one and the session has not used one.
     private func addableMethods(userID: String, having methods: [String]) async throws -> [String] {
-        guard !methods.contains("otp"), let users, let user = try await users.user(id: userID), user.hasTOTP else {
-            return []
+        var addable: [String] = []
+        if !methods.contains("otp"), let users, let user = try await users.user(id: userID), user.hasTOTP {
+            addable.append("otp")
         }
-        return ["otp"]
+        if !methods.contains("hwk"), !methods.contains("swk"), let passkeys {
+            let kinds = Set(try await passkeys.passkeys(userID: userID).map(\.authenticationMethod))
+            if !kinds.isEmpty { addable += kinds.sorted() + ["user"] }
+        }
+        return addable
     }
 
     private func proceed(
