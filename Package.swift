@@ -138,10 +138,12 @@ let package = Package(
         ),
         // The system's libargon2 (Debian's libargon2-dev): Argon2id for new password hashes.
         .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
+        // libsodium's Argon2: the vectorised implementation, for Argon2id and Argon2i with one lane.
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .target(
             name: "SSOPasswords",
             dependencies: [
-                "SSOCore", "CArgon2", .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                "SSOCore", "CArgon2", "CSodium", .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 // PBKDF2 and SHA-2 for imported password hashes.
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -250,7 +252,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SSOAccountTests", dependencies: ["SSOAccount"], swiftSettings: swiftSettings),
-        .testTarget(name: "SSOPasswordsTests", dependencies: ["SSOPasswords", "SSOCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "SSOPasswordsTests", dependencies: ["SSOPasswords", "SSOCore", "CArgon2"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SSOTOTPTests",
             dependencies: [

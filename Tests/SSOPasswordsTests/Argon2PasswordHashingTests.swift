@@ -1,6 +1,7 @@
+import CArgon2
 import Foundation
 import SSOCore
-import SSOPasswords
+@testable import SSOPasswords
 import Testing
 
 @Suite("Argon2id password hashing")
@@ -23,6 +24,32 @@ struct Argon2PasswordHashingTests {
             #expect(try await hashing.verify(password, hash: hash), "\(hash)")
             #expect(try await !hashing.verify(password + "x", hash: hash), "\(hash)")
             #expect(try await !hashing.verify(String(password.dropLast()), hash: hash), "\(hash)")
+        }
+    }
+
+    @Test("libsodium and libargon2 agree: each verifies the other's hashes, and the same salt gives the same tag",
+          arguments: [Argon2Parameters(memoryKiB: 1024, iterations: 1, parallelism: 1),
+                      Argon2Parameters(memoryKiB: 19456, iterations: 2, parallelism: 1)])
+    func implementationsAgree(_ parameters: Argon2Parameters) throws {
+        #expect(Argon2.sodium)
+        var generator = SeededBytes(seed: UInt64(parameters.memoryKiB))
+        for password in ["", "correct horse battery", "пароль-𝄞", String(repeating: "x", count: 300)] {
+            let salt = generator.bytes(16)
+            let sodium = try #require(Argon2.sodiumTag(password, salt: salt, parameters: parameters))
+            var reference = [UInt8](repeating: 0, count: 32)
+            let bytes = Array(password.utf8)
+            #expect(argon2id_hash_raw(parameters.iterations, parameters.memoryKiB, 1, bytes, bytes.count, salt, salt.count,
+                                      &reference, reference.count) == ARGON2_OK.rawValue)
+            #expect(sodium == reference, "the same tag for the same salt")
+            // A hash made through libsodium, read by libargon2; one made by libargon2, read through libsodium.
+            let made = Argon2.hashID(password, parameters: parameters, random: SystemSecureRandom())
+            #expect(argon2_verify(made, bytes, bytes.count, Argon2_id) == ARGON2_OK.rawValue)
+            var encoded = [CChar](repeating: 0, count: 256)
+            #expect(argon2id_hash_encoded(parameters.iterations, parameters.memoryKiB, 1, bytes, bytes.count, salt,
+                                          salt.count, 32, &encoded, encoded.count) == ARGON2_OK.rawValue)
+            let theirs = String(cString: encoded)
+            #expect(Argon2.verify(password, encoded: theirs))
+            #expect(!Argon2.verify(password + "!", encoded: theirs))
         }
     }
 
@@ -97,5 +124,17 @@ struct Argon2PasswordHashingTests {
         #expect(!Argon2Parameters(memoryKiB: 15, iterations: 1, parallelism: 2).isUsable)
         #expect(!Argon2Parameters(memoryKiB: 1024, iterations: 0, parallelism: 1).isUsable)
         #expect(!Argon2Parameters(memoryKiB: 1024, iterations: 1, parallelism: 0).isUsable)
+    }
+}
+
+/// Deterministic bytes for test salts.
+struct SeededBytes {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    mutating func bytes(_ count: Int) -> [UInt8] {
+        (0..<count).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(truncatingIfNeeded: state >> 33)
+        }
     }
 }
