@@ -18,8 +18,8 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
-from browserlib import CHROMEDRIVER, WAIT, Authorization, Chromium, RelyingParty, refresh
-from conftest import PASSWORD, Server, cli
+from browserlib import CHROMEDRIVER, WAIT, Authorization, Chromium, refresh
+from conftest import PASSWORD, cli
 from test_legacy import totp
 
 pytestmark = pytest.mark.skipif(CHROMEDRIVER is None, reason="chromium-driver is not installed (Scripts/setup --browser)")
@@ -27,32 +27,8 @@ pytestmark = pytest.mark.skipif(CHROMEDRIVER is None, reason="chromium-driver is
 NEW_PASSWORD = "staple-battery-horse"
 
 
-@pytest.fixture
-def browser():
-    chromium = Chromium()
-    yield chromium
-    chromium.quit()
-
-
-@pytest.fixture
-def rp():
-    site = RelyingParty()
-    yield site
-    site.stop()
-
-
-@pytest.fixture
-def start_server(data_dir):
-    """Starts the server on `data_dir` (user alice) with the options given; stops it afterwards."""
-    started = []
-
-    def start(*options):
-        started.append(Server(data_dir, extra=list(options)))
-        return started[-1]
-
-    yield start
-    for server in started:
-        server.stop()
+# The same browser, relying party and server as the other browser tests.
+from test_browser import browser, rp, start_server  # noqa: E402,F401  (pytest fixtures)
 
 
 # The browser on the account page.
