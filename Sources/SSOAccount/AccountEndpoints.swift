@@ -251,8 +251,3 @@ public struct AccountEndpoints: EndpointModule {
         return "\(parts.year ?? 0)-\(two(parts.month))-\(two(parts.day)) \(two(parts.hour)):\(two(parts.minute)) UTC"
     }
 }
-
-extension RequestParameters {
-    /// The value of `name`, or `nil` when it is absent or repeated.
-    func field(_ name: String) -> String? { (try? value(name)) ?? nil }
-}

@@ -73,10 +73,3 @@ public struct ProtocolServices: Sendable {
         ]
     }
 }
-
-extension RequestParameters {
-    /// The value of `name`, or `nil` when it is absent or repeated (a form's fields).
-    func field(_ name: String) -> String? {
-        (try? value(name)) ?? nil
-    }
-}

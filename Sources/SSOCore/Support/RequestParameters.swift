@@ -20,6 +20,10 @@ public struct RequestParameters: Sendable, Equatable {
 
     /// The parameter's value; `nil` when absent or empty (RFC 6749 section 3.1: "Parameters sent
     /// without a value MUST be treated as if they were omitted").
+    /// The value of `name`, or `nil` when it is absent or repeated: a form's fields, where a
+    /// repeated field is answered like a missing one.
+    public func field(_ name: String) -> String? { (try? value(name)) ?? nil }
+
     public func value(_ name: String) throws(OAuthError) -> String? {
         guard !overflowed else {
             throw .invalidRequest("The request has more than \(FormDecoding.maximumParameters) parameters.")
