@@ -73,6 +73,12 @@ extension FederationModule {
                 methods: ["fed"]))
         case .new:
             let user = try await service.createUser(for: profile, provider: provider)
+            if user.hasTOTP {
+                // Another sign-in of the same upstream account made its user first, and that
+                // user has added a second factor since.
+                return try await pause(state, interaction: interaction, PendingFederatedSignIn(
+                    step: .secondFactor, subject: profile.subject, userID: user.id, methods: ["fed"]))
+            }
             return try await complete(user, methods: ["fed"], provider: provider, interaction: interaction,
                                       client: client, request: request)
         }
@@ -214,7 +220,7 @@ extension FederationModule {
             pending.methods = ["fed", "pwd"]
             return try await pause(paused.state, interaction: paused.interaction, pending)
         }
-        try await connect(paused, to: user)
+        guard try await connect(paused, to: user) else { return Self.linkTaken }
         return try await complete(user, methods: ["fed"] + methods, provider: paused.provider,
                                   interaction: paused.interaction, client: paused.client, request: request)
     }
@@ -230,7 +236,7 @@ extension FederationModule {
             user, pin: try form.value("totp") ?? "", address: request.clientAddress, clientID: paused.client.id) {
         case .success:
             guard try await states.consumeFederationState(id: paused.state.id) != nil else { return Self.expired }
-            if paused.pending.linking { try await connect(paused, to: user) }
+            if paused.pending.linking, try await !connect(paused, to: user) { return Self.linkTaken }
             return try await complete(user, methods: paused.pending.methods + ["otp"], provider: paused.provider,
                                       interaction: paused.interaction, client: paused.client, request: request)
         case .locked(let seconds):
@@ -241,11 +247,20 @@ extension FederationModule {
         }
     }
 
-    private func connect(_ paused: Paused, to user: User) async throws {
-        try await service.link(provider: paused.provider.name, subject: paused.pending.subject, to: user)
-        await events.record(SecurityEvent(
-            kind: .federationLinked, at: clock.now(), userID: user.id, clientID: paused.client.id,
-            detail: "\(paused.provider.name) \(paused.pending.subject)"))
+    /// Links the upstream account to `user`: `false` when another link of it came first, to
+    /// another user.
+    private func connect(_ paused: Paused, to user: User) async throws -> Bool {
+        switch try await service.link(provider: paused.provider.name, subject: paused.pending.subject, to: user) {
+        case .linkedToAnother:
+            return false
+        case .alreadyLinked:
+            return true
+        case .linked:
+            await events.record(SecurityEvent(
+                kind: .federationLinked, at: clock.now(), userID: user.id, clientID: paused.client.id,
+                detail: "\(paused.provider.name) \(paused.pending.subject)"))
+            return true
+        }
     }
 }
 

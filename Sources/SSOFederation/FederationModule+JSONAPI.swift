@@ -103,6 +103,10 @@ extension FederationModule {
                 throw OAuthError(.consentRequired, "The user has not consented to this application.")
             }
             user = try await service.createUser(for: profile, provider: provider)
+            guard !user.hasTOTP else {
+                // Another sign-in of the same upstream account made its user first, with a second factor since.
+                throw OAuthError(.interactionRequired, "This account has a second factor: sign in through the login page.")
+            }
         }
         let scopes = try await consentedScopes(requested, explicit: state.scopes != nil, user: user, client: client)
         let now = clock.now()

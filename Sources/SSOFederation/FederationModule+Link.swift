@@ -27,6 +27,8 @@ extension FederationModule {
         return .redirect(service.authorizationURL(provider, state: state))
     }
 
+    static let linkTaken = EndpointResponse(status: 409, body: .errorPage(.key("account_link_taken")))
+
     /// The provider's answer to a link started on the account page (its state already consumed).
     func finishLink(_ state: FederationState, sessionID: String, request: EndpointRequest) async throws -> EndpointResponse {
         guard let session = try await login.activeSession(secret: request.sessionSecret), session.id == sessionID,
@@ -34,13 +36,12 @@ extension FederationModule {
             let code = try request.query.value("code"), let provider = try await providers.provider(name: state.provider)
         else { return Self.expired }
         let profile = try await service.profile(provider, code: code, state: state, deviceID: try request.query.value("device_id"))
-        switch try await service.identities.linkedUserID(provider: provider.name, subject: profile.subject) {
-        case user.id?:
+        switch try await service.link(provider: provider.name, subject: profile.subject, to: user) {
+        case .alreadyLinked:
             break
-        case .some:
-            return EndpointResponse(status: 409, body: .errorPage(.key("account_link_taken")))
-        case nil:
-            try await service.link(provider: provider.name, subject: profile.subject, to: user)
+        case .linkedToAnother:
+            return Self.linkTaken
+        case .linked:
             await events.record(SecurityEvent(kind: .federationLinked, at: clock.now(), userID: user.id,
                                               detail: "\(provider.name) \(profile.subject), from the account page"))
         }

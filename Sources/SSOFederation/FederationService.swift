@@ -168,7 +168,9 @@ public struct FederationService: Sendable {
         return .new
     }
 
-    /// A new local user for an upstream profile, linked to it in the same transaction.
+    /// A new local user for an upstream profile, linked to it in the same transaction; or, when
+    /// another sign-in of the same upstream account made one first, that user (the caller checks
+    /// its second factor as for any linked account).
     func createUser(for profile: FederatedProfile, provider: UpstreamProvider) async throws -> User {
         let now = clock.now()
         let base = "\(profile.login ?? profile.subject)@\(provider.name)"
@@ -183,16 +185,36 @@ public struct FederationService: Sendable {
                 return user
             } catch is DuplicateLoginError {
                 continue
+            } catch is IdentityAlreadyLinkedError {
+                guard let id = try await identities.linkedUserID(provider: provider.name, subject: profile.subject),
+                    let first = try await users.user(id: id)
+                else { throw UpstreamError.badAnswer("the upstream account was linked and unlinked at once") }
+                return first
             }
         }
         throw UpstreamError.badAnswer("no free login for the new user")
     }
 
     /// Connects the upstream account (provider, subject) to an existing local user, who has
-    /// just signed in to it.
-    func link(provider: String, subject: String, to user: User) async throws {
-        try await identities.link(provider: provider, subject: subject, userID: user.id, creating: nil, at: clock.now())
+    /// just signed in to it. Another link of the same upstream account may have come first.
+    func link(provider: String, subject: String, to user: User) async throws -> LinkOutcome {
+        do {
+            try await identities.link(provider: provider, subject: subject, userID: user.id, creating: nil, at: clock.now())
+            return .linked
+        } catch is IdentityAlreadyLinkedError {
+            return try await identities.linkedUserID(provider: provider, subject: subject) == user.id
+                ? .alreadyLinked : .linkedToAnother
+        }
     }
+}
+
+/// What linking an upstream account to a local user did.
+enum LinkOutcome: Sendable, Equatable {
+    case linked
+    /// It was this user's already: nothing changed.
+    case alreadyLinked
+    /// It is another user's: nothing changed.
+    case linkedToAnother
 }
 
 /// Which local account an upstream profile is.

@@ -303,6 +303,8 @@ extension PostgresStorage: FederatedIdentityStore {
                     VALUES (\(provider), \(subject), \(userID), \(Self.time(at)))
                     """, on: connection)
             }
+        } catch let error where Self.isUniqueViolation(error, constraint: "federated_identities_pkey") {
+            throw IdentityAlreadyLinkedError(provider: provider, subject: subject)
         } catch let error where newUser != nil && Self.isUniqueViolation(error, constraint: "users_login") {
             throw DuplicateLoginError(login: newUser?.login ?? "")
         }

@@ -49,6 +49,9 @@ extension SQLiteStorage: FederatedIdentityStore {
                     cached: "INSERT INTO federated_identities (provider, subject, user_id, created_at) VALUES (?, ?, ?, ?)",
                     arguments: [provider, subject, userID, Self.time(at)])
             }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
+                    && error.message?.contains("federated_identities.") == true {
+            throw IdentityAlreadyLinkedError(provider: provider, subject: subject)
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             if let newUser, error.message?.contains("users.login") == true { throw DuplicateLoginError(login: newUser.login) }
             throw error

@@ -92,4 +92,35 @@ struct AccountStoreTests {
         #expect(try await !storage.unlink(provider: "yandex", subject: "y1", userID: "alice"))
         #expect(try await storage.links(userID: "alice").map(\.provider) == ["google"])
     }
+
+    @Test("a second link of one upstream account, at once or later, is refused as linked and writes nothing",
+          arguments: Backend.available)
+    func linkedTwice(_ backend: Backend) async throws {
+        let storage = try await backend.store()
+        try await users(storage)
+        // Both links pass their "is it linked?" read before either writes, as two browsers can.
+        let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for user in ["alice", "bob"] {
+                group.addTask {
+                    do {
+                        try await storage.link(provider: "yandex", subject: "y1", userID: user, creating: nil, at: self.now)
+                        return true
+                    } catch let error as IdentityAlreadyLinkedError {
+                        #expect(error == IdentityAlreadyLinkedError(provider: "yandex", subject: "y1"))
+                        return false
+                    }
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 1 && outcomes.count == 2, "one link wins, the other is told it lost")
+        let winner = try #require(try await storage.linkedUserID(provider: "yandex", subject: "y1"))
+        // A new user made for an upstream account that is linked meanwhile is not kept.
+        let newcomer = User(id: "carol", login: "carol@yandex", passwordHash: nil, createdAt: now)
+        await #expect(throws: IdentityAlreadyLinkedError(provider: "yandex", subject: "y1")) {
+            try await storage.link(provider: "yandex", subject: "y1", userID: "carol", creating: newcomer, at: self.now)
+        }
+        #expect(try await storage.user(id: "carol") == nil, "the transaction left no user without a link")
+        #expect(try await storage.linkedUserID(provider: "yandex", subject: "y1") == winner)
+    }
 }
