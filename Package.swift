@@ -140,10 +140,12 @@ let package = Package(
         .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
         // libsodium's Argon2: the vectorised implementation, for Argon2id and Argon2i with one lane.
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        // Keeps each password-hash thread's Argon2 memory between its hashes (see its header).
+        .target(name: "CHashMemory"),
         .target(
             name: "SSOPasswords",
             dependencies: [
-                "SSOCore", "CArgon2", "CSodium", .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                "SSOCore", "CArgon2", "CSodium", "CHashMemory", .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 // PBKDF2 and SHA-2 for imported password hashes.
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -252,7 +254,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SSOAccountTests", dependencies: ["SSOAccount"], swiftSettings: swiftSettings),
-        .testTarget(name: "SSOPasswordsTests", dependencies: ["SSOPasswords", "SSOCore", "CArgon2"], swiftSettings: swiftSettings),
+        .testTarget(name: "SSOPasswordsTests", dependencies: ["SSOPasswords", "SSOCore", "CArgon2", "CHashMemory"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SSOTOTPTests",
             dependencies: [

@@ -1,3 +1,4 @@
+import CHashMemory
 import Foundation
 import SSOCore
 import Synchronization
@@ -45,14 +46,23 @@ public final class PasswordHashingPool: Sendable {
     private final class Shared: Sendable {
         let state: Mutex<State>
         let available = DispatchSemaphore(value: 0)
+        let idleRelease: Double
 
-        init(meanDuration: Double) {
+        init(meanDuration: Double, idleRelease: Double) {
             state = Mutex(State(meanDuration: meanDuration))
+            self.idleRelease = idleRelease
         }
 
         func work() {
+            // Argon2's memory stays with the thread between checks, and goes back to the system
+            // when the thread has had nothing to do for `idleRelease` seconds.
+            sso_hash_memory_keep()
+            defer { sso_hash_memory_release() }
             while true {
-                available.wait()
+                if available.wait(timeout: .now() + idleRelease) == .timedOut {
+                    sso_hash_memory_release()
+                    available.wait()
+                }
                 let job = state.withLock { state -> Job?? in
                     guard state.head < state.queue.count else { return state.stopping ? .none : .some(nil) }
                     let job = state.queue[state.head]
@@ -76,12 +86,13 @@ public final class PasswordHashingPool: Sendable {
     /// `expectedDuration`: seconds one hash takes, until hashes have been timed. The threads are
     /// named `name-0`, `name-1`… (as `top -H` and a debugger show them; 15 bytes at most).
     /// `threadEnded` runs on each thread as it ends, once the pool is gone (for tests).
+    /// `idleRelease`: seconds a thread waits for work before it gives its hash memory back.
     public init(
         limits: Limits = Limits(), expectedDuration: Double, name: String = "password-hash",
-        threadEnded: (@Sendable () -> Void)? = nil
+        idleRelease: Double = 10, threadEnded: (@Sendable () -> Void)? = nil
     ) {
         self.limits = limits
-        self.shared = Shared(meanDuration: max(0.000_1, expectedDuration))
+        self.shared = Shared(meanDuration: max(0.000_1, expectedDuration), idleRelease: idleRelease)
         for index in 0..<limits.threads {
             Thread { [shared] in
                 Thread.current.name = "\(name)-\(index)"

@@ -380,7 +380,8 @@ enum Settings {
                 details: "Hashes made with fewer are replaced at the user's next sign-in."),
         Setting("password_hash_parallelism", .integer(1...16), default: .integer(Int(Argon2Parameters.baseline.parallelism)),
                 unit: "lanes", into: \.passwordHash.parallelism, "Lanes of one Argon2id password hash.",
-                details: "libargon2 computes them on one thread here; the memory must be at least 8 KiB per lane."),
+                details: "One lane (the default) is hashed by libsodium's vectorised code; with more, libargon2 starts a thread "
+                    + "for each lane of every check, beside `password_check_threads`. The memory must be at least 8 KiB per lane."),
         Setting("password_check_threads", .integer(1...256), defaultText: "one per core", unit: "threads",
                 into: \.passwordCheckThreads, "Threads that hash and check passwords at once.",
                 details: "Other requests never wait for them."),
