@@ -2,6 +2,7 @@
 import argparse
 import base64
 import datetime
+import concurrent.futures
 import json
 import os
 import platform
@@ -20,6 +21,8 @@ from scriptlib import cli, free_port, pkce, wait_until_serving
 ROOT = Path(__file__).resolve().parents[1]
 WRK_DIR = ROOT / "Scripts" / "wrk"
 REDIRECT = "https://bench.example/cb"
+# How often each of the storm's clients posts a sign-in when they arrive on their own (ms).
+STORM_PACE_MS = 1000
 # Accounts the sign-in storm spreads over.
 STORM_USERS = 2000
 PASSWORD = "bench-password-1"
@@ -189,12 +192,13 @@ class Bench:
     def prepare_logins(self, count):
         """`count` login forms ready to post, as browsers hold them after /authorize and the login
         page: one "cookie<TAB>form" line each, in a file for storm.lua."""
-        lines = []
-        for _ in range(count):
+        first = getattr(self, "storm_logins", 0)
+        self.storm_logins = first + count
+
+        def prepare(number):
             # Each form signs in a user of its own: a storm is many people, and one account's
             # sign-ins in flight from one address are held to that account's failure limit.
-            self.storm_logins = getattr(self, "storm_logins", 0) + 1
-            login = f"storm-{self.storm_logins % STORM_USERS}"
+            login = f"storm-{number % STORM_USERS}"
             session = requests.Session()
             _, challenge = pkce()
             query = urlencode({"response_type": "code", "client_id": self.app["client_id"], "redirect_uri": REDIRECT,
@@ -203,7 +207,9 @@ class Bench:
             page = session.get(f"{self.issuer}/authorize?{query}")
             fields = dict(re.findall(r'name="(interaction|csrf)" value="([^"]+)"', page.text))
             cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
-            lines.append(cookie + "\t" + urlencode({**fields, "login": login, "password": PASSWORD}))
+            return cookie + "\t" + urlencode({**fields, "login": login, "password": PASSWORD})
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            lines = list(pool.map(prepare, range(first + 1, first + count + 1)))
         path = self.data.parent / f"storm-{time.time_ns()}.txt"
         path.write_text("\n".join(lines) + "\n")
         return path
@@ -228,9 +234,9 @@ class Bench:
         return latencies
 
     def storm(self):
-        """Browser sign-ins from 1x, 3x and 10x as many clients at once as the server checks
-        passwords in a second (Argon2id alone, every core), each posting its next sign-in as soon
-        as the last is answered, beside a probe of discovery, userinfo and refresh."""
+        """Browser sign-ins: first what the server sustains (a few clients, each posting its next
+        sign-in as soon as the last is answered), then people arriving on their own at 1x, 3x and
+        10x that rate, beside a probe of discovery, userinfo and refresh."""
         self.setup()
         # The storm's users share the bench user's password and its hash (imported, not hashed again).
         bench_hash = next(json.loads(line)["password_hash"] for line in cli(self.binary, self.data, "user", "export").splitlines()
@@ -254,7 +260,9 @@ class Bench:
             probed = {}
             thread = threading.Thread(target=lambda: probed.update(self.probe(stop, jwt, refresh_tokens)))
             thread.start()
+            cpu = cpu_seconds(self.server.pid)
             result = load()
+            result["cpu_s"] = cpu_seconds(self.server.pid) - cpu
             stop.set()
             thread.join()
             result.update({f"{name}_p50": pick(values, 0.5) for name, values in probed.items()})
@@ -267,24 +275,43 @@ class Bench:
                     f"p50 {result['p50_ms']:>7.1f} ms  "
                     f"p99 {result['p99_ms']:>7.1f} ms  refused {100 * result['refused'] / max(1, result['requests']):>3.0f}%  "
                     f"other {result['other']}" + (f" ({result['other_status']})" if result['other'] else "") + "  "
+                    f"server CPU {1000 * result['cpu_s'] / max(1, result['signed_in']):.1f} ms a sign-in  "
                     if "signed_in" in result else "")
             print(f"{label:<22} {sign}probe p50/p99 ms: " + "  ".join(
                 f"{name} {result[name + '_p50']:.1f}/{result[name + '_p99']:.1f}" for name in probed)
                 + f"  rss {result['rss_mib']:.0f} MiB", flush=True)
 
         measure("no storm", lambda: (time.sleep(self.args.seconds), {})[1])
-        for level in () if self.args.passkeys_only else (1, 3, 10):
-            clients = max(cores, round(level * capacity))
-            forms = self.prepare_logins(int(capacity * self.args.seconds * 1.5) + 50)
+
+        def sign_ins(label, clients, pace_ms, posts):
+            forms = self.prepare_logins(posts)
             command = ["wrk", "-t", str(min(2, clients)), "-c", str(clients), "-d", f"{self.args.seconds}s",
                        "--latency", "-s", str(WRK_DIR / "storm.lua"), self.issuer + "/login"]
             environment = {**os.environ, "BENCH_WRK_DIR": str(WRK_DIR), "BENCH_THREADS": str(min(2, clients)),
-                           "BENCH_POOL": str(forms)}
+                           "BENCH_POOL": str(forms), "BENCH_PACE_MS": str(pace_ms)}
 
             def load():
                 output = subprocess.run(command, capture_output=True, text=True, env=environment, check=True).stdout
                 return json.loads(next(l for l in output.splitlines() if l.startswith("{")))
-            measure(f"{level}x ({clients} at once)", load)
+            measure(label, load)
+            return self.storm_rows[-1]
+
+        sustained = None
+        if not self.args.passkeys_only:
+            # What the server sustains: a few clients at once, each posting its next form as soon as
+            # the last is answered, keep every hashing thread busy without a queue to speak of.
+            clients = 4 * cores
+            row = sign_ins(f"saturated ({clients} at once)", clients, 0, int(capacity * self.args.seconds * 1.5) + 50)
+            sustained = row["signed_in"] / row["seconds"]
+            # Then people arriving on their own at 1x, 3x and 10x that rate: each client posts about
+            # once a second, so the clients are the rate; a refused one comes back after Retry-After.
+            for level in (1, 3, 10):
+                clients = max(cores, round(level * sustained * STORM_PACE_MS / 1000))
+                # Every post may use up its form (a refused one does not, but comes back): a form a
+                # post for the level's whole run.
+                posts = int(clients * 1000 / STORM_PACE_MS * self.args.seconds * 1.1) + 50
+                sign_ins(f"{level}x ({clients / STORM_PACE_MS * 1000:.0f} arriving a second)", clients,
+                         STORM_PACE_MS, posts)
         passkeys = self.passkey_storm(measure) if self.args.passkey_signins else None
         peak = memory_kib(self.server.pid, "VmHWM") / 1024
         print(f"peak resident memory: {peak:.0f} MiB")
@@ -294,19 +321,21 @@ class Bench:
             subprocess.run([str(ROOT / "Scripts/postgres"), "stop", str(self.postgres)], check=False)
         lines = [f"## Sign-in storm ({self.backend})", "",
                  f"Argon2id alone: {capacity:.1f} verifications/s on {cores} cores. Clients post prepared login "
-                 f"forms, as many at once as the level times the checks the server does in a second, each the next as "
-                 f"soon as the last is answered; the probe sends discovery, userinfo and refresh requests one after "
-                 f"another meanwhile.", "",
-                 "| Load | Sign-ins/s | p50 ms | p99 ms | Refused | Probe p99 ms (discovery / userinfo / refresh) | RSS MiB |",
-                 "|---|---:|---:|---:|---:|---|---:|"]
+                 f"forms: first {4 * cores} at once, each the next as soon as the last is answered (what the server "
+                 f"sustains: {sustained or 0:.1f} sign-ins/s), then people arriving on their own at 1x, 3x and 10x "
+                 f"that rate, each client about once every {STORM_PACE_MS / 1000:g} s, a refused one again after "
+                 f"Retry-After; the probe sends discovery, userinfo and refresh requests one after another "
+                 f"meanwhile.", "",
+                 "| Load | Sign-ins/s | Posts/s | p50 ms | p99 ms | Refused | Probe p99 ms (discovery / userinfo / refresh) | RSS MiB |",
+                 "|---|---:|---:|---:|---:|---:|---|---:|"]
         for row in rows:
             if "signed_in" in row:
-                lines.append(f"| {row['label']} | {row['signed_in'] / row['seconds']:.1f} | {row['p50_ms']:.0f} | "
+                lines.append(f"| {row['label']} | {row['signed_in'] / row['seconds']:.1f} | {row['rps']:.0f} | {row['p50_ms']:.0f} | "
                              f"{row['p99_ms']:.0f} | {100 * row['refused'] / max(1, row['requests']):.0f}% | "
                              f"{row['discovery_p99']:.1f} / {row['userinfo_p99']:.1f} / {row['refresh_p99']:.1f} | "
                              f"{row['rss_mib']:.0f} |")
             else:
-                lines.append(f"| {row['label']} | | | | | {row['discovery_p99']:.1f} / {row['userinfo_p99']:.1f} / "
+                lines.append(f"| {row['label']} | | | | | | {row['discovery_p99']:.1f} / {row['userinfo_p99']:.1f} / "
                              f"{row['refresh_p99']:.1f} | {row['rss_mib']:.0f} |")
         lines += ["", f"- Peak resident memory {peak:.0f} MiB."]
         if passkeys:

@@ -4,7 +4,11 @@
 -- BENCH_CONTENT_TYPE and BENCH_SUCCESS (statuses, comma-separated) change what is posted and
 -- what counts as signed in: the passkey storm posts JSON assertions, answered 200.
 -- A client refused with 503 tries again after its Retry-After (half to one and a half times
--- it, as people do, not all at once); a client that signed in starts the next sign-in at once.
+-- it, as people do, not all at once); a client that signed in starts the next sign-in at once,
+-- unless BENCH_PACE_MS is set: then the clients are people arriving on their own, each posting
+-- its first form after up to that long and every next one about that long (half to one and a
+-- half times) after the last answer, so that the connections divided by the pace is the rate
+-- that arrives, whatever the server's latency (as long as it stays well below the pace).
 local threads = {}
 local counter = 0
 
@@ -27,6 +31,7 @@ function init(args)
    end
    signed_in, refused, other, other_status = 0, 0, 0, 0
    pauses = {}
+   pace = tonumber(os.getenv("BENCH_PACE_MS") or "0")
    math.randomseed(id)
    success = {}
    for status in (os.getenv("BENCH_SUCCESS") or "302,303"):gmatch("%d+") do success[tonumber(status)] = true end
@@ -45,20 +50,24 @@ end
 
 -- The pause before a connection's next request. wrk asks each connection when it is ready to
 -- send again, after the answers of the loop's turn have been read: one pause is owed for every
--- refusal read, and each goes to the next connection that asks.
+-- refusal read (paced: for every answer read), and each goes to the next connection that asks;
+-- before any answer, a paced connection waits a random part of the pace, so that the people
+-- do not all arrive in the first instant.
 function delay()
-   return table.remove(pauses, 1) or 0
+   return table.remove(pauses, 1) or pace * math.random()
 end
 
 function response(status, headers, body)
    if success[status] then
       signed_in = signed_in + 1
+      if pace > 0 then pauses[#pauses + 1] = pace * (0.5 + math.random()) end
    elseif status == 503 then
       refused = refused + 1
       pauses[#pauses + 1] = (tonumber(headers["Retry-After"]) or 1) * 1000 * (0.5 + math.random())
    else
       other = other + 1
       other_status = status
+      if pace > 0 then pauses[#pauses + 1] = pace * (0.5 + math.random()) end
    end
 end
 
