@@ -132,8 +132,12 @@ extension PostgresStorage {
         String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
     }
 
-    /// Whether `error` is PostgreSQL's unique violation (SQLSTATE 23505) of `constraint`.
+    /// Whether `error` is PostgreSQL's unique violation (SQLSTATE 23505) of `constraint`, also
+    /// when a statement of `transaction` raised it (and the transaction was rolled back).
     static func isUniqueViolation(_ error: any Error, constraint: String? = nil) -> Bool {
+        if let failed = error as? PostgresTransactionError, failed.rollbackError == nil, let cause = failed.closureError {
+            return isUniqueViolation(cause, constraint: constraint)
+        }
         guard let error = error as? PSQLError, error.serverInfo?[.sqlState] == "23505" else { return false }
         return constraint == nil || error.serverInfo?[.constraintName] == constraint
     }

@@ -122,5 +122,11 @@ struct AccountStoreTests {
         }
         #expect(try await storage.user(id: "carol") == nil, "the transaction left no user without a link")
         #expect(try await storage.linkedUserID(provider: "yandex", subject: "y1") == winner)
+        // A new user whose login is taken: told so (the caller tries another login), nothing linked.
+        let clash = User(id: "dave", login: "ALICE", passwordHash: nil, createdAt: now)
+        await #expect(throws: DuplicateLoginError(login: "ALICE")) {
+            try await storage.link(provider: "yandex", subject: "y2", userID: "dave", creating: clash, at: self.now)
+        }
+        #expect(try await storage.linkedUserID(provider: "yandex", subject: "y2") == nil)
     }
 }
