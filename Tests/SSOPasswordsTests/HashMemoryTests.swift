@@ -59,3 +59,24 @@ struct HashMemoryTests {
         #expect(tag == Self.reference("elsewhere", salt: salt))
     }
 }
+
+extension HashMemoryTests {
+    @Test("while the kept memory is in use, another populated mapping is a mapping of its own")
+    func secondMapping() async throws {
+        let pool = PasswordHashingPool(limits: .init(threads: 1), expectedDuration: 0.01, name: "memory-twice")
+        let distinct = try await pool.run { () -> Bool in
+            let length = 1 << 20
+            let flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE
+            sso_hash_memory_enter()
+            defer { sso_hash_memory_leave() }
+            let first = mmap(nil, length, PROT_READ | PROT_WRITE, flags, -1, 0)
+            let second = mmap(nil, length, PROT_READ | PROT_WRITE, flags, -1, 0)
+            defer {
+                munmap(second, length)
+                munmap(first, length)
+            }
+            return first != MAP_FAILED && second != MAP_FAILED && first != second && sso_hash_memory_kept() == length
+        }
+        #expect(distinct, "the second caller does not get the memory the first is using")
+    }
+}

@@ -17,8 +17,9 @@
 /// How: this module defines `mmap` and `munmap`, so the dynamic linker sends every library's
 /// calls to them here (as with a malloc replacement). Outside an entered bracket, and for any
 /// call but an anonymous, populated mapping at no fixed address, they are the system calls
-/// themselves. Can go when libsodium lets its caller give the memory (it does not, 1.0.18 to
-/// 1.0.20), or when the server's own Argon2 does.
+/// themselves, as is a second such mapping while the kept one is in use. Can go when libsodium
+/// lets its caller give the memory (it does not, 1.0.18 to 1.0.20), or when the server's own
+/// Argon2 does.
 
 /// This thread may keep one Argon2 memory between hashes (until `sso_hash_memory_release`).
 void sso_hash_memory_keep(void);
